@@ -1,0 +1,11 @@
+import { App } from 'aws-cdk-lib';
+
+/**
+ * Every example stack of the repository. `bin/examples.ts` (the `cdk.json`
+ * app) and the snapshot tests build these; each entry adds its stacks to the
+ * given app and returns them.
+ */
+export type ExampleFactory = (app: App) => void;
+
+export const EXAMPLES: Record<string, ExampleFactory> = {
+};
