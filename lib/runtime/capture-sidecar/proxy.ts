@@ -1,0 +1,187 @@
+/**
+ * The HTTP/1.1 reverse proxy in front of the model: keep-alive on both sides,
+ * bodies streamed (only the first `maxRecordBytes` of a sampled body are
+ * kept), status, headers and upstream errors passed through unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { SidecarConfig } from './config';
+import { log } from './log';
+import { Counters } from './metrics';
+import { BodyTap, buildRecord } from './record';
+
+/** Hop-by-hop headers (RFC 9110 7.6.1): not forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+const INFERENCE_ID = 'x-inference-id';
+/** Accepted incoming inference ids: 1-128 visible ASCII characters. */
+const VALID_ID = /^[\x21-\x7e]{1,128}$/;
+
+export interface RecordSink {
+  enqueue(line: string): void;
+}
+
+/** The header list without hop-by-hop headers (and without those named in `Connection`). */
+function forwardable(raw: string[], connection: string | undefined, skip?: string): string[] {
+  const extra = connection ? connection.toLowerCase().split(',').map((s) => s.trim()) : undefined;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(name) || name === skip || (extra && extra.includes(name))) continue;
+    out.push(raw[i], raw[i + 1]);
+  }
+  return out;
+}
+
+export class CaptureProxy {
+  public readonly server: http.Server;
+  private readonly agent: http.Agent;
+  private readonly host: string;
+  private readonly port: number;
+  private active = 0;
+  private closing = false;
+
+  constructor(private readonly cfg: SidecarConfig, private readonly sink: RecordSink, private readonly counters: Counters) {
+    this.host = cfg.upstream.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(cfg.upstream.port || 80);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, scheduling: 'lifo', timeout: cfg.upstreamKeepAliveMs });
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = cfg.keepAliveTimeoutMs;
+    this.server.headersTimeout = Math.min(cfg.keepAliveTimeoutMs + 1000, 120_000);
+    this.server.requestTimeout = 0; // the upstream timeout governs
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+  }
+
+  public listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.cfg.listenPort, this.cfg.listenHost, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as { port: number }).port);
+      });
+    });
+  }
+
+  /** Stops accepting connections; in-flight requests finish, keep-alive connections close after their response. */
+  public async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.server.close();
+    this.server.closeIdleConnections?.();
+    const deadline = Date.now() + graceMs;
+    while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.server.closeAllConnections?.();
+    this.agent.destroy();
+  }
+
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    this.counters.clientErrors++;
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroySoon?.();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const started = performance.now();
+    const startedAt = Date.now();
+    this.counters.requests++;
+    this.active++;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const incomingId = req.headers[INFERENCE_ID];
+    const id = typeof incomingId === 'string' && VALID_ID.test(incomingId) ? incomingId : randomUUID();
+    const rate = this.cfg.samplingPercent;
+    const sampled = rate > 0 && (rate >= 100 || Math.random() * 100 < rate) && !this.cfg.healthPaths.has(path);
+    const reqTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
+    const resTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
+    let status = 0;
+    let timedOut = false;
+    res.sendDate = false;
+
+    const headers = forwardable(req.rawHeaders, req.headers.connection, INFERENCE_ID);
+    headers.push('X-Inference-Id', id);
+    const upReq = http.request({
+      host: this.host,
+      port: this.port,
+      method: req.method,
+      path: url,
+      headers: headers as any,
+      agent: this.agent,
+    });
+    upReq.setNoDelay(true);
+    upReq.setTimeout(this.cfg.upstreamTimeoutMs, () => {
+      timedOut = true;
+      upReq.destroy(new Error(`no response from the model within ${this.cfg.upstreamTimeoutMs} ms`));
+    });
+
+    const fail = (err: Error) => {
+      if (res.headersSent) {
+        // the status is already on the wire: cut the connection so the client sees the failure
+        res.destroy(err);
+        return;
+      }
+      this.counters.upstreamErrors++;
+      req.unpipe(upReq);
+      req.resume();
+      status = timedOut ? 504 : 502;
+      const body = Buffer.from(JSON.stringify({ error: timedOut ? 'model timed out' : 'model unavailable', detail: err.message, inferenceId: id }));
+      resTap?.push(body);
+      res.sendDate = true;
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(body.length),
+        'X-Inference-Id': id,
+        ...(this.closing ? { Connection: 'close' } : {}),
+      });
+      res.end(body);
+    };
+
+    upReq.on('error', fail);
+    upReq.on('response', (upRes) => {
+      status = upRes.statusCode ?? 502;
+      const out = forwardable(upRes.rawHeaders, upRes.headers.connection);
+      if (upRes.headers[INFERENCE_ID] === undefined) out.push('X-Inference-Id', id);
+      if (this.closing) out.push('Connection', 'close');
+      res.writeHead(status, upRes.statusMessage, out as any);
+      if (resTap) upRes.on('data', (chunk: Buffer) => resTap.push(chunk));
+      upRes.on('error', (err) => res.destroy(err));
+      upRes.on('close', () => {
+        if (!upRes.complete) res.destroy();
+      });
+      upRes.pipe(res);
+    });
+
+    if (reqTap) req.on('data', (chunk: Buffer) => reqTap.push(chunk));
+    req.on('error', () => upReq.destroy());
+    req.pipe(upReq);
+
+    res.on('close', () => {
+      this.active--;
+      if (!res.writableFinished) {
+        upReq.destroy();
+        return;
+      }
+      if (reqTap && resTap) {
+        try {
+          this.sink.enqueue(buildRecord({
+            inferenceId: id,
+            timestamp: new Date(startedAt).toISOString(),
+            modelName: this.cfg.modelName,
+            modelVersion: this.cfg.modelVersion,
+            variant: this.cfg.variant,
+            latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+            status,
+          }, reqTap, resTap, this.cfg.maxRecordBytes));
+        } catch (err) {
+          log('error', 'could not build capture record', { inferenceId: id, error: String(err) });
+        }
+      }
+    });
+  }
+}
