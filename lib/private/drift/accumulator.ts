@@ -1,0 +1,255 @@
+/**
+ * Streaming comparison of a current window against a baseline: one pass,
+ * memory bounded by the bins and the sketch (never by the number of records).
+ */
+import { driftedFeatures, numericUndefined, categoricalUndefined } from './thresholds';
+import { categoricalDrift } from './categorical';
+import { ks2sampPValue } from './ks';
+import { jensenShannonDistance, psi } from './stats';
+import {
+  Baseline, CategoricalBaseline, CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec,
+  NumericBaseline, NumericDrift,
+} from './types';
+import { categoryKey, isMissing, toNumber } from './values';
+
+/** Options of {@link DriftAccumulator}. */
+export interface DriftAccumulatorOptions {
+  /** Features to compare (names must be in the baseline); default: every baseline feature. */
+  readonly features?: FeatureSpec[];
+  /** Thresholds for `drifted` (per-feature overrides come from `features`). */
+  readonly thresholds?: Partial<DriftThresholds>;
+}
+
+/** KS and Wasserstein bounds of a sketch-based comparison (see docs/drift.md). */
+export interface SketchBounds {
+  /** Sketch estimate of the KS statistic (a lower bound of the exact one). */
+  readonly ksLower: number;
+  /** Upper bound of the exact KS statistic. */
+  readonly ksUpper: number;
+  /** Sketch estimate of the normalised Wasserstein distance (a lower bound of the exact one). */
+  readonly wassersteinLower: number;
+  /** Upper bound of the exact normalised Wasserstein distance. */
+  readonly wassersteinUpper: number;
+}
+
+class NumericState {
+  public n = 0;
+  public missing = 0;
+  public readonly bins: Float64Array;
+  /** eq[j]: current values equal to sketch point j. */
+  public readonly eq: Float64Array;
+  /** cnt[j]: current values in interval j: (−∞, v0), (v0, v1) … (v_last, ∞). */
+  public readonly cnt: Float64Array;
+  /** off[j]: Σ (x − left end) in interval j (for j = 0: Σ (v0 − x)). */
+  public readonly off: Float64Array;
+  public readonly values: Float64Array;
+  public readonly edges: Float64Array;
+
+  constructor(public readonly base: NumericBaseline) {
+    this.bins = new Float64Array(base.edges.length + 1);
+    this.edges = Float64Array.from(base.edges);
+    this.values = Float64Array.from(base.sketch.values);
+    const k = this.values.length;
+    this.eq = new Float64Array(k);
+    this.cnt = new Float64Array(k + 1);
+    this.off = new Float64Array(k + 1);
+  }
+
+  public add(x: number): void {
+    this.n++;
+    const e = this.edges;
+    let b = 0;
+    while (b < 9 && e[b] < x) b++;
+    this.bins[b]++;
+    const v = this.values;
+    // first index with v[i] >= x
+    let lo = 0;
+    let hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v[mid] < x) lo = mid + 1; else hi = mid;
+    }
+    if (lo < v.length && v[lo] === x) {
+      this.eq[lo]++;
+    } else {
+      this.cnt[lo]++;
+      this.off[lo] += lo === 0 ? v[0] - x : x - v[lo - 1];
+    }
+  }
+}
+
+class CategoricalState {
+  public n = 0;
+  public missing = 0;
+  public readonly counts = new Map<string, number>();
+  constructor(public readonly base: CategoricalBaseline) {}
+}
+
+/** Streams current rows and compares them with a baseline. */
+export class DriftAccumulator {
+  private readonly names: string[];
+  private readonly specs: FeatureSpec[] | undefined;
+  private readonly thresholds: Partial<DriftThresholds> | undefined;
+  private readonly states: (NumericState | CategoricalState)[];
+  private rows = 0;
+  private malformed = 0;
+
+  constructor(baseline: Baseline, opts: DriftAccumulatorOptions = {}) {
+    this.specs = opts.features;
+    this.thresholds = opts.thresholds;
+    this.names = opts.features ? opts.features.map((f) => f.name) : Object.keys(baseline.features);
+    this.states = this.names.map((name) => {
+      const b = baseline.features[name];
+      if (!b) throw new Error(`feature "${name}" is not in the baseline (it has: ${Object.keys(baseline.features).join(', ') || 'none'})`);
+      return b.type === 'numeric' ? new NumericState(b) : new CategoricalState(b);
+    });
+  }
+
+  /** Adds one current row (field name → value). */
+  public add(row: Record<string, unknown>): void {
+    this.rows++;
+    const names = this.names;
+    const states = this.states;
+    for (let i = 0; i < names.length; i++) {
+      const v = row[names[i]];
+      const s = states[i];
+      if (isMissing(v)) {
+        s.missing++;
+        continue;
+      }
+      if (s instanceof NumericState) {
+        const x = toNumber(v);
+        if (x === x) s.add(x); else s.missing++; // a non-number in a numeric feature counts as missing
+      } else {
+        s.n++;
+        const k = categoryKey(v);
+        s.counts.set(k, (s.counts.get(k) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Counts a record that could not be read. */
+  public addMalformed(): void {
+    this.malformed++;
+  }
+
+  /** Well-formed records added. */
+  public get recordCount(): number {
+    return this.rows;
+  }
+
+  /** The report so far (may be called repeatedly). */
+  public result(): DriftReport {
+    const features: DriftReport['features'] = {};
+    for (let i = 0; i < this.names.length; i++) {
+      const s = this.states[i];
+      features[this.names[i]] = s instanceof NumericState ? this.numeric(s) : this.categorical(s);
+    }
+    return { n: this.rows, malformed: this.malformed, features, drifted: driftedFeatures(features, this.specs, this.thresholds) };
+  }
+
+  /** Sketch bounds of KS and normalised Wasserstein per numeric feature (NaN when either side is empty). */
+  public sketchBounds(): Record<string, SketchBounds> {
+    const out: Record<string, SketchBounds> = {};
+    for (let i = 0; i < this.names.length; i++) {
+      const s = this.states[i];
+      if (s instanceof NumericState) out[this.names[i]] = sketchCompare(s);
+    }
+    return out;
+  }
+
+  private missingDelta(missing: number, baseShare: number): number {
+    return this.rows > 0 ? missing / this.rows - baseShare : NaN;
+  }
+
+  private numeric(s: NumericState): NumericDrift {
+    const b = s.base;
+    const missingRateDelta = this.missingDelta(s.missing, b.missingShare);
+    if (s.n === 0 || b.count === 0) return numericUndefined(s.n, missingRateDelta);
+    const cur = Array.from(s.bins, (c) => c / s.n);
+    const sk = sketchCompare(s);
+    const ks = ks2sampPValue(sk.ksLower, b.count, s.n);
+    return {
+      type: 'numeric',
+      n: s.n,
+      psi: psi(b.shares, cur),
+      jensenShannon: jensenShannonDistance(b.shares, cur),
+      ksStatistic: ks.statistic,
+      ksPValue: ks.pValue,
+      wassersteinNormed: sk.wassersteinLower,
+      missingRateDelta,
+    };
+  }
+
+  private categorical(s: CategoricalState): CategoricalDrift {
+    const b = s.base;
+    const missingRateDelta = this.missingDelta(s.missing, b.missingShare);
+    if (s.n === 0 || b.count === 0) return categoricalUndefined(s.n, missingRateDelta);
+    const ref = new Map<string, number>(Object.entries(b.shares));
+    let counts = s.counts;
+    if (b.otherShare > 0) {
+      // Categories beyond the baseline's top-k are indistinguishable from unseen ones: pool both as "other".
+      const OTHER = '\u0000other';
+      ref.set(OTHER, b.otherShare);
+      counts = new Map();
+      for (const [k, c] of s.counts) {
+        const key = b.shares[k] !== undefined ? k : OTHER;
+        counts.set(key, (counts.get(key) ?? 0) + c);
+      }
+    }
+    return categoricalDrift(ref, counts, s.n, missingRateDelta);
+  }
+}
+
+/**
+ * KS and Wasserstein of the current window against the baseline's sketch.
+ * KS: the exact ECDF difference at every sketch point and just below it (a lower bound);
+ * inside an interval between points the reference ECDF is only known to lie between its
+ * values at the ends, which gives the upper bound.
+ * Wasserstein: per interval |∫F_r − ∫F_c| (both integrals exact from counts and offsets),
+ * a lower bound that is exact whenever F_r − F_c keeps its sign inside each interval;
+ * the upper bound adds 2·width·min(max F_r − F_c, max F_c − F_r) per interval.
+ */
+function sketchCompare(s: NumericState): SketchBounds {
+  const b = s.base;
+  const sk = b.sketch;
+  const n = b.count;
+  const m = s.n;
+  if (n === 0 || m === 0) return { ksLower: NaN, ksUpper: NaN, wassersteinLower: NaN, wassersteinUpper: NaN };
+  const v = sk.values;
+  const k = v.length;
+  let below = 0; // current values < v[j]
+  let ksLo = 0;
+  let ksHi = 0;
+  let w = s.off[0] / m; // left tail: F_r = 0, ∫F_c = Σ (v0 − x) / m
+  let wHi = w;
+  for (let j = 0; j < k; j++) {
+    below += s.cnt[j];
+    const fcLt = below / m;
+    const fcLe = (below + s.eq[j]) / m;
+    const frLt = sk.lt[j] / n;
+    const frLe = sk.le[j] / n;
+    ksLo = Math.max(ksLo, Math.abs(frLt - fcLt), Math.abs(frLe - fcLe));
+    below += s.eq[j];
+    if (j + 1 < k) {
+      const width = v[j + 1] - v[j];
+      const cntC = s.cnt[j + 1];
+      const fcNextLt = (below + cntC) / m;
+      const frNextLt = sk.lt[j + 1] / n;
+      const pos = Math.max(0, frNextLt - fcLe); // max of F_r − F_c inside
+      const neg = Math.max(0, fcNextLt - frLe); // max of F_c − F_r inside
+      ksHi = Math.max(ksHi, pos, neg);
+      const innerR = sk.lt[j + 1] - sk.le[j];
+      const intR = width * frLe + (innerR * width - sk.innerOffset[j]) / n;
+      const intC = width * fcLe + (cntC * width - s.off[j + 1]) / m;
+      const est = Math.abs(intR - intC);
+      w += est;
+      wHi += est + 2 * width * Math.min(pos, neg);
+    }
+  }
+  const right = s.off[k] / m; // right tail: F_r = 1, ∫(1 − F_c) = Σ (x − v_last) / m
+  w += right;
+  wHi += right;
+  const scale = Math.max(b.std, 0.001);
+  return { ksLower: ksLo, ksUpper: Math.max(ksLo, ksHi), wassersteinLower: w / scale, wassersteinUpper: wHi / scale };
+}
