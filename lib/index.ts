@@ -1,1 +1,6 @@
 export * from './capture-record';
+export * from './inference-service';
+export * from './model-endpoint';
+export * from './gpu-cluster';
+export * from './capture-stream';
+export * from './drift-monitor';
