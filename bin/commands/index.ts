@@ -1,3 +1,5 @@
+import { driftCommand } from './drift';
+
 /** A subcommand of the `cdk-mlops` CLI. */
 export interface Command {
   /** One line for the usage text. */
@@ -8,4 +10,5 @@ export interface Command {
 
 /** Every subcommand, by name. */
 export const COMMANDS: Record<string, Command> = {
+  drift: driftCommand,
 };

@@ -327,9 +327,32 @@ export function pelzGoodCdf(n: number, x: number): number {
   return s0 + s1 / Math.sqrt(n) + s2 / n + s3 / Math.pow(n, 1.5);
 }
 
+/** Error-free sum: a + b = s + e exactly. */
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, (a - (s - bb)) + (b - bb)];
+}
+
+const SPLITTER = 134217729; // 2^27 + 1
+/** Error-free product (Dekker): a · b = p + e exactly. */
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+}
+
 /**
  * One-sided Smirnov survival function P(D_n^+ >= x), Birnbaum–Tingey:
- * x Σ_{j=0}^{⌊n(1−x)⌋} C(n,j) (1 − x − j/n)^{n−j} (x + j/n)^{j−1}, summed in log space.
+ * x Σ_{j=0}^{⌊n(1−x)⌋} C(n,j) (1 − x − j/n)^{n−j} (x + j/n)^{j−1}.
+ * Each term is formed in log space; ln C(n, j) and the two power logs are large
+ * (up to ~n·ln 2) and cancel, so they are accumulated with error-free transformations
+ * (double-double) and only the small result is rounded.
  */
 export function smirnov(n: number, x: number): number {
   if (x >= 1) return 0;
@@ -337,21 +360,30 @@ export function smirnov(n: number, x: number): number {
   if (n === 1) return 1 - x;
   const nx = n * x;
   const jmax = Math.floor(n - nx);
-  let lnC = 0; // ln C(n, 0)
-  let sum = 0;
-  let maxLog = -Infinity;
-  // two passes: find the largest log-term, then sum scaled terms
+  let cHi = 0; // ln C(n, j) as a double-double
+  let cLo = 0;
   const logs = new Float64Array(jmax + 1);
+  let maxLog = -Infinity;
   for (let j = 0; j <= jmax; j++) {
-    if (j > 0) lnC += Math.log((n - j + 1) / j);
-    const a = (n - j - nx) / n; // 1 − x − j/n
-    const b = (nx + j) / n; //     x + j/n
-    let lt: number;
-    if (a <= 0) lt = n - j === 0 ? lnC + (j - 1) * Math.log(b) : -Infinity;
-    else lt = lnC + (n - j) * Math.log(a) + (j - 1) * Math.log(b);
+    if (j > 0) {
+      const [s, e] = twoSum(cHi, Math.log(n - j + 1) - Math.log(j));
+      cHi = s;
+      cLo += e;
+    }
+    const a = -(j + nx) / n; // (1 − x − j/n) − 1
+    if (a <= -1) {
+      logs[j] = -Infinity;
+      continue;
+    }
+    const [p, pe] = twoProd(n - j, Math.log1p(a));
+    const [q, qe] = twoProd(j - 1, Math.log((nx + j) / n));
+    const [s1, e1] = twoSum(cHi, p);
+    const [s2, e2] = twoSum(s1, q);
+    const lt = s2 + (e1 + e2 + pe + qe + cLo);
     logs[j] = lt;
     if (lt > maxLog) maxLog = lt;
   }
+  let sum = 0;
   for (let j = 0; j <= jmax; j++) sum += Math.exp(logs[j] - maxLog);
   return x * sum * Math.exp(maxLog);
 }
