@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { fraudScoring } from './fraud-scoring';
 
 /**
  * Every example stack of the repository. `bin/examples.ts` (the `cdk.json`
@@ -8,4 +9,5 @@ import { App } from 'aws-cdk-lib';
 export type ExampleFactory = (app: App) => void;
 
 export const EXAMPLES: Record<string, ExampleFactory> = {
+  'fraud-scoring': fraudScoring,
 };

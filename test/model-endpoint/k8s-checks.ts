@@ -1,0 +1,97 @@
+// Helpers for the ModelEndpoint tests: schema validation with kubernetes-models
+// 4.5.x, a Pod Security Standards "restricted" checker, and rendering the
+// KubernetesManifest custom resources of a template back into objects.
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { CronJob } from 'kubernetes-models/batch/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/Namespace': Namespace as any,
+  'v1/Service': Service as any,
+  'v1/ServiceAccount': ServiceAccount as any,
+  'apps/v1/Deployment': Deployment as any,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as any,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget as any,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as any,
+  'networking.k8s.io/v1/Ingress': Ingress as any,
+  'batch/v1/CronJob': CronJob as any,
+  'rbac.authorization.k8s.io/v1/Role': Role as any,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as any,
+};
+
+/** Validates one object against its kubernetes-models schema; throws when invalid or of an unexpected kind. */
+export function validateK8s(obj: any): void {
+  const key = `${obj.apiVersion}/${obj.kind}`;
+  const Model = MODELS[key];
+  if (!Model) throw new Error(`no kubernetes-models schema registered for ${key} (only stable API groups are expected)`);
+  new Model(obj).validate();
+}
+
+/** Every pod spec in an object (Deployment template, CronJob job template), with a label. */
+export function podSpecs(obj: any): Array<{ where: string; spec: any }> {
+  if (obj.kind === 'Deployment') return [{ where: `Deployment/${obj.metadata.name}`, spec: obj.spec.template.spec }];
+  if (obj.kind === 'CronJob') return [{ where: `CronJob/${obj.metadata.name}`, spec: obj.spec.jobTemplate.spec.template.spec }];
+  return [];
+}
+
+const ALLOWED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
+/**
+ * Pod Security Standards "restricted" (plus this project's extras: read-only
+ * root filesystem, CPU+memory requests and a memory limit). Returns the
+ * violations, empty when the pod passes.
+ */
+export function restrictedViolations(where: string, spec: any): string[] {
+  const v: string[] = [];
+  const psc = spec.securityContext ?? {};
+  if (spec.hostNetwork || spec.hostPID || spec.hostIPC) v.push(`${where}: host namespaces`);
+  for (const vol of spec.volumes ?? []) {
+    const type = Object.keys(vol).find((k) => k !== 'name');
+    if (!type || !ALLOWED_VOLUMES.includes(type)) v.push(`${where}: volume ${vol.name} of type ${type}`);
+  }
+  if (psc.runAsUser === 0) v.push(`${where}: pod runAsUser 0`);
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  if (containers.length === 0) v.push(`${where}: no containers`);
+  for (const c of containers) {
+    const at = `${where}/${c.name}`;
+    const sc = c.securityContext ?? {};
+    if (sc.allowPrivilegeEscalation !== false) v.push(`${at}: allowPrivilegeEscalation must be false`);
+    if (sc.privileged) v.push(`${at}: privileged`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${at}: capabilities must drop ALL`);
+    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') v.push(`${at}: adds capability ${cap}`);
+    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) v.push(`${at}: runAsNonRoot must be true`);
+    if ((sc.runAsUser ?? psc.runAsUser) === 0) v.push(`${at}: runAsUser 0`);
+    const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push(`${at}: seccompProfile must be RuntimeDefault or Localhost`);
+    for (const p of c.ports ?? []) if (p.hostPort) v.push(`${at}: hostPort ${p.hostPort}`);
+    if (sc.readOnlyRootFilesystem !== true) v.push(`${at}: readOnlyRootFilesystem must be true`);
+    if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory) v.push(`${at}: cpu and memory requests required`);
+    if (!c.resources?.limits?.memory) v.push(`${at}: memory limit required`);
+  }
+  return v;
+}
+
+/** Flattens a CloudFormation string expression; tokens become a placeholder string. */
+export function flattenCfn(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value && Array.isArray(value['Fn::Join'])) {
+    const [sep, parts] = value['Fn::Join'];
+    return parts.map((p: any) => (typeof p === 'string' ? p : 'CFN-TOKEN')).join(sep);
+  }
+  throw new Error(`unexpected manifest expression ${JSON.stringify(value).slice(0, 200)}`);
+}
+
+/** The Kubernetes objects of every KubernetesManifest resource in a template (by logical id). */
+export function manifestObjects(template: any): Record<string, any[]> {
+  const out: Record<string, any[]> = {};
+  for (const [id, r] of Object.entries<any>(template.Resources ?? {})) {
+    if (r.Type === 'Custom::AWSCDK-EKS-KubernetesResource' && r.Properties?.Manifest) {
+      out[id] = JSON.parse(flattenCfn(r.Properties.Manifest));
+    }
+  }
+  return out;
+}
