@@ -65,9 +65,16 @@ export function prometheusText(c: Counters, g: Gauges): string {
   gauge('capture_queue_bytes', 'Bytes of capture records waiting in memory.', g.queueBytes);
   gauge('capture_spill_bytes', 'Bytes of capture records in the spill directory.', g.spillBytes);
   gauge('capture_firehose_in_flight_batches', 'PutRecordBatch calls in flight.', g.inFlightBatches);
+  const cpu = process.cpuUsage();
+  lines.push('# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.', '# TYPE process_cpu_seconds_total counter',
+    `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`);
+  const mem = process.memoryUsage();
+  lines.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${mem.rss}`);
   return lines.join('\n') + '\n';
 }
 
 export function countersJson(c: Counters, g: Gauges): Record<string, number> {
-  return { ...c, ...g };
+  const cpu = process.cpuUsage();
+  return { ...c, ...g, cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage().rss };
 }
