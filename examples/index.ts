@@ -1,5 +1,7 @@
 import { App } from 'aws-cdk-lib';
+import { closedLoop } from './closed-loop';
 import { fraudScoring } from './fraud-scoring';
+import { training } from './training';
 
 /**
  * Every example stack of the repository. `bin/examples.ts` (the `cdk.json`
@@ -9,5 +11,7 @@ import { fraudScoring } from './fraud-scoring';
 export type ExampleFactory = (app: App) => void;
 
 export const EXAMPLES: Record<string, ExampleFactory> = {
+  'training': training,
   'fraud-scoring': fraudScoring,
+  'closed-loop': closedLoop,
 };

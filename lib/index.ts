@@ -6,3 +6,4 @@ export * from './capture-stream';
 export * from './drift-monitor';
 export * from './drift-engine';
 export * from './retrain-trigger';
+export * from './training-pipeline';
