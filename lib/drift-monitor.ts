@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -211,6 +211,7 @@ const VARIANT_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOURS_DIVIDING_DAY = [1, 2, 3, 4, 6, 8, 12, 24];
 const STANDARD_PARAMETER_BYTES = 4096;
 const ADVANCED_PARAMETER_BYTES = 8192;
+const MAX_STACK_RESOURCES = 500;
 
 /**
  * Drift and model-quality monitoring for many models with one shared,
@@ -418,6 +419,23 @@ export class DriftMonitor extends Construct {
     });
 
     this.acknowledgeNag();
+
+    // CloudFormation's 500-resource limit, checked per stack holding models of
+    // this monitor (each costs 2-3 resources), with the way out.
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        const stacks = new Map<Stack, number>();
+        for (const m of this.models.values()) stacks.set(Stack.of(m), (stacks.get(Stack.of(m)) ?? 0) + 1);
+        for (const [s, count] of stacks) {
+          const resources = s.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length;
+          if (resources > MAX_STACK_RESOURCES) {
+            errors.push(`[cdk-mlops] ${this.node.path}: stack ${s.stackName} has ${resources} resources, over CloudFormation's limit of ${MAX_STACK_RESOURCES}; it holds ${count} monitored models (2-3 resources each). Register some in another stack with \`new MonitoredModel(otherStack, id, { monitor, ... })\` — the shared handler needs no cross-stack reference.`);
+          }
+        }
+        return errors;
+      },
+    });
   }
 
   /** Registers a model; returns its alarms and metrics. */

@@ -362,7 +362,9 @@ describe('MetricPublisher at the 1 MB payload limit', () => {
     // NaN and infinities are dropped (CloudWatch rejects them).
     server.puts.length = 0;
     publisher.add({ MetricName: 'X', Value: NaN }, { MetricName: 'Y', Value: Infinity }, { MetricName: 'Z', Value: 1 });
+    // Magnitudes CloudWatch rejects (outside 2^-360 .. 2^360) are brought into range.
+    publisher.add({ MetricName: 'Tiny', Value: 1e-300 }, { MetricName: 'Huge', Value: -1e200 }, { MetricName: 'Small', Value: 1e-100 });
     await publisher.flush();
-    expect(server.datums.map((d) => d.MetricName)).toEqual(['Z']);
+    expect(server.datums.map((d) => [d.MetricName, d.Value])).toEqual([['Z', 1], ['Tiny', 0], ['Huge', -(2 ** 360)], ['Small', 1e-100]]);
   });
 });

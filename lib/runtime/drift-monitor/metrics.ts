@@ -40,6 +40,22 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
   return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry));
 }
 
+/** CloudWatch rejects magnitudes outside [2^-360, 2^360]. */
+export const MIN_MAGNITUDE = 2 ** -360;
+export const MAX_MAGNITUDE = 2 ** 360;
+
+/**
+ * Brings a value into CloudWatch's accepted range: a magnitude below 2^-360
+ * (e.g. a KS p-value of 1e-300) becomes 0, one above 2^360 is capped, so one
+ * extreme statistic cannot make the whole PutMetricData call fail.
+ */
+export function clampValue(v: number): number {
+  const a = Math.abs(v);
+  if (a < MIN_MAGNITUDE) return 0;
+  if (a > MAX_MAGNITUDE) return Math.sign(v) * MAX_MAGNITUDE;
+  return v;
+}
+
 /** Approximate serialized size of one datum (JSON, as the client sends it). */
 export function datumSize(d: MetricDatum): number {
   return JSON.stringify({ ...d, Timestamp: d.Timestamp ? Math.floor(d.Timestamp.getTime() / 1000) : undefined }).length + 1;
@@ -70,8 +86,9 @@ export class MetricPublisher {
 
   /** Queues datums; full batches are cut immediately and sent by {@link flush}. */
   public add(...datums: MetricDatum[]): void {
-    for (const d of datums) {
-      if (d.Value !== undefined && !Number.isFinite(d.Value)) continue; // CloudWatch rejects NaN/Infinity
+    for (const raw of datums) {
+      if (raw.Value !== undefined && !Number.isFinite(raw.Value)) continue; // CloudWatch rejects NaN/Infinity
+      const d = raw.Value === undefined ? raw : { ...raw, Value: clampValue(raw.Value) };
       const size = datumSize(d);
       if (this.buffer.length >= MAX_METRICS_PER_CALL || this.bufferBytes + size > MAX_PAYLOAD_BYTES) this.cut();
       this.buffer.push(d);
