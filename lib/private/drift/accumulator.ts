@@ -26,8 +26,10 @@ export interface SketchBounds {
   readonly ksLower: number;
   /** Upper bound of the exact KS statistic. */
   readonly ksUpper: number;
-  /** Sketch estimate of the normalised Wasserstein distance (a lower bound of the exact one). */
+  /** Lower bound of the exact normalised Wasserstein distance. */
   readonly wassersteinLower: number;
+  /** The reported estimate (between the bounds). */
+  readonly wassersteinEstimate: number;
   /** Upper bound of the exact normalised Wasserstein distance. */
   readonly wassersteinUpper: number;
 }
@@ -176,7 +178,7 @@ export class DriftAccumulator {
       jensenShannon: jensenShannonDistance(b.shares, cur),
       ksStatistic: ks.statistic,
       ksPValue: ks.pValue,
-      wassersteinNormed: sk.wassersteinLower,
+      wassersteinNormed: sk.wassersteinEstimate,
       missingRateDelta,
     };
   }
@@ -208,14 +210,16 @@ export class DriftAccumulator {
  * values at the ends, which gives the upper bound.
  * Wasserstein: per interval |∫F_r − ∫F_c| (both integrals exact from counts and offsets),
  * a lower bound that is exact whenever F_r − F_c keeps its sign inside each interval;
- * the upper bound adds 2·width·min(max F_r − F_c, max F_c − F_r) per interval.
+ * the upper bound adds 2·width·min(max F_r − F_c, max F_c − F_r) per interval. The
+ * estimate models F_r − F_c as linear inside an interval where its sign changes between the
+ * interval's ends (exact when it does not change sign).
  */
 function sketchCompare(s: NumericState): SketchBounds {
   const b = s.base;
   const sk = b.sketch;
   const n = b.count;
   const m = s.n;
-  if (n === 0 || m === 0) return { ksLower: NaN, ksUpper: NaN, wassersteinLower: NaN, wassersteinUpper: NaN };
+  if (n === 0 || m === 0) return { ksLower: NaN, ksUpper: NaN, wassersteinLower: NaN, wassersteinUpper: NaN, wassersteinEstimate: NaN };
   const v = sk.values;
   const k = v.length;
   let below = 0; // current values < v[j]
@@ -223,6 +227,7 @@ function sketchCompare(s: NumericState): SketchBounds {
   let ksHi = 0;
   let w = s.off[0] / m; // left tail: F_r = 0, ∫F_c = Σ (v0 − x) / m
   let wHi = w;
+  let wEst = w;
   for (let j = 0; j < k; j++) {
     below += s.cnt[j];
     const fcLt = below / m;
@@ -242,14 +247,29 @@ function sketchCompare(s: NumericState): SketchBounds {
       const innerR = sk.lt[j + 1] - sk.le[j];
       const intR = width * frLe + (innerR * width - sk.innerOffset[j]) / n;
       const intC = width * fcLe + (cntC * width - s.off[j + 1]) / m;
-      const est = Math.abs(intR - intC);
-      w += est;
-      wHi += est + 2 * width * Math.min(pos, neg);
+      const lower = Math.abs(intR - intC);
+      const upper = lower + 2 * width * Math.min(pos, neg);
+      w += lower;
+      wHi += upper;
+      // Estimate: where F_r − F_c changes sign across the interval, model it as linear between
+      // its values at the two ends: ∫|f| = width·(f0² + f1²) / (2(|f0| + |f1|)), kept in [lower, upper].
+      const f0 = frLe - fcLe;
+      const f1 = frNextLt - fcNextLt;
+      let est = lower;
+      if (f0 * f1 < 0) est = Math.min(upper, Math.max(lower, (width * (f0 * f0 + f1 * f1)) / (2 * (Math.abs(f0) + Math.abs(f1)))));
+      wEst += est;
     }
   }
   const right = s.off[k] / m; // right tail: F_r = 1, ∫(1 − F_c) = Σ (x − v_last) / m
   w += right;
   wHi += right;
+  wEst += right;
   const scale = Math.max(b.std, 0.001);
-  return { ksLower: ksLo, ksUpper: Math.max(ksLo, ksHi), wassersteinLower: w / scale, wassersteinUpper: wHi / scale };
+  return {
+    ksLower: ksLo,
+    ksUpper: Math.max(ksLo, ksHi),
+    wassersteinLower: w / scale,
+    wassersteinUpper: wHi / scale,
+    wassersteinEstimate: wEst / scale,
+  };
 }
