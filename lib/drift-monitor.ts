@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -232,7 +232,7 @@ export class DriftMonitor extends Construct {
   public readonly role: iam.Role;
   /** The schedule rules (one per shard). */
   public readonly rules: events.Rule[];
-  /** Receives failed runs (a run fails when any model failed, after metrics were published). */
+  /** Receives failed runs (a run fails when any model failed, after every other model's metrics were published); not retried. */
   public readonly deadLetterQueue: sqs.Queue;
   /** The handler's (encrypted) log group. */
   public readonly logGroup: logs.LogGroup;
@@ -330,7 +330,7 @@ export class DriftMonitor extends Construct {
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         resources: ['*'],
         conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: 0 as any }) },
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
         },
       }));
       this.encryptionKey = key;
@@ -381,7 +381,9 @@ export class DriftMonitor extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: shards,
-      retryAttempts: 1,
+      // A failed run goes to the queue at once; the next scheduled run is the retry (re-running
+      // would publish every healthy model's datapoints twice).
+      retryAttempts: 0,
       maxEventAge: Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       environment: {
