@@ -38,6 +38,9 @@ export interface SidecarConfig {
   readonly maxRecordBytes: number;
   readonly maxInFlightBatches: number;
   readonly firehoseTimeoutMs: number;
+  readonly metricsNamespace: string;
+  readonly metricsPublishIntervalMs: number;
+  readonly cloudwatchEndpoint?: string;
 }
 
 /** The default sampling percentage (also the CDK default; justified in docs/capture.md). */
@@ -111,5 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SidecarConfig 
     maxRecordBytes: int('CAPTURE_MAX_RECORD_BYTES', FIREHOSE_MAX_RECORD_BYTES, 4096, FIREHOSE_MAX_RECORD_BYTES),
     maxInFlightBatches: int('FIREHOSE_MAX_IN_FLIGHT', 4, 1, 64),
     firehoseTimeoutMs: int('FIREHOSE_TIMEOUT_MS', 10_000, 100, 600_000),
+    metricsNamespace: str('METRICS_NAMESPACE', ''),
+    metricsPublishIntervalMs: int('METRICS_PUBLISH_INTERVAL_MS', 60_000, 100, 3_600_000),
+    cloudwatchEndpoint: env.CLOUDWATCH_ENDPOINT && env.CLOUDWATCH_ENDPOINT.trim() !== '' ? env.CLOUDWATCH_ENDPOINT.trim() : undefined,
   };
 }

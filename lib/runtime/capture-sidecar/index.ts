@@ -8,6 +8,7 @@
  * never exported from lib/index.ts.
  */
 import * as http from 'node:http';
+import { InferenceMetrics } from './cloudwatch';
 import { ConfigError, loadConfig, SidecarConfig } from './config';
 import { FirehoseSender } from './firehose';
 import { errorText, log } from './log';
@@ -57,12 +58,14 @@ async function main(): Promise<void> {
   if (cfg.streamName !== '') await spill.init();
   const sender = cfg.streamName !== '' ? new FirehoseSender(cfg) : undefined;
   const shipper = new Shipper(cfg, sender, spill, counters);
-  const proxy = new CaptureProxy(cfg, shipper, counters);
+  const requestMetrics = new InferenceMetrics(cfg);
+  const proxy = new CaptureProxy(cfg, shipper, counters, requestMetrics.enabled ? requestMetrics : undefined);
   let stopping = false;
 
   const port = await proxy.listen();
   const admin = await startAdmin(cfg, counters, shipper, () => stopping);
   shipper.start();
+  requestMetrics.start();
   log('info', 'listening', {
     port,
     adminPort: (admin.address() as { port: number }).port,
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     modelName: cfg.modelName,
     modelVersion: cfg.modelVersion,
     variant: cfg.variant,
+    metricsNamespace: cfg.metricsNamespace || undefined,
     node: process.version,
   });
   if (cfg.streamName === '') log('warn', 'CAPTURE_STREAM_NAME is not set: proxying without capture');
@@ -86,7 +90,13 @@ async function main(): Promise<void> {
     const deadline = Date.now() + cfg.shutdownGraceMs;
     log('info', 'shutting down: finishing requests and flushing capture records', { signal, graceMs: cfg.shutdownGraceMs });
     await proxy.close(Math.max(0, Math.floor((deadline - Date.now()) / 2)));
-    await shipper.shutdown(Math.max(0, deadline - Date.now()));
+    requestMetrics.stop();
+    const remaining = Math.max(0, deadline - Date.now());
+    await Promise.all([
+      shipper.shutdown(remaining),
+      // best effort, bounded by the grace period
+      Promise.race([requestMetrics.publish(), new Promise((r) => setTimeout(r, remaining).unref())]),
+    ]);
     log('info', 'stopped', countersJson(counters, shipper.gauges()));
     admin.close();
     process.exit(exitCode);

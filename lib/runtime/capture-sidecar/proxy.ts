@@ -22,6 +22,10 @@ export interface RecordSink {
   enqueue(line: string): void;
 }
 
+export interface RequestObserver {
+  observe(status: number, latencyMs: number): void;
+}
+
 /** The header list without hop-by-hop headers (and without those named in `Connection`). */
 function forwardable(raw: string[], connection: string | undefined, skip?: string): string[] {
   const extra = connection ? connection.toLowerCase().split(',').map((s) => s.trim()) : undefined;
@@ -42,7 +46,12 @@ export class CaptureProxy {
   private active = 0;
   private closing = false;
 
-  constructor(private readonly cfg: SidecarConfig, private readonly sink: RecordSink, private readonly counters: Counters) {
+  constructor(
+    private readonly cfg: SidecarConfig,
+    private readonly sink: RecordSink,
+    private readonly counters: Counters,
+    private readonly observer?: RequestObserver,
+  ) {
     this.host = cfg.upstream.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(cfg.upstream.port || 80);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, scheduling: 'lifo', timeout: cfg.upstreamKeepAliveMs });
@@ -97,7 +106,8 @@ export class CaptureProxy {
     const incomingId = req.headers[INFERENCE_ID];
     const id = typeof incomingId === 'string' && VALID_ID.test(incomingId) ? incomingId : randomUUID();
     const rate = this.cfg.samplingPercent;
-    const sampled = rate > 0 && (rate >= 100 || Math.random() * 100 < rate) && !this.cfg.healthPaths.has(path);
+    const health = this.cfg.healthPaths.has(path);
+    const sampled = rate > 0 && !health && (rate >= 100 || Math.random() * 100 < rate);
     const reqTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
     const resTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
     let status = 0;
@@ -167,6 +177,8 @@ export class CaptureProxy {
         upReq.destroy();
         return;
       }
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (!health) this.observer?.observe(status, latencyMs);
       if (reqTap && resTap) {
         try {
           this.sink.enqueue(buildRecord({
@@ -175,7 +187,7 @@ export class CaptureProxy {
             modelName: this.cfg.modelName,
             modelVersion: this.cfg.modelVersion,
             variant: this.cfg.variant,
-            latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+            latencyMs,
             status,
           }, reqTap, resTap, this.cfg.maxRecordBytes));
         } catch (err) {
