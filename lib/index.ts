@@ -7,3 +7,4 @@ export * from './drift-monitor';
 export * from './drift-engine';
 export * from './retrain-trigger';
 export * from './training-pipeline';
+export * from './stack-limits';
