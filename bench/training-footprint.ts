@@ -13,7 +13,7 @@ import { MetricDirection, TrainingImage, TrainingPipeline } from '../lib';
 
 interface Footprint { resources: number; bytes: number }
 
-function synth(pipelines: number, extraModels = 0): Footprint {
+function synth(pipelines: number, extraModels = 0, prefix = false): Footprint {
   const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
   const stack = new Stack(app, 'Footprint');
   const datasets = new s3.Bucket(stack, 'Datasets');
@@ -22,6 +22,8 @@ function synth(pipelines: number, extraModels = 0): Footprint {
   for (let i = 0; i < pipelines; i++) {
     const p = new TrainingPipeline(stack, `Pipeline${i}`, {
       modelName: `model-${i}`,
+      // A shared pipeline scopes its registry permissions by prefix, so its IAM policy does not grow per model.
+      ...(prefix ? { modelPackageGroupPrefix: 'ml-' } : {}),
       trainingImage: TrainingImage.fromEcrRepository(repo, 'v1'),
       datasetBucket: datasets,
       datasetPrefix: 'datasets/',
@@ -53,12 +55,13 @@ export function measureTrainingFootprint(): {
   const one = synth(1);
   const two = synth(2);
   const ten = synth(10);
-  const shared = synth(1, 10);
+  const shared = synth(1, 10, true);
+  const sharedBase = synth(1, 0, true);
   return {
     resourcesPerPipeline: (ten.resources - one.resources) / 9,
     bytesPerPipeline: Math.round((ten.bytes - one.bytes) / 9),
-    resourcesPerModelOnSharedPipeline: (shared.resources - one.resources) / 10,
-    bytesPerModelOnSharedPipeline: Math.round((shared.bytes - one.bytes) / 10),
+    resourcesPerModelOnSharedPipeline: (shared.resources - sharedBase.resources) / 10,
+    bytesPerModelOnSharedPipeline: Math.round((shared.bytes - sharedBase.bytes) / 10),
     resourcesFirstPipeline: one.resources - base.resources,
     ...(two.resources - one.resources !== (ten.resources - one.resources) / 9 ? { note: 'marginal cost not constant' } : {}),
   };
