@@ -580,6 +580,11 @@ export class MonitoredModel extends Construct {
 
     const windowHours = props.windowHours ?? 1;
     checkInt(this, 'windowHours', windowHours, 1, 168);
+    const scheduleHours = monitor.schedule.toHours();
+    if (windowHours < scheduleHours) {
+      Annotations.of(this).addWarningV2('cdk-mlops:drift-window-gap',
+        `windowHours (${windowHours}) is shorter than the monitor's schedule (${scheduleHours} h): ${scheduleHours - windowHours} hour(s) of capture between runs are never compared. Set windowHours to ${scheduleHours}.`);
+    }
     const minSamples = props.minSamples ?? 100;
     checkInt(this, 'minSamples', minSamples, 1);
     const driftedFeaturesToAlarm = props.driftedFeaturesToAlarm ?? 1;

@@ -221,6 +221,17 @@ describe('per-model footprint (the thousand-model factory)', () => {
     expect(JSON.stringify(t.toJSON())).not.toContain('Fn::ImportValue');
   });
 
+  test('a window shorter than the schedule warns about the unmonitored hours', () => {
+    const s = new Stack(testApp(), 'Gap');
+    const mon = new DriftMonitor(s, 'Drift', { captureBucket: new s3.Bucket(s, 'B'), schedule: Duration.hours(6) });
+    mon.addModel({ modelName: 'gappy', baselineKey: 'baselines/gappy.json', windowHours: 2 });
+    mon.addModel({ modelName: 'covered', baselineKey: 'baselines/covered.json', windowHours: 6 });
+    Annotations.fromStack(s).hasWarning('/Gap/Drift/Model-gappy', Match.stringLikeRegexp('4 hour\\(s\\) of capture between runs are never compared'));
+    Annotations.fromStack(s).hasNoWarning('/Gap/Drift/Model-covered', Match.anyValue());
+    Template.fromStack(s).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(20 0/6 * * ? *)' });
+    Template.fromStack(s).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Gap-mlops-gappy-drift', Period: 21600 });
+  });
+
   test('a large configuration moves to an Advanced parameter with a warning; too large is an error', () => {
     const s = new Stack(testApp(), 'Cfg');
     const mon = new DriftMonitor(s, 'Drift', { captureBucket: new s3.Bucket(s, 'B') });

@@ -189,8 +189,8 @@ describe('a scheduled run through handler() (configuration from the environment)
     // No datum sent twice.
     const keys = datums.map((d) => `${d.MetricName}|${JSON.stringify(d.Dimensions)}`);
     expect(new Set(keys).size).toBe(keys.length);
-    // Every datum carries the window end as its timestamp.
-    expect(new Set(datums.map((d) => Number(d.Timestamp)))).toEqual(new Set([Date.parse('2026-11-27T10:00:00Z') / 1000]));
+    // Every datum carries the run's (scheduled) time as its timestamp.
+    expect(new Set(datums.map((d) => Number(d.Timestamp)))).toEqual(new Set([Date.parse(EVENT_TIME) / 1000]));
   });
 
   test('1,500 per-feature metrics of one model (250 features x 6 numeric statistics)', () => {
@@ -302,6 +302,10 @@ describe('runMonitor with injected real clients', () => {
       server.parameters.delete('/cfg/broken');
       server.parameters.delete('/cfg/nobase');
     }
+  });
+
+  test('an invalid shard is rejected', async () => {
+    await expect(runMonitor({ time: EVENT_TIME, shard: 3, shards: 3 }, deps())).rejects.toThrow(/invalid shard 3 of 3/);
   });
 
   test('shards partition the models', async () => {

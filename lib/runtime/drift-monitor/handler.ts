@@ -18,7 +18,7 @@ import { floorHour } from './window';
 
 /** The scheduled event (the rule's target input) or a manual invocation. */
 export interface MonitorEvent {
-  /** Invocation time, ISO-8601; the window ends at the start of its hour. @default now */
+  /** Invocation time, ISO-8601: the window ends at the start of its hour; datapoints carry this time. @default now */
   readonly time?: string;
   /** This invocation's shard (0-based) and the shard count. @default 0 of 1 */
   readonly shard?: number;
@@ -87,6 +87,7 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
   const windowEnd = floorHour(now);
   const shards = Math.max(1, Math.floor(event.shards ?? 1));
   const shard = Math.floor(event.shard ?? 0);
+  if (!(shard >= 0 && shard < shards)) throw new Error(`invalid shard ${event.shard} of ${event.shards}`);
   const publisher = new MetricPublisher(deps.cloudwatch, deps.namespace, deps.retry ?? DEFAULT_RETRY);
   const failed: Array<{ model: string; error: string }> = [];
   const outcomes: ModelOutcome[] = [];
@@ -117,7 +118,7 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
     while (next < configs.length) {
       const cfg = configs[next++];
       try {
-        const outcome = await monitorModel(deps.s3, cfg, windowEnd, publisher);
+        const outcome = await monitorModel(deps.s3, cfg, windowEnd, publisher, now);
         outcomes.push(outcome);
         if (outcome.drifted === undefined) unmonitored++;
         await publisher.flush(false); // send full batches as they fill
@@ -134,8 +135,8 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
   // too-small window, or a failure). Summed over shards by the health alarm.
   const fleet = [{ Name: 'Monitor', Value: deps.monitorName }];
   publisher.add(
-    { MetricName: METRIC.unmonitoredModels, Dimensions: fleet, Timestamp: windowEnd, Value: unmonitored + badConfigs, Unit: 'Count' },
-    { MetricName: METRIC.monitoredModels, Dimensions: fleet, Timestamp: windowEnd, Value: configs.length, Unit: 'Count' },
+    { MetricName: METRIC.unmonitoredModels, Dimensions: fleet, Timestamp: now, Value: unmonitored + badConfigs, Unit: 'Count' },
+    { MetricName: METRIC.monitoredModels, Dimensions: fleet, Timestamp: now, Value: configs.length, Unit: 'Count' },
   );
   try {
     await publisher.flush(true);

@@ -41,10 +41,13 @@ type QualityAcc = BinaryQualityAccumulator | RegressionQualityAccumulator;
 /**
  * Monitors one model over the window ending at `windowEnd` (exclusive, on an
  * hour boundary): drift per variant against the baseline, and quality when
- * labels are configured. Queues the datums on `publisher`.
+ * labels are configured. Queues the datums on `publisher`, stamped `timestamp`
+ * (the run's scheduled time: alarms evaluate sliding periods ending now, so a
+ * datapoint stamped at the run rather than at the window end keeps the newest
+ * period filled).
  */
 export async function monitorModel(
-  s3: S3Client, cfg: ModelMonitorConfig, windowEnd: Date, publisher: MetricPublisher,
+  s3: S3Client, cfg: ModelMonitorConfig, windowEnd: Date, publisher: MetricPublisher, timestamp: Date = windowEnd,
 ): Promise<ModelOutcome> {
   let baseline;
   try {
@@ -52,7 +55,6 @@ export async function monitorModel(
   } catch (e) {
     throw new Error(`baseline s3://${cfg.baseline.bucket}/${cfg.baseline.key}: ${(e as Error).name === 'Error' ? '' : `${(e as Error).name}: `}${(e as Error).message}`);
   }
-  const timestamp = windowEnd;
   const model = [{ Name: 'ModelName', Value: cfg.model }];
   const datum = (name: string, value: number, dims: Array<{ Name: string; Value: string }>, unit: StandardUnit = 'None'): MetricDatum =>
     ({ MetricName: name, Dimensions: dims, Timestamp: timestamp, Value: value, Unit: unit });
