@@ -683,6 +683,28 @@ export class TrainingPipeline extends Construct {
     });
     recordFailure.addRetry(buildRetry(ERRORS.s3)).addCatch(notifyFailure, { resultPath: '$.recordError' }).next(notifyFailure);
     const fail = { resultPath: '$.error' };
+    // A caught error always reaches the failure path with both Error and Cause (paths to a missing
+    // field would be a States.Runtime error that no Catch handles).
+    const normalizeError = (prefix: string) => {
+      const defaults = new sfn.Pass(this, `${prefix}ErrorDefaults`, {
+        result: sfn.Result.fromObject({ Error: 'Unknown', Cause: 'no cause reported' }),
+        resultPath: '$.errorDefaults',
+      });
+      const merge = new sfn.Pass(this, `${prefix}MergeError`, {
+        parameters: { 'value.$': 'States.JsonMerge($.errorDefaults, $.error, false)' },
+        resultPath: '$.merged',
+      });
+      const lift = new sfn.Pass(this, `${prefix}LiftError`, {
+        parameters: { 'Error.$': '$.merged.value.Error', 'Cause.$': '$.merged.value.Cause' },
+        resultPath: '$.error',
+      });
+      merge.next(lift);
+      return { defaults, merge, lift };
+    };
+    const generic = normalizeError('');
+    generic.defaults.next(generic.merge);
+    generic.lift.next(recordFailure);
+    const toFailure = generic.defaults;
 
     // 1. Prepare: merge input over defaults, validate, snapshot the dataset version.
     const prepare = new tasks.LambdaInvoke(this, 'SnapshotDataset', {
@@ -699,7 +721,7 @@ export class TrainingPipeline extends Construct {
       taskTimeout: lambdaTimeout,
       comment: 'Merge the per-model input over the defaults, validate, write the dataset version record (sha256)',
     });
-    prepare.addRetry(buildRetry(ERRORS.lambda)).addCatch(recordFailure, fail);
+    prepare.addRetry(buildRetry(ERRORS.lambda)).addCatch(toFailure, fail);
 
     // 2. Image digest (lineage): pinned images skip the lookup.
     const describeImage = new sfn.CustomState(this, 'ResolveImageDigest', {
@@ -716,7 +738,7 @@ export class TrainingPipeline extends Construct {
         TimeoutSeconds: sdkTimeout.seconds,
       },
     });
-    describeImage.addRetry(buildRetry(ERRORS.ecr)).addCatch(recordFailure, fail);
+    describeImage.addRetry(buildRetry(ERRORS.ecr)).addCatch(toFailure, fail);
     const pinImage = new sfn.Pass(this, 'PinImage', {
       parameters: {
         'uri.$': "States.Format('{}@{}', $.image.repositoryUri, $.resolvedImage.digest)",
@@ -779,7 +801,10 @@ export class TrainingPipeline extends Construct {
         sfn.Condition.numberLessThanJsonPath('$.attempt.number', '$.settings.maxTrainingAttempts'),
       ), nextAttempt)
       .otherwise(recordFailure);
-    train.addRetry(buildRetry(ERRORS.sagemakerSync)).addCatch(retryTraining, fail);
+    const trainingError = normalizeError('Training');
+    trainingError.defaults.next(trainingError.merge);
+    trainingError.lift.next(retryTraining);
+    train.addRetry(buildRetry(ERRORS.sagemakerSync)).addCatch(trainingError.defaults, fail);
 
     // 4. Drift baseline beside the model artifact.
     const baseline = new tasks.LambdaInvoke(this, 'ComputeBaseline', {
@@ -799,7 +824,7 @@ export class TrainingPipeline extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: lambdaTimeout,
     });
-    baseline.addRetry(buildRetry(ERRORS.lambda)).addCatch(recordFailure, fail);
+    baseline.addRetry(buildRetry(ERRORS.lambda)).addCatch(toFailure, fail);
 
     // 5. Champion lookup (only when the gate compares against it), then the gate.
     const findChampion = new sfn.CustomState(this, 'FindChampion', {
@@ -818,7 +843,7 @@ export class TrainingPipeline extends Construct {
         TimeoutSeconds: sdkTimeout.seconds,
       },
     });
-    findChampion.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(recordFailure, fail);
+    findChampion.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(toFailure, fail);
     const describeChampion = new sfn.CustomState(this, 'DescribeChampion', {
       stateJson: {
         Type: 'Task',
@@ -828,7 +853,7 @@ export class TrainingPipeline extends Construct {
         TimeoutSeconds: sdkTimeout.seconds,
       },
     });
-    describeChampion.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(recordFailure, fail);
+    describeChampion.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(toFailure, fail);
 
     const evaluate = new tasks.LambdaInvoke(this, 'EvaluateCandidate', {
       lambdaFunction: this.handler,
@@ -847,7 +872,7 @@ export class TrainingPipeline extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: lambdaTimeout,
     });
-    evaluate.addRetry(buildRetry(ERRORS.lambda)).addCatch(recordFailure, fail);
+    evaluate.addRetry(buildRetry(ERRORS.lambda)).addCatch(toFailure, fail);
     const championNeeded = new sfn.Choice(this, 'CompareWithChampion?')
       .when(sfn.Condition.isPresent('$.settings.evaluation.minImprovement'), findChampion)
       .otherwise(evaluate);
@@ -881,7 +906,7 @@ export class TrainingPipeline extends Construct {
         TimeoutSeconds: sdkTimeout.seconds,
       },
     });
-    register.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(recordFailure, fail);
+    register.addRetry(buildRetry(ERRORS.sagemakerSdk)).addCatch(toFailure, fail);
 
     const output = new sfn.Pass(this, 'BuildOutput', {
       parameters: {
@@ -912,7 +937,7 @@ export class TrainingPipeline extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sdkTimeout,
     });
-    notifyOutcome.addRetry(buildRetry(ERRORS.sns)).addCatch(recordFailure, fail);
+    notifyOutcome.addRetry(buildRetry(ERRORS.sns)).addCatch(toFailure, fail);
     const verdict = new sfn.Choice(this, 'Verdict?')
       .when(sfn.Condition.stringEquals('$.verdict', 'rejected'), new sfn.Succeed(this, 'CandidateRejected', { comment: 'Registered as Rejected; the champion stays' }))
       .otherwise(new sfn.Succeed(this, 'ModelRegistered', { comment: 'Registered as Approved or PendingManualApproval' }));

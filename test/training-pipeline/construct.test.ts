@@ -78,7 +78,9 @@ describe('synthesized template', () => {
     }
     // Failures of the main path go through RecordFailure -> NotifyFailure -> TrainingFailed.
     const catchTargets = new Set(tasks.map(([, s]) => s.Catch[0].Next));
-    expect([...catchTargets].sort()).toEqual(['CapacityFailure?', 'NotifyFailure', 'RecordFailure', 'TrainingFailed']);
+    expect([...catchTargets].sort()).toEqual(['ErrorDefaults', 'NotifyFailure', 'TrainingErrorDefaults', 'TrainingFailed']);
+    expect(asl.States.LiftError.Next).toBe('RecordFailure');
+    expect(asl.States.TrainingLiftError.Next).toBe('CapacityFailure?');
     expect(asl.States.TrainingFailed).toMatchObject({ Type: 'Fail', Error: 'TrainingPipelineFailed', CausePath: '$.error.Cause' });
     expect(asl.States.NotifyFailure.Resource).toBe('arn:aws:states:::sns:publish');
   });

@@ -209,7 +209,9 @@ test('training failure: recorded, notified, ends in TrainingFailed', async () =>
   const w = world(['fail']);
   const r = await w.run();
   expect(r.status).toBe('FAILED');
-  expect(r.path.slice(-5)).toEqual(['TrainModel', 'CapacityFailure?', 'RecordFailure', 'NotifyFailure', 'TrainingFailed']);
+  expect(r.path.slice(-8)).toEqual([
+    'TrainModel', 'TrainingErrorDefaults', 'TrainingMergeError', 'TrainingLiftError', 'CapacityFailure?', 'RecordFailure', 'NotifyFailure', 'TrainingFailed',
+  ]);
   expect(r.error?.Error).toBe('TrainingPipelineFailed');
   expect(String(r.error?.Cause)).toContain('AlgorithmError: CUDA out of memory');
   // The failure record is States.JsonToString($). aws-local-stepfunctions strips every backslash from
@@ -336,7 +338,7 @@ test.each([
   const w = world();
   const r = await w.run(input);
   expect(r.status).toBe('FAILED');
-  expect(r.path).toEqual(['SnapshotDataset', 'RecordFailure', 'NotifyFailure', 'TrainingFailed']);
+  expect(r.path).toEqual(['SnapshotDataset', 'ErrorDefaults', 'MergeError', 'LiftError', 'RecordFailure', 'NotifyFailure', 'TrainingFailed']);
   expect(String(r.error?.Cause)).toContain(message);
   expect(w.training.requests).toHaveLength(0);
 });
