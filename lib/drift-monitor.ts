@@ -182,7 +182,11 @@ export interface DriftMonitorProps {
   readonly datapointsToAlarm?: number;
   /** SSM path of the per-model configuration parameters, starting and ending with `/`. @default - `/cdk-mlops/drift-monitor/<alarmPrefix>/` */
   readonly configPath?: string;
-  /** Key encrypting the handler's logs and failure queue. @default - a new key with rotation */
+  /**
+   * Key encrypting the handler's logs and failure queue. Its policy must let CloudWatch Logs
+   * (`logs.<region>.amazonaws.com`) use it for this log group.
+   * @default - a new key with rotation, whose policy allows CloudWatch Logs
+   */
   readonly encryptionKey?: kms.IKey;
   /** Retention of the handler's logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -708,7 +712,7 @@ export class MonitoredModel extends Construct {
     this.alarm = new cloudwatch.Alarm(this, 'DriftAlarm', {
       alarmName: `${monitor.alarmPrefix}-${props.modelName}-drift`,
       alarmDescription: `Drift of model ${props.modelName}: at least ${driftedFeaturesToAlarm} feature(s) over their thresholds in ${datapointsToAlarm} of ${evaluationPeriods} runs. No data (empty or too-small window) is INSUFFICIENT_DATA, never OK.`,
-      metric: this.metric('DriftedFeatureCount'),
+      metric: this.metricDriftedFeatureCount(),
       threshold: driftedFeaturesToAlarm,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods,
@@ -719,7 +723,7 @@ export class MonitoredModel extends Construct {
       this.qualityAlarm = new cloudwatch.Alarm(this, 'QualityAlarm', {
         alarmName: `${monitor.alarmPrefix}-${props.modelName}-quality`,
         alarmDescription: `Quality of model ${props.modelName}: a statistic beyond its threshold (${JSON.stringify(quality.thresholds)}) in ${datapointsToAlarm} of ${evaluationPeriods} runs. No labels is INSUFFICIENT_DATA, never OK.`,
-        metric: this.metric('QualityBreachCount'),
+        metric: this.metricByName('QualityBreachCount'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods,
@@ -731,21 +735,38 @@ export class MonitoredModel extends Construct {
   }
 
   /**
-   * A per-model metric, e.g. `metric('DriftedFeatureCount')`, or with a feature and statistic
-   * `metric('FeatureDrift', { feature: 'amount', statistic: 'psi' })`.
+   * The drift statistic of a feature in a variant: `FeatureDrift{ModelName, Variant, Feature, Statistic}`.
+   * Statistics: `psi`, `jensenShannon`, `ksStatistic`, `ksPValue`, `wassersteinNormed`, `missingRateDelta`
+   * (numeric) and `psi`, `chiSquare`, `chiSquarePValue`, `jensenShannon`, `lInfinity`, `unseenRate`,
+   * `missingRateDelta` (categorical).
+   * @param variant the variant @default - the first of `variants`
    */
-  public metric(metricName: string, options: DriftMetricOptions = {}): cloudwatch.Metric {
-    return this.monitor.metric(metricName, { ...options, modelName: this.modelName });
+  public metric(feature: string, statistic: string, variant?: string): cloudwatch.Metric {
+    return this.metricByName('FeatureDrift', { feature, statistic, variant: variant ?? this.variants[0] });
   }
 
-  /** The drift statistic of a feature (`psi`, `jensenShannon`, `ksStatistic`, `ksPValue`, `wassersteinNormed`, `chiSquare`, `chiSquarePValue`, `lInfinity`, `unseenRate`, `missingRateDelta`) in a variant. */
-  public metricFeature(feature: string, statistic: string, variant?: string): cloudwatch.Metric {
-    return this.metric('FeatureDrift', { feature, statistic, variant: variant ?? this.variants[0] });
-  }
-
-  /** A quality statistic (`accuracy`, `precision`, `recall`, `f1`, `auc`, `rmse`, `mae`), over all variants unless one is given. */
+  /**
+   * A quality statistic, `ModelQuality{ModelName[, Variant], Statistic}`: `accuracy`, `precision`,
+   * `recall`, `f1`, `auc` (binary) or `rmse`, `mae` (regression).
+   * @param variant the variant @default - all variants of the model
+   */
   public metricQuality(statistic: string, variant?: string): cloudwatch.Metric {
-    return this.metric('ModelQuality', { statistic, variant });
+    return this.metricByName('ModelQuality', { statistic, variant });
+  }
+
+  /** Features over their thresholds in any variant (`DriftedFeatureCount{ModelName}`), the drift alarm's metric. */
+  public metricDriftedFeatureCount(): cloudwatch.Metric {
+    return this.metricByName('DriftedFeatureCount');
+  }
+
+  /** Well-formed capture records in the window, all variants (`SampleCount{ModelName}`); 0 for an empty window. */
+  public metricSampleCount(): cloudwatch.Metric {
+    return this.metricByName('SampleCount');
+  }
+
+  /** Any per-model metric of the contract by name, e.g. `metricByName('MalformedRecords', { variant: 'canary' })`. */
+  public metricByName(metricName: string, options: DriftMetricOptions = {}): cloudwatch.Metric {
+    return this.monitor.metric(metricName, { ...options, modelName: this.modelName });
   }
 }
 

@@ -147,14 +147,17 @@ describe('DriftMonitor template', () => {
   });
 
   test('metrics: names and dimensions of the contract', () => {
-    const m = fraud.metric('FeatureDrift', { feature: 'amount', statistic: 'psi', variant: 'canary' });
+    const m = fraud.metric('amount', 'psi', 'canary');
     expect(m.namespace).toBe('Acme/Drift');
     expect(m.dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary', Feature: 'amount', Statistic: 'psi' });
     expect(m.statistic).toBe('Maximum');
     expect(m.period.toSeconds()).toBe(3600);
-    expect(fraud.metricFeature('country', 'chiSquarePValue').dimensions).toEqual({ ModelName: 'fraud', Variant: 'primary', Feature: 'country', Statistic: 'chiSquarePValue' });
+    expect(fraud.metric('country', 'chiSquarePValue').dimensions).toEqual({ ModelName: 'fraud', Variant: 'primary', Feature: 'country', Statistic: 'chiSquarePValue' });
     expect(fraud.metricQuality('auc').dimensions).toEqual({ ModelName: 'fraud', Statistic: 'auc' });
-    expect(fraud.metric('SampleCount', { aggregation: 'Sum' }).dimensions).toEqual({ ModelName: 'fraud' });
+    expect(fraud.metricByName('SampleCount', { aggregation: 'Sum' }).statistic).toBe('Sum');
+    expect(fraud.metricSampleCount().dimensions).toEqual({ ModelName: 'fraud' });
+    expect(fraud.metricDriftedFeatureCount().metricName).toBe('DriftedFeatureCount');
+    expect(fraud.metricByName('MalformedRecords', { variant: 'canary' }).dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary' });
     expect(monitor.metric('UnmonitoredModels').dimensions).toEqual({ Monitor: 'fleet' });
     expect(monitor.modelNames.sort()).toEqual(['churn', 'ext', 'fraud']);
   });
