@@ -167,6 +167,8 @@ describe('a scheduled run through handler() (configuration from the environment)
   test('the construct wrote one configuration per model, read through paginated GetParametersByPath', () => {
     expect(Object.keys(paramsByModel).sort()).toEqual(['/cfg/churn', '/cfg/fraud', '/cfg/wide']);
     expect(server.requests.filter((r) => r.target === 'AmazonSSM.GetParametersByPath').length).toBe(2); // page size 2
+    // The requested path is exactly the IAM resource granted (parameter/<path>, no trailing slash).
+    expect([...new Set(server.ssmPaths)]).toEqual(['/cfg']);
     expect(summary.models.map((m) => m.model)).toEqual(['churn', 'fraud', 'wide']);
     expect(summary.failed).toEqual([]);
     expect(summary.windowEnd).toBe('2026-11-27T10:00:00.000Z');

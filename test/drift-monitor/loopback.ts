@@ -34,6 +34,8 @@ export class Loopback {
   public readonly requests: Array<{ method: string; url: string; target?: string }> = [];
   /** Failures to return, in order, for the next PutMetricData calls. */
   public readonly putFailures: ScriptedFailure[] = [];
+  /** The Path of every GetParametersByPath call. */
+  public readonly ssmPaths: string[] = [];
   /** SSM parameters by name. */
   public readonly parameters = new Map<string, string>();
   /** Page size of GetParametersByPath (to exercise NextToken). */
@@ -102,6 +104,7 @@ export class Loopback {
   private ssm(target: string, body: Buffer, res: http.ServerResponse): void {
     if (target !== 'AmazonSSM.GetParametersByPath') return this.jsonError(res, 400, 'UnknownOperationException', '1.1');
     const input = JSON.parse(body.toString('utf8'));
+    this.ssmPaths.push(input.Path);
     const prefix: string = input.Path.endsWith('/') ? input.Path : `${input.Path}/`;
     const names = [...this.parameters.keys()]
       .filter((n) => n.startsWith(prefix) && (input.Recursive || !n.slice(prefix.length).includes('/')))

@@ -94,7 +94,10 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
 
   const configs: ModelMonitorConfig[] = [];
   let badConfigs = 0;
-  for await (const page of paginateGetParametersByPath({ client: deps.ssm }, { Path: deps.configPath, Recursive: false, MaxResults: 10 })) {
+  // GetParametersByPath is authorised against the path as requested: ask for exactly the path the
+  // role is granted (`parameter/<path>` without the trailing slash).
+  const ssmPath = deps.configPath.replace(/\/+$/, '') || '/';
+  for await (const page of paginateGetParametersByPath({ client: deps.ssm }, { Path: ssmPath, Recursive: false, MaxResults: 10 })) {
     for (const p of page.Parameters ?? []) {
       const name = p.Name ?? '?';
       try {
