@@ -57,12 +57,39 @@ class NumericState {
     this.off = new Float64Array(k + 1);
   }
 
+  /**
+   * The bin of every sketch position (2j+1: equal to point j; 2j: strictly between points
+   * j−1 and j, with the ends open), or −1 where an edge lies strictly inside the interval.
+   */
+  private posBin: Int8Array = new Int8Array(0);
+
+  public init(): this {
+    const v = this.values;
+    const e = this.edges;
+    const k = v.length;
+    const pos = new Int8Array(2 * k + 1);
+    for (let j = 0; j <= k; j++) {
+      const lo = j === 0 ? -Infinity : v[j - 1];
+      const hi = j === k ? Infinity : v[j];
+      let below = 0;
+      let inside = false;
+      for (let i = 0; i < e.length; i++) {
+        if (e[i] <= lo) below++;
+        else if (e[i] < hi) inside = true;
+      }
+      pos[2 * j] = inside ? -1 : below;
+      if (j < k) {
+        let atOrBelow = 0;
+        for (let i = 0; i < e.length; i++) if (e[i] < v[j]) atOrBelow++;
+        pos[2 * j + 1] = atOrBelow;
+      }
+    }
+    this.posBin = pos;
+    return this;
+  }
+
   public add(x: number): void {
     this.n++;
-    const e = this.edges;
-    let b = 0;
-    while (b < 9 && e[b] < x) b++;
-    this.bins[b]++;
     const v = this.values;
     // first index with v[i] >= x
     let lo = 0;
@@ -71,12 +98,22 @@ class NumericState {
       const mid = (lo + hi) >>> 1;
       if (v[mid] < x) lo = mid + 1; else hi = mid;
     }
+    let p: number;
     if (lo < v.length && v[lo] === x) {
       this.eq[lo]++;
+      p = 2 * lo + 1;
     } else {
       this.cnt[lo]++;
       this.off[lo] += lo === 0 ? v[0] - x : x - v[lo - 1];
+      p = 2 * lo;
     }
+    let b = this.posBin[p];
+    if (b < 0) {
+      const e = this.edges;
+      b = 0;
+      while (b < 9 && e[b] < x) b++;
+    }
+    this.bins[b]++;
   }
 }
 
@@ -93,6 +130,11 @@ export class DriftAccumulator {
   private readonly specs: FeatureSpec[] | undefined;
   private readonly thresholds: Partial<DriftThresholds> | undefined;
   private readonly states: (NumericState | CategoricalState)[];
+  // the same states split by type, so the per-row loops stay monomorphic
+  private readonly numNames: string[] = [];
+  private readonly numStates: NumericState[] = [];
+  private readonly catNames: string[] = [];
+  private readonly catStates: CategoricalState[] = [];
   private rows = 0;
   private malformed = 0;
 
@@ -103,30 +145,44 @@ export class DriftAccumulator {
     this.states = this.names.map((name) => {
       const b = baseline.features[name];
       if (!b) throw new Error(`feature "${name}" is not in the baseline (it has: ${Object.keys(baseline.features).join(', ') || 'none'})`);
-      return b.type === 'numeric' ? new NumericState(b) : new CategoricalState(b);
+      if (b.type === 'numeric') {
+        const st = new NumericState(b).init();
+        this.numNames.push(name);
+        this.numStates.push(st);
+        return st;
+      }
+      const st = new CategoricalState(b);
+      this.catNames.push(name);
+      this.catStates.push(st);
+      return st;
     });
   }
 
   /** Adds one current row (field name → value). */
   public add(row: Record<string, unknown>): void {
     this.rows++;
-    const names = this.names;
-    const states = this.states;
-    for (let i = 0; i < names.length; i++) {
-      const v = row[names[i]];
-      const s = states[i];
+    const nn = this.numNames;
+    const ns = this.numStates;
+    for (let i = 0; i < nn.length; i++) {
+      const v = row[nn[i]];
+      const s = ns[i];
+      // a non-number in a numeric feature counts as missing
+      const x = typeof v === 'number' ? v : isMissing(v) ? NaN : toNumber(v);
+      if (x === x && x !== Infinity && x !== -Infinity) s.add(x); else s.missing++;
+    }
+    const cn = this.catNames;
+    const cs = this.catStates;
+    for (let i = 0; i < cn.length; i++) {
+      const v = row[cn[i]];
+      const s = cs[i];
       if (isMissing(v)) {
         s.missing++;
         continue;
       }
-      if (s instanceof NumericState) {
-        const x = toNumber(v);
-        if (x === x) s.add(x); else s.missing++; // a non-number in a numeric feature counts as missing
-      } else {
-        s.n++;
-        const k = categoryKey(v);
-        s.counts.set(k, (s.counts.get(k) ?? 0) + 1);
-      }
+      s.n++;
+      const k = typeof v === 'string' ? v : categoryKey(v);
+      const counts = s.counts;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
 

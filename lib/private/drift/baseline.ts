@@ -162,7 +162,7 @@ export function categoricalBaseline(counts: Map<string, number>, nonMissing: num
 }
 
 function fail(path: string, what: string): never {
-  throw new Error(`invalid drift baseline: ${path} ${what}`);
+  throw new Error(`invalid drift baseline: ${path ? `${path} ` : ''}${what}`);
 }
 
 function isObj(v: unknown): v is Record<string, any> {
