@@ -916,6 +916,7 @@ export class TrainingPipeline extends Construct {
         'modelName.$': '$.settings.modelName',
         'modelPackageGroupName.$': '$.modelPackageGroupName',
         'modelPackageArn.$': '$.registration.modelPackageArn',
+        'modelVersion.$': "States.ArrayGetItem(States.StringSplit($.registration.modelPackageArn, '/'), 2)",
         'modelArtifactUri.$': '$.training.ModelArtifacts.S3ModelArtifacts',
         'baselineUri.$': '$.baseline.uri',
         'trainingJobName.$': '$.training.TrainingJobName',

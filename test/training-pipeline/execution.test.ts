@@ -109,6 +109,7 @@ describe('success', () => {
       modelName: 'fraud',
       modelPackageGroupName: 'fraud',
       modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/1',
+      modelVersion: '1',
       trainingAttempts: 1,
       imageDigest: IMAGE_DIGEST,
       trainingImage: `123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-trainer@${IMAGE_DIGEST}`,
@@ -122,7 +123,7 @@ describe('success', () => {
     expect(o.dataset).toMatchObject({ uri: `s3://${DATA}/datasets/fraud/`, objectCount: 3 });
     expect(Object.keys(o).sort()).toEqual([
       'approvalStatus', 'baselineUri', 'champion', 'codeRevision', 'dataset', 'imageDigest', 'metrics', 'modelArtifactUri',
-      'modelName', 'modelPackageArn', 'modelPackageGroupName', 'objective', 'reason', 'trainingAttempts', 'trainingImage', 'trainingJobName', 'verdict',
+      'modelName', 'modelPackageArn', 'modelPackageGroupName', 'modelVersion', 'objective', 'reason', 'trainingAttempts', 'trainingImage', 'trainingJobName', 'verdict',
     ]);
   });
 
