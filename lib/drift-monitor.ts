@@ -286,7 +286,7 @@ export class DriftMonitor extends Construct {
     checkPattern(this, 'alarmPrefix', this.alarmPrefix, PREFIX_RE, 'must be 1-100 characters of letters, digits, ".", "_" and "-", starting with a letter or digit');
 
     this.schedule = props.schedule ?? Duration.hours(1);
-    const scheduleHours = this.schedule.toMinutes() / 60;
+    const scheduleHours = this.schedule.toSeconds() / 3600;
     if (!HOURS_DIVIDING_DAY.includes(scheduleHours)) {
       invalid(this, 'schedule', this.schedule.toHumanString(), `must be a whole number of hours dividing 24: ${HOURS_DIVIDING_DAY.join(', ')} hours (windows are built from hourly capture partitions)`);
     }
@@ -584,7 +584,7 @@ export class MonitoredModel extends Construct {
 
     const windowHours = props.windowHours ?? 1;
     checkInt(this, 'windowHours', windowHours, 1, 168);
-    const scheduleHours = monitor.schedule.toHours();
+    const scheduleHours = monitor.schedule.toSeconds() / 3600;
     if (windowHours < scheduleHours) {
       Annotations.of(this).addWarningV2('cdk-mlops:drift-window-gap',
         `windowHours (${windowHours}) is shorter than the monitor's schedule (${scheduleHours} h): ${scheduleHours - windowHours} hour(s) of capture between runs are never compared. Set windowHours to ${scheduleHours}.`);

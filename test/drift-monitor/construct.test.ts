@@ -260,6 +260,7 @@ describe('invalid props fail with clear errors', () => {
     ['namespace reserved', () => monitorWith({ namespace: 'AWS/Lambda' }), /V\/Drift: invalid prop "namespace" \("AWS\/Lambda"\): must not start with "AWS\/"/],
     ['alarmPrefix with a space', () => monitorWith({ alarmPrefix: 'my fleet' }), /invalid prop "alarmPrefix" \("my fleet"\): must be 1-100 characters/],
     ['schedule not whole hours', () => monitorWith({ schedule: Duration.minutes(90) }), /invalid prop "schedule" \("1 hour 30 minutes"\): must be a whole number of hours dividing 24/],
+    ['schedule in seconds', () => monitorWith({ schedule: Duration.seconds(90) }), /invalid prop "schedule" \("1 minute 30 seconds"\): must be a whole number of hours/],
     ['schedule not dividing a day', () => monitorWith({ schedule: Duration.hours(5) }), /invalid prop "schedule".*1, 2, 3, 4, 6, 8, 12, 24 hours/],
     ['scheduleMinute 60', () => monitorWith({ scheduleMinute: 60 }), /invalid prop "scheduleMinute" \(60\): must be an integer between 0 and 59/],
     ['shards 0', () => monitorWith({ shards: 0 }), /invalid prop "shards" \(0\): must be an integer between 1 and 20/],
