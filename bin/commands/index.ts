@@ -1,4 +1,5 @@
 import { driftCommand } from './drift';
+import { simulate } from './simulate';
 
 /** A subcommand of the `cdk-mlops` CLI. */
 export interface Command {
@@ -11,4 +12,5 @@ export interface Command {
 /** Every subcommand, by name. */
 export const COMMANDS: Record<string, Command> = {
   drift: driftCommand,
+  simulate,
 };

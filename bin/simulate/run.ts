@@ -1,0 +1,459 @@
+/**
+ * The closed-loop simulation: synthesizes the end-to-end example stack,
+ * extracts the REAL retraining and training definitions and executes them
+ * with aws-local-stepfunctions, every Task answered by the simulated AWS
+ * account of ./world.ts; the alarm comes from the real drift engine, is
+ * matched by the real EventBridge pattern and handled by the real starter
+ * logic.
+ */
+import './polyfill';
+import { App } from 'aws-cdk-lib';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
+import { createHandler } from '../../lib/runtime/training-pipeline/index';
+import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
+import { PlaceholderResolver, stateMachines, Template } from './cfn';
+import { detectDrift, rng, toCsv } from './drift';
+import { Outcome, Scenario } from './scenario';
+import { CallRecord, ExecutionRecord, simError, World } from './world';
+
+/** What the simulation needs from the synthesized example. */
+export interface LoadedStack {
+  readonly stackName: string;
+  readonly template: Template;
+  readonly retrain: { arn: string; definition: any };
+  readonly training: { arn: string; definition: any };
+  readonly starterSettings: StarterSettings;
+  readonly configPrefix: string;
+  readonly rulePatterns: any[];
+  readonly records: Map<string, any>;
+  readonly tableName: string;
+  readonly retrainTopicArn: string;
+}
+
+/** Synthesizes the example in-process (asset staging off: fast) and extracts what the simulation runs. */
+export function loadClosedLoop(): LoadedStack {
+  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
+  const stack = new ClosedLoopStack(app, 'ClosedLoop');
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as Template;
+  return extract(template, stack.stackName);
+}
+
+/** Extracts the state machines, the starter's settings, the rule and the per-model records from a template. */
+export function extract(template: Template, stackName: string): LoadedStack {
+  const resolver = new PlaceholderResolver(template, stackName);
+  const machines = stateMachines(template, resolver);
+  const starter = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Environment?.Variables?.ALARM_SUFFIXES);
+  if (!starter) throw new Error('the stack has no RetrainTrigger starter function');
+  const env = resolver.resolve(starter.Properties.Environment.Variables) as Record<string, string>;
+  const starterSettings = settingsFromEnv(env);
+  const retrain = machines.find((m) => m.arn === starterSettings.stateMachineArn);
+  if (!retrain) throw new Error('the starter names no state machine of the stack');
+  const train = Object.values(retrain.definition.States).find((s: any) => String(s.Resource).includes(':states:::states:startExecution')) as any;
+  const training = machines.find((m) => m.arn === train?.Parameters?.StateMachineArn);
+  if (!training) throw new Error('the retraining state machine starts no state machine of the stack');
+  const configPrefix = env.CONFIG_PREFIX;
+  const records = new Map<string, any>();
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::SSM::Parameter') continue;
+    const name = resolver.resolve(r.Properties?.Name);
+    if (typeof name === 'string' && name.startsWith(configPrefix)) records.set(name.slice(configPrefix.length), JSON.parse(resolver.resolve(r.Properties.Value)));
+  }
+  const rulePatterns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventPattern).map((r) => r.Properties.EventPattern);
+  const firstTask = retrain.definition.States.AcquireLock;
+  const notify = retrain.definition.States.NotifyOutcome;
+  return {
+    stackName, template, starterSettings, configPrefix, records, rulePatterns,
+    retrain: { arn: retrain.arn, definition: retrain.definition },
+    training: { arn: training.arn, definition: training.definition },
+    tableName: firstTask.Parameters.TableName,
+    retrainTopicArn: notify.Parameters.TopicArn,
+  };
+}
+
+// ---- EventBridge pattern matching (the subset the rules use: values, prefix, nesting, $or) ----
+export function matchesPattern(pattern: any, event: any): boolean {
+  if (pattern.$or) {
+    const { $or, ...rest } = pattern;
+    return ($or as any[]).some((alt) => matchesPattern({ ...rest, ...alt }, event));
+  }
+  for (const [k, cond] of Object.entries(pattern)) {
+    const v = event?.[k];
+    if (Array.isArray(cond)) {
+      const ok = cond.some((c: any) => (c !== null && typeof c === 'object'
+        ? (c.prefix !== undefined ? typeof v === 'string' && v.startsWith(c.prefix) : c.exists !== undefined ? (v !== undefined) === c.exists : false)
+        : v === c));
+      if (!ok) return false;
+    } else if (cond && typeof cond === 'object') {
+      if (!matchesPattern(cond, v)) return false;
+    }
+  }
+  return true;
+}
+
+// ---- execution ------------------------------------------------------------------------------
+
+function tasksOf(states: Record<string, any>, out: Record<string, any> = {}): Record<string, any> {
+  for (const [name, s] of Object.entries(states)) {
+    if (s.Type === 'Task') out[name] = s;
+    for (const b of s.Branches ?? []) tasksOf(b.States, out);
+    if (s.ItemProcessor) tasksOf(s.ItemProcessor.States, out);
+    if (s.Iterator) tasksOf(s.Iterator.States, out);
+  }
+  return out;
+}
+
+function serviceOf(resource: string): string {
+  const m = /^arn:[^:]+:states:::(.+)$/.exec(resource);
+  if (m) return m[1];
+  if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda:invoke';
+  return resource;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly outcome: Outcome | string;
+  readonly championBefore: any;
+  readonly championAfter: any;
+  readonly lockReleased: boolean;
+  readonly notifications: number;
+  readonly trainingJobsStarted: number;
+  readonly states: string[];
+  readonly executions: { name: string; outcome: string; historyEvents: number; states: string[] }[];
+  readonly starter: { status: string; name?: string; reason?: string }[];
+  readonly drift: { drifted: string[]; records: number; alarm?: string };
+  readonly invariants: Record<string, boolean>;
+  readonly maxHistoryEvents: number;
+  readonly simulatedMinutes: number;
+  readonly expected?: string;
+  readonly timeline: string[];
+}
+
+/** Runs one scenario against a loaded stack. */
+export async function runScenario(loaded: LoadedStack, scenario: Scenario): Promise<ScenarioResult> {
+  const model = scenario.model ?? (loaded.records.has(CLOSED_LOOP_MODEL) ? CLOSED_LOOP_MODEL : [...loaded.records.keys()][0]);
+  const record = loaded.records.get(model);
+  if (!record) throw new Error(`scenario ${scenario.name}: no retraining record for model "${model}" (known: ${[...loaded.records.keys()].join(', ')})`);
+
+  // The TrainingPipeline's frame and defaults, as its first state hands them to its handler.
+  const snapshot = Object.values(loaded.training.definition.States).find((s: any) => s.Parameters?.Payload?.action === 'prepare') as any;
+  const frame = snapshot?.Parameters?.Payload?.frame ?? {};
+  const defaults = snapshot?.Parameters?.Payload?.defaults ?? {};
+  const objectiveMetric: string = defaults.evaluation?.metricName ?? 'validation:auc';
+
+  const t0 = new Date(Date.UTC(2026, 10, 27, 9, 0, 0));
+  const t0Epoch = Math.floor(t0.getTime() / 1000);
+  // The TrainingPipeline's Lambda runs its real handler code against the simulated S3.
+  const trainingHandler = (payload: any) => createHandler(world.s3)(payload);
+  const world: World = new World({ scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch }, loaded.tableName);
+  const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
+  world.seedModel(record, packageGroup);
+
+  // ---- the drift engine on generated capture data ----
+  const drift = detectDrift({ shift: scenario.drift?.shift ?? 1.5, rows: scenario.drift?.rows ?? 2000, seed: scenario.drift?.seed ?? 42, modelName: model, t0 });
+  // The training data the pipeline snapshots and baselines: the reference window.
+  const datasetPrefix: string = record.trainingInput?.datasetPrefix ?? `${frame.datasetRootPrefix ?? ''}${model}/`;
+  for (const channel of (record.trainingInput?.channels ?? defaults.channels ?? ['train']) as string[]) {
+    world.s3.put(frame.datasetBucket ?? 'datasets', `${datasetPrefix}${channel}/part-0000.csv`, toCsv(drift.referenceRows));
+  }
+
+  // ---- prior state ----
+  const periodKey = (d: Date) => ({ day: d.toISOString().slice(0, 10), week: '', month: d.toISOString().slice(0, 7) });
+  if (scenario.state?.lastRetrainSecondsAgo !== undefined) {
+    const started = t0Epoch - scenario.state.lastRetrainSecondsAgo;
+    world.table.items.set(`lock#${model}`, {
+      pk: { S: `lock#${model}` }, cooldownUntil: { N: String(started + record.cooldownSeconds) }, acquiredAt: { N: String(started) },
+      lastOutcome: { S: 'promoted' }, expiresAt: { N: String(started + record.cooldownSeconds + record.lockTtlSeconds) },
+    });
+  }
+  if (scenario.state?.runningSinceSeconds !== undefined) {
+    const started = t0Epoch - scenario.state.runningSinceSeconds;
+    world.table.items.set(`lock#${model}`, {
+      pk: { S: `lock#${model}` }, holder: { S: `${model}-alarm-0000000000000000` }, lockedUntil: { N: String(started + record.lockTtlSeconds) },
+      cooldownUntil: { N: String(started + record.cooldownSeconds) }, acquiredAt: { N: String(started) },
+      expiresAt: { N: String(started + record.cooldownSeconds + record.lockTtlSeconds) },
+    });
+  }
+  if (scenario.state?.budgetUsed !== undefined && record.budgetPeriod !== 'week') {
+    const key = `budget#${model}#${periodKey(t0)[record.budgetPeriod as 'day' | 'month']}`;
+    world.table.items.set(key, { pk: { S: key }, retrains: { N: String(scenario.state.budgetUsed) } });
+  }
+  const championOf = (): any => {
+    const item = world.table.items.get(`champion#${model}`);
+    if (item) return { modelVersion: item.modelVersion.S, modelPackageArn: item.modelPackageArn.S, modelArtifactUri: item.modelArtifactUri.S };
+    return { ...record.initialChampion };
+  };
+  const championBefore = championOf();
+
+  // ---- executions ----
+  const retrainRuns: Promise<ExecutionRecord>[] = [];
+  const started: ExecutionRecord[] = [];
+  let clockOffset = 0;
+  world.runExecution = (arn, name, input, parent) => runOne(world, loaded, arn, name, input, parent, clockOffset);
+  const starterDeps = {
+    startExecution: async (req: { stateMachineArn: string; name: string; input: string }) => {
+      const key = `${req.stateMachineArn}/${req.name}`;
+      const running = world.runningExecutions.get(key);
+      if (running) {
+        if (running.input === req.input) return { executionArn: `${req.stateMachineArn.replace(':stateMachine:', ':execution:')}:${req.name}` };
+        throw simError('ExecutionAlreadyExists', `Execution already exists: '${req.name}'`);
+      }
+      if (world.executions.some((e) => e.name === req.name && e.arn.startsWith(req.stateMachineArn.replace(':stateMachine:', ':execution:')))) {
+        throw simError('ExecutionAlreadyExists', `Execution already exists: '${req.name}'`);
+      }
+      const p = world.runExecution!(req.stateMachineArn, req.name, JSON.parse(req.input));
+      retrainRuns.push(p);
+      return { executionArn: `${req.stateMachineArn.replace(':stateMachine:', ':execution:')}:${req.name}` };
+    },
+    listModels: async () => [...loaded.records.keys()].sort(),
+    log: () => undefined,
+  };
+  const starterResults: { status: string; name?: string; reason?: string }[] = [];
+  const deliver = async (event: any) => {
+    if (!loaded.rulePatterns.some((p) => matchesPattern(p, event))) {
+      starterResults.push({ status: 'not-matched', reason: `no rule matches ${event['detail-type']} ${event.detail?.alarmName ?? ''}` });
+      return;
+    }
+    for (const r of await handleEvent(event, loaded.starterSettings, starterDeps)) starterResults.push({ status: r.status, name: r.name, reason: r.reason });
+  };
+  const alarmEvent = (suffix: string, at: Date) => {
+    const alarmName = `${loaded.starterSettings.alarmPrefix}-${model}${suffix}`;
+    return {
+      'version': '0',
+      'id': `evt-${alarmName}-${at.getTime()}`,
+      'detail-type': 'CloudWatch Alarm State Change',
+      'source': 'aws.cloudwatch',
+      'account': '123456789012',
+      'time': at.toISOString(),
+      'region': 'us-east-1',
+      'resources': [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+      'detail': {
+        alarmName,
+        state: { value: 'ALARM', reason: `Threshold Crossed: drifted features ${drift.drifted.join(', ')}`, timestamp: at.toISOString() },
+        previousState: { value: 'OK', timestamp: new Date(at.getTime() - 3600_000).toISOString() },
+        configuration: { description: `drift of ${model}` },
+      },
+    };
+  };
+
+  const alarmName = `${loaded.starterSettings.alarmPrefix}-${model}${loaded.starterSettings.alarmSuffixes[0]}`;
+  if (drift.drifted.length > 0) {
+    const first = alarmEvent(loaded.starterSettings.alarmSuffixes[0], t0);
+    if (scenario.duplicates) {
+      let fired = false;
+      world.onTrainingStarted = async () => {
+        if (fired) return;
+        fired = true;
+        clockOffset = 120;
+        if (scenario.duplicates?.redeliver) await deliver(first);
+        if (scenario.duplicates?.secondAlarmSuffix) {
+          const n = retrainRuns.length;
+          await deliver(alarmEvent(scenario.duplicates.secondAlarmSuffix, new Date(t0.getTime() + 120_000)));
+          await Promise.all(retrainRuns.slice(n));
+        }
+      };
+    }
+    await deliver(first);
+    for (let i = 0; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+  }
+
+  // ---- results ----
+  const retrains = world.executions.filter((e) => e.stateMachine === 'retrain');
+  const outcomeOf = (e: ExecutionRecord): string => (e.status === 'SUCCEEDED' ? String(e.output?.outcome ?? 'unknown') : e.error?.name === 'RetrainFailed' ? 'failed' : `failed (${e.error?.name})`);
+  const subject = retrains[retrains.length - 1];
+  const outcome = drift.drifted.length === 0 ? 'no-drift' : subject ? outcomeOf(subject) : `not-started (${starterResults.map((r) => r.reason).join('; ')})`;
+  const championAfter = championOf();
+  const lock = world.table.items.get(`lock#${model}`);
+  const lockReleased = !lock || lock.holder === undefined || !retrains.some((e) => e.name === lock.holder.S);
+  const notifications = world.sns.filter((m) => m.topic === loaded.retrainTopicArn && m.message?.kind === 'retrain-outcome');
+  const statesOf = (e: ExecutionRecord) => e.events.filter((ev) => ev.type === 'StateEntered').map((ev) => ev.state.name as string);
+  const historyOf = (e: ExecutionRecord) => e.events.length;
+  const allExecutions = world.executions;
+  const maxHistoryEvents = Math.max(0, ...allExecutions.map(historyOf));
+  const promoted = retrains.some((e) => outcomeOf(e) === 'promoted');
+  const primary = world.deployment(record, 'primaryDeployment');
+  const ingress = world.ingress(record);
+  const stableIngress = JSON.stringify(record.eks.ingressStablePatch.metadata.annotations);
+  const ingressAnnotations = Object.fromEntries(Object.keys(record.eks.ingressStablePatch.metadata.annotations).map((k) => [k, ingress?.metadata?.annotations?.[k]]));
+  const packages = world.packages;
+  const invariants: Record<string, boolean> = {
+    championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
+    lockReleased,
+    oneNotificationPerExecution: retrains.every((e) => notifications.filter((n) => n.execution === e.name).length === 1),
+    atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
+    historyWithin200Events: maxHistoryEvents <= 200,
+    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.['cdk-mlops.io/model-artifact-uri'] === championAfter.modelArtifactUri,
+    trafficBackOnPrimary: JSON.stringify(ingressAnnotations) === stableIngress,
+    championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
+  };
+
+  const timeline: string[] = [];
+  timeline.push(`scenario ${scenario.name}${scenario.description ? `: ${scenario.description}` : ''}`);
+  timeline.push(`drift engine: ${drift.currentRecords} capture records vs ${drift.referenceRows.length} reference rows -> drifted [${drift.drifted.join(', ')}]` +
+    (drift.drifted.length > 0 ? ` (PSI ${fmtStats(drift.statistics, 'psi')}; thresholds PSI ${drift.thresholds.psi}, KS p ${drift.thresholds.ksPValue})` : ''));
+  if (drift.drifted.length > 0) timeline.push(`alarm ${alarmName} -> ALARM; EventBridge rule matched; starter: ${starterResults.map((r) => `${r.status}${r.name ? ` ${r.name}` : ''}${r.reason ? ` (${r.reason})` : ''}`).join('; ')}`);
+  let simulatedSeconds = 0;
+  for (const e of retrains) {
+    const lines: string[] = [];
+    const end = renderTimeline(e, loaded, e.startOffset, '  ', lines, rng(7));
+    simulatedSeconds = Math.max(simulatedSeconds, end);
+    timeline.push(`execution ${e.name} -> ${outcomeOf(e)}`);
+    timeline.push(...lines);
+  }
+  timeline.push(`champion: ${championBefore.modelVersion} -> ${championAfter.modelVersion}; lock released: ${lockReleased}; training jobs: ${world.trainingJobs.size}; outcome notifications: ${notifications.length}`);
+
+  return {
+    scenario: scenario.name,
+    outcome,
+    championBefore,
+    championAfter,
+    lockReleased,
+    notifications: notifications.length,
+    trainingJobsStarted: world.trainingJobs.size,
+    states: subject ? statesOf(subject) : [],
+    executions: retrains.map((e) => ({ name: e.name, outcome: outcomeOf(e), historyEvents: historyOf(e), states: statesOf(e) })),
+    starter: starterResults,
+    drift: { drifted: drift.drifted, records: drift.currentRecords, alarm: drift.drifted.length > 0 ? alarmName : undefined },
+    invariants,
+    maxHistoryEvents,
+    simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,
+    expected: scenario.expect?.outcome,
+    timeline,
+  };
+}
+
+function fmtStats(stats: Record<string, Record<string, unknown>>, key: string): string {
+  return Object.entries(stats).map(([n, s]) => `${n} ${s[key]}`).join(', ');
+}
+
+async function runOne(world: World, loaded: LoadedStack, smArn: string, name: string, input: any, parent: ExecutionRecord | undefined, offset: number): Promise<ExecutionRecord> {
+  const kind = smArn === loaded.retrain.arn ? 'retrain' : smArn === loaded.training.arn ? 'training' : undefined;
+  if (!kind) throw simError('StepFunctions.StateMachineDoesNotExist', `no state machine ${smArn}`);
+  const key = `${smArn}/${name}`;
+  const execArn = `${smArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const existing = world.executions.find((e) => e.arn === execArn);
+  if (existing) {
+    const running = world.runningExecutions.get(key);
+    if (running && running.input === JSON.stringify(input)) return running.done;
+    throw simError('StepFunctions.ExecutionAlreadyExistsException', `Execution already exists: '${name}'`);
+  }
+  if (name.length > 80) throw simError('StepFunctions.InvalidNameException', `execution name longer than 80 characters: ${name}`);
+  const definition = kind === 'retrain' ? loaded.retrain.definition : loaded.training.definition;
+  const exec: ExecutionRecord = { name, arn: execArn, stateMachine: kind, input, status: 'RUNNING', events: [], calls: [], startOffset: offset };
+  world.executions.push(exec);
+  const tasks = tasksOf(definition.States);
+  const taskResourceLocalHandlers: Record<string, (i: any) => Promise<any>> = {};
+  for (const [stateName, state] of Object.entries(tasks)) {
+    taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, serviceOf(String(state.Resource)), params, state);
+  }
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  const visit = (states: Record<string, any>) => {
+    for (const [n, s] of Object.entries(states)) {
+      if (s.Type === 'Wait') waitTimeOverrides[n] = 0;
+      if (s.Retry) retryIntervalOverrides[n] = 0;
+      for (const b of s.Branches ?? []) visit(b.States);
+    }
+  };
+  visit(definition.States);
+  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const run = machine.run(input, {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    context: {
+      Execution: { Id: execArn, Name: name, Input: input, StartTime: new Date(Date.UTC(2026, 10, 27, 9, 0, offset)).toISOString(), RoleArn: 'arn:aws:iam::123456789012:role/sim' },
+      StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
+      Task: { Token: `task-token-${name}` },
+    },
+  });
+  const consume = (async () => { for await (const ev of run.eventLogs) exec.events.push(ev); })();
+  const done = (async () => {
+    try {
+      exec.output = await run.result;
+      exec.status = 'SUCCEEDED';
+    } catch (err: any) {
+      const cause = err?.cause ?? err;
+      exec.status = 'FAILED';
+      exec.error = { name: String(cause?.name ?? 'Error'), cause: String(cause?.message ?? cause) };
+    }
+    await consume;
+    world.runningExecutions.delete(key);
+    return exec;
+  })();
+  world.runningExecutions.set(key, { input: JSON.stringify(input), done });
+  void parent;
+  return done;
+}
+
+function getPath(obj: any, path: string): any {
+  return path.replace(/^\$\.?/, '').split('.').filter((p) => p.length > 0).reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `T+${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Renders an execution's timeline (simulated time); returns the simulated end. */
+function renderTimeline(exec: ExecutionRecord, loaded: LoadedStack, start: number, indent: string, out: string[], random: () => number): number {
+  const definition = exec.stateMachine === 'retrain' ? loaded.retrain.definition : loaded.training.definition;
+  const states = definition.States as Record<string, any>;
+  const queues = new Map<string, CallRecord[]>();
+  for (const c of exec.calls) {
+    const q = queues.get(c.state) ?? [];
+    q.push(c);
+    queues.set(c.state, q);
+  }
+  let t = start;
+  const emitCall = (stateName: string) => {
+    const c = queues.get(stateName)?.shift();
+    if (!c) return;
+    const result = c.error ? `ERROR ${c.error.name}: ${c.error.cause.slice(0, 140)}` : 'ok';
+    out.push(`${indent}  ${clock(t)}    ${c.service.padEnd(36)} ${c.summary} -> ${result}`);
+    if (c.child) {
+      out.push(`${indent}    nested execution ${c.child.name} (training state machine) -> ${c.child.status}`);
+      t = renderTimeline(c.child, loaded, t, `${indent}    `, out, random);
+    } else {
+      t += c.seconds;
+    }
+  };
+  for (const ev of exec.events) {
+    const name: string | undefined = ev.state?.name;
+    switch (ev.type) {
+      case 'StateEntered': {
+        const def = states[name!] ?? {};
+        out.push(`${indent}${clock(t)}  ${name} (${def.Type})`);
+        if (def.Type === 'Task') emitCall(name!);
+        if (def.Type === 'Wait') {
+          const secs = Number(def.Seconds ?? getPath(ev.state.input, def.SecondsPath ?? '') ?? 0);
+          out.push(`${indent}  ${clock(t)}    wait ${secs} s (simulated; the local run does not sleep)`);
+          t += secs;
+        }
+        break;
+      }
+      case 'StateRetried': {
+        const r = ev.retry?.retrier ?? {};
+        const base = Math.min((r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, (ev.retry?.attempt ?? 1) - 1), r.MaxDelaySeconds ?? Infinity);
+        const delay = r.JitterStrategy === 'FULL' ? base * random() : base;
+        out.push(`${indent}  ${clock(t)}    retry ${ev.retry?.attempt} of ${r.MaxAttempts ?? 3} after ${delay.toFixed(1)} s (backoff ${base} s, ${r.JitterStrategy ?? 'NONE'} jitter)`);
+        t += delay;
+        emitCall(name!);
+        break;
+      }
+      case 'StateCaught':
+        out.push(`${indent}  ${clock(t)}    caught -> ${ev.catch?.catcher?.Next}`);
+        break;
+      case 'ExecutionFailed':
+        out.push(`${indent}${clock(t)}  execution failed: ${ev.Error}`);
+        break;
+      case 'ExecutionSucceeded':
+        out.push(`${indent}${clock(t)}  execution succeeded`);
+        break;
+      default:
+        break;
+    }
+  }
+  return t;
+}

@@ -1,0 +1,401 @@
+/**
+ * The simulated AWS account the state machines run against: DynamoDB, SSM,
+ * SNS, CloudWatch, EKS (the Kubernetes API behind `eks:call`), SageMaker
+ * (training jobs and the model registry), S3, ECR, Lambda and Step Functions
+ * itself (named executions, `startExecution.sync:2`). Each service keeps
+ * state, behaves as the real one does for the calls the definitions make
+ * (conditional writes, merge patches, execution-name uniqueness…) and fails
+ * where the scenario scripts it.
+ *
+ * Lambda functions are not faked: a `lambda:invoke` of the TrainingPipeline
+ * handler runs that handler's real code against the simulated S3.
+ */
+import { createHash } from 'node:crypto';
+import { ddbError, SimTable } from './dynamodb';
+import { Fault, Scenario } from './scenario';
+
+/** One service call made by a Task state. */
+export interface CallRecord {
+  readonly execution: string;
+  readonly state: string;
+  readonly service: string;
+  readonly summary: string;
+  /** Simulated duration of the call. */
+  readonly seconds: number;
+  readonly error?: { name: string; cause: string };
+  /** For `startExecution.sync`: the child execution. */
+  child?: ExecutionRecord;
+}
+
+/** What the simulation keeps of one execution. */
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly stateMachine: 'retrain' | 'training';
+  readonly input: any;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  output?: any;
+  error?: { name: string; cause: string };
+  events: any[];
+  calls: CallRecord[];
+  /** Simulated start, seconds after the scenario's t0. */
+  startOffset: number;
+}
+
+export function simError(name: string, cause: string): Error {
+  const e = new Error(cause);
+  e.name = name;
+  return e;
+}
+
+/** A JSON merge patch (RFC 7386). */
+export function mergePatch(target: any, patch: any): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out = target && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+interface K8sObject {
+  obj: any;
+  /** GETs left until the current generation is rolled out (undefined = rolled out; Infinity = never). */
+  pollsLeft?: number;
+  pollsUntilReady: number;
+}
+
+interface ModelPackage {
+  arn: string;
+  group: string;
+  version: number;
+  status: string;
+  metadata: Record<string, string>;
+  clientToken?: string;
+}
+
+/** Simulated S3 (the subset the TrainingPipeline handler uses, through its injectable client). */
+export class SimS3 {
+  public readonly objects = new Map<string, { body: Buffer; etag: string; versionId: string }>();
+  private version = 0;
+
+  public put(bucket: string, key: string, body: string | Buffer): void {
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    this.objects.set(`${bucket}/${key}`, { body: buf, etag: createHash('md5').update(buf).digest('hex'), versionId: `v${++this.version}` });
+  }
+
+  /** S3Client-compatible `send`, dispatching on the command class name. */
+  public async send(command: any): Promise<any> {
+    const name: string = command?.constructor?.name ?? '';
+    const input = command?.input ?? {};
+    switch (name) {
+      case 'PutObjectCommand':
+        this.put(input.Bucket, input.Key, typeof input.Body === 'string' || Buffer.isBuffer(input.Body) ? input.Body : Buffer.from(input.Body ?? ''));
+        return { ETag: `"${this.objects.get(`${input.Bucket}/${input.Key}`)!.etag}"` };
+      case 'GetObjectCommand': {
+        const o = this.objects.get(`${input.Bucket}/${input.Key}`);
+        if (!o) throw simError('NoSuchKey', `s3://${input.Bucket}/${input.Key} does not exist`);
+        return { Body: { transformToByteArray: async () => new Uint8Array(o.body), transformToString: async () => o.body.toString('utf8') }, ETag: `"${o.etag}"` };
+      }
+      case 'ListObjectsV2Command':
+      case 'ListObjectVersionsCommand': {
+        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
+        const keys = [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
+        const items = keys.map(([k, o]) => ({
+          Key: k.slice(input.Bucket.length + 1), ETag: `"${o.etag}"`, Size: o.body.length, VersionId: o.versionId, IsLatest: true,
+        }));
+        return name === 'ListObjectsV2Command' ? { Contents: items, IsTruncated: false, KeyCount: items.length } : { Versions: items, IsTruncated: false };
+      }
+      default:
+        throw simError('NotImplemented', `simulated S3 does not implement ${name}`);
+    }
+  }
+}
+
+export interface WorldOptions {
+  readonly scenario: Scenario;
+  readonly records: Map<string, any>;
+  readonly configPrefix: string;
+  readonly trainingHandler?: (payload: any) => Promise<any>;
+  readonly objectiveMetric: string;
+  readonly t0Epoch: number;
+}
+
+export class World {
+  public readonly table: SimTable;
+  public readonly s3 = new SimS3();
+  public readonly sns: { topic: string; message: any; subject?: string; attributes?: any; execution: string }[] = [];
+  public readonly metrics: any[] = [];
+  public readonly trainingJobs = new Map<string, any>();
+  public readonly packages: ModelPackage[] = [];
+  public readonly k8s = new Map<string, K8sObject>();
+  public readonly executions: ExecutionRecord[] = [];
+  public readonly runningExecutions = new Map<string, { input: string; done: Promise<any> }>();
+  private readonly faultsLeft: { fault: Fault; left: number }[];
+  private readonly describeAlarmCalls = new Map<string, number>();
+  /** Hook run when a retrain execution starts its training (duplicate deliveries). */
+  public onTrainingStarted?: (execution: string) => Promise<void>;
+  /** Runs a state machine execution (set by the runner). */
+  public runExecution?: (stateMachineArn: string, name: string, input: any, parent?: ExecutionRecord) => Promise<ExecutionRecord>;
+
+  constructor(public readonly options: WorldOptions, tableName: string) {
+    this.table = new SimTable(tableName);
+    this.faultsLeft = (options.scenario.faults ?? []).map((fault) => ({ fault, left: fault.times ?? 1 }));
+  }
+
+  /** Seeds the Kubernetes objects and the model registry from a model's record. */
+  public seedModel(record: any, packageGroup: string): void {
+    const eks = record.eks;
+    const champion = record.initialChampion;
+    const annotations = {
+      'cdk-mlops.io/model-artifact-uri': champion.modelArtifactUri,
+      'cdk-mlops.io/model-version': champion.modelVersion,
+      'cdk-mlops.io/model-package-arn': champion.modelPackageArn,
+    };
+    const scenario = this.options.scenario;
+    for (const [variant, polls] of [['primaryDeployment', scenario.rollout?.primaryPollsUntilReady ?? 1], ['canaryDeployment', scenario.rollout?.canaryPollsUntilReady ?? 1]] as const) {
+      const name = eks[variant];
+      this.k8s.set(`/apis/apps/v1/namespaces/${eks.namespace}/deployments/${name}`, {
+        pollsUntilReady: polls === 0 ? Infinity : polls,
+        obj: {
+          apiVersion: 'apps/v1', kind: 'Deployment',
+          metadata: { name, namespace: eks.namespace, generation: 1, annotations: { 'cdk-mlops.io/model-version': champion.modelVersion } },
+          spec: { template: { metadata: { annotations: { ...annotations } } } },
+          status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+        },
+      });
+    }
+    this.k8s.set(`/apis/networking.k8s.io/v1/namespaces/${eks.namespace}/ingresses/${eks.ingressName}`, {
+      pollsUntilReady: 1,
+      obj: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: eks.ingressName, namespace: eks.namespace, generation: 1, ...eks.ingressStablePatch.metadata }, spec: {} },
+    });
+    // The model in production was registered (and approved) as version 1 of its group.
+    const champArn = String(champion.modelPackageArn).startsWith('arn:') ? champion.modelPackageArn : `arn:aws:sagemaker:us-east-1:123456789012:model-package/${packageGroup}/1`;
+    this.packages.push({
+      arn: champArn, group: packageGroup, version: 1, status: 'Approved',
+      metadata: { [`metric.${this.options.objectiveMetric}`]: String(scenario.training?.championMetric ?? 0.9) },
+    });
+  }
+
+  public deployment(record: any, variant: 'primaryDeployment' | 'canaryDeployment'): any {
+    return this.k8s.get(`/apis/apps/v1/namespaces/${record.eks.namespace}/deployments/${record.eks[variant]}`)?.obj;
+  }
+
+  public ingress(record: any): any {
+    return this.k8s.get(`/apis/networking.k8s.io/v1/namespaces/${record.eks.namespace}/ingresses/${record.eks.ingressName}`)?.obj;
+  }
+
+  /**
+   * Executes one Task's service call. `service` is the integration
+   * (e.g. `dynamodb:updateItem`), `params` the effective Parameters.
+   */
+  public async call(exec: ExecutionRecord, state: string, service: string, params: any, context: any): Promise<any> {
+    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service));
+    if (fault) {
+      fault.left--;
+      const cause = fault.fault.cause ?? `${fault.fault.error} (scripted)`;
+      exec.calls.push({ execution: exec.name, state, service, summary: summarize(service, params), seconds: 0.3, error: { name: fault.fault.error, cause } });
+      throw simError(fault.fault.error, cause);
+    }
+    const rec: CallRecord = { execution: exec.name, state, service, summary: summarize(service, params), seconds: 0.2 };
+    exec.calls.push(rec);
+    try {
+      const out = await this.dispatch(exec, rec, service, params, context);
+      return out;
+    } catch (err: any) {
+      (rec as any).error = { name: err?.name ?? 'Error', cause: String(err?.message ?? err) };
+      throw err;
+    }
+  }
+
+  private async dispatch(exec: ExecutionRecord, rec: CallRecord, service: string, p: any, context: any): Promise<any> {
+    const scenario = this.options.scenario;
+    switch (service) {
+      // ---- Systems Manager ---------------------------------------------------
+      case 'aws-sdk:ssm:getParameter': {
+        const name: string = p.Name;
+        const model = name.startsWith(this.options.configPrefix) ? name.slice(this.options.configPrefix.length) : '';
+        const record = this.options.records.get(model);
+        if (!record) throw simError('Ssm.ParameterNotFoundException', `parameter ${name} not found`);
+        const value = { ...record, ...(scenario.requireApproval !== undefined ? { approvalRequired: scenario.requireApproval } : {}) };
+        return { Parameter: { Name: name, Type: 'String', Value: JSON.stringify(value), Version: 1 } };
+      }
+      // ---- DynamoDB ------------------------------------------------------------------
+      case 'dynamodb:getItem': return this.table.getItem(p);
+      case 'dynamodb:putItem': return this.table.putItem(p);
+      case 'dynamodb:updateItem': return this.table.updateItem(p);
+      // ---- SNS -----------------------------------------------------------------------------
+      case 'sns:publish': {
+        this.sns.push({ topic: p.TopicArn, message: p.Message, subject: p.Subject, attributes: p.MessageAttributes, execution: exec.name });
+        return { MessageId: `msg-${this.sns.length}` };
+      }
+      case 'sns:publish.waitForTaskToken': {
+        this.sns.push({ topic: p.TopicArn, message: p.Message, subject: p.Subject, attributes: p.MessageAttributes, execution: exec.name });
+        const answer = scenario.approval ?? 'approve';
+        if (answer === 'approve') {
+          (rec as any).seconds = 25 * 60;
+          return { approved: true };
+        }
+        if (answer === 'reject') {
+          (rec as any).seconds = 40 * 60;
+          throw simError('Rejected', 'rejected by the approver: not convinced the drift is real');
+        }
+        (rec as any).seconds = Number(context?.HeartbeatSeconds ?? 86400);
+        throw simError('States.HeartbeatTimeout', 'no answer (or heartbeat) before HeartbeatSeconds');
+      }
+      // ---- CloudWatch --------------------------------------------------------------------
+      case 'aws-sdk:cloudwatch:describeAlarms': {
+        const n = (this.describeAlarmCalls.get(exec.name) ?? 0) + 1;
+        this.describeAlarmCalls.set(exec.name, n);
+        const names: string[] = p.AlarmNames ?? [];
+        const firing = scenario.canary?.alarmAtCheck !== undefined && n >= scenario.canary.alarmAtCheck ? (scenario.canary.alarmName ?? names[0]) : undefined;
+        const alarms = names.map((AlarmName) => ({ AlarmName, StateValue: AlarmName === firing ? 'ALARM' : 'OK', StateReason: AlarmName === firing ? 'Threshold Crossed: 3 datapoints > 5' : 'ok' }));
+        return { MetricAlarms: alarms.filter((a) => p.StateValue === undefined || a.StateValue === p.StateValue), CompositeAlarms: [] };
+      }
+      case 'aws-sdk:cloudwatch:putMetricData':
+        this.metrics.push(p);
+        return {};
+      // ---- EKS (Kubernetes API) ---------------------------------------------------------
+      case 'eks:call': return this.kube(p);
+      // ---- SageMaker ----------------------------------------------------------------------
+      case 'sagemaker:createTrainingJob.sync': {
+        const name: string = p.TrainingJobName;
+        if (this.trainingJobs.has(name)) throw simError('SageMaker.ResourceInUse', `Training job names must be unique: ${name} exists`);
+        if (exec.input && this.onTrainingStarted) await this.onTrainingStarted(exec.name);
+        (rec as any).seconds = (scenario.training?.minutes ?? 45) * 60;
+        const job = {
+          TrainingJobName: name,
+          TrainingJobArn: `arn:aws:sagemaker:us-east-1:123456789012:training-job/${name.toLowerCase()}`,
+          TrainingJobStatus: 'Completed',
+          ModelArtifacts: { S3ModelArtifacts: `${p.OutputDataConfig?.S3OutputPath ?? 's3://output/'}${name}/output/model.tar.gz` },
+          FinalMetricDataList: Object.entries(scenario.training?.metrics ?? { [this.options.objectiveMetric]: 0.93 }).map(([MetricName, Value]) => ({ MetricName, Value })),
+          BillableTimeInSeconds: (scenario.training?.minutes ?? 45) * 60,
+          HyperParameters: p.HyperParameters,
+        };
+        this.trainingJobs.set(name, job);
+        if (scenario.training?.outcome === 'failed') {
+          throw simError('States.TaskFailed', JSON.stringify({ TrainingJobName: name, TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: loss became NaN at epoch 3' }));
+        }
+        return job;
+      }
+      case 'aws-sdk:sagemaker:listModelPackages': {
+        const list = this.packages.filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
+          .sort((a, b) => b.version - a.version).slice(0, p.MaxResults ?? 100);
+        return { ModelPackageSummaryList: list.map((m) => ({ ModelPackageArn: m.arn, ModelPackageGroupName: m.group, ModelPackageVersion: m.version, ModelApprovalStatus: m.status })) };
+      }
+      case 'aws-sdk:sagemaker:describeModelPackage': {
+        const m = this.packages.find((x) => x.arn === p.ModelPackageName);
+        if (!m) throw simError('SageMaker.ValidationException', `model package ${p.ModelPackageName} not found`);
+        return { ModelPackageArn: m.arn, ModelPackageGroupName: m.group, ModelPackageVersion: m.version, ModelApprovalStatus: m.status, CustomerMetadataProperties: m.metadata };
+      }
+      case 'aws-sdk:sagemaker:createModelPackage': {
+        const existing = this.packages.find((m) => m.clientToken !== undefined && m.clientToken === p.ClientToken);
+        if (existing) return { ModelPackageArn: existing.arn };
+        const version = this.packages.filter((m) => m.group === p.ModelPackageGroupName).length + 1;
+        const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${p.ModelPackageGroupName}/${version}`;
+        this.packages.push({ arn, group: p.ModelPackageGroupName, version, status: p.ModelApprovalStatus ?? 'PendingManualApproval', metadata: p.CustomerMetadataProperties ?? {}, clientToken: p.ClientToken });
+        return { ModelPackageArn: arn };
+      }
+      case 'aws-sdk:sagemaker:updateModelPackage': {
+        const m = this.packages.find((x) => x.arn === p.ModelPackageArn);
+        if (!m) throw simError('SageMaker.ValidationException', `model package ${p.ModelPackageArn} not found`);
+        m.status = p.ModelApprovalStatus ?? m.status;
+        return { ModelPackageArn: m.arn };
+      }
+      // ---- ECR / S3 ---------------------------------------------------------------------------
+      case 'aws-sdk:ecr:describeImages':
+        return { ImageDetails: [{ ImageDigest: `sha256:${createHash('sha256').update(`${p.RepositoryName}:${p.ImageIds?.[0]?.ImageTag}`).digest('hex')}` }] };
+      case 'aws-sdk:s3:putObject':
+        this.s3.put(p.Bucket, p.Key, typeof p.Body === 'string' ? p.Body : JSON.stringify(p.Body));
+        return { ETag: '"simulated"' };
+      // ---- Lambda: the real handler code ---------------------------------------------------------
+      case 'lambda:invoke': {
+        if (!this.options.trainingHandler) throw simError('Lambda.ResourceNotFoundException', `no simulated function ${p.FunctionName}`);
+        (rec as any).seconds = p.Payload?.action === 'baseline' ? 40 : 3;
+        try {
+          const payload = await this.options.trainingHandler(p.Payload);
+          return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: JSON.parse(JSON.stringify(payload ?? null)) };
+        } catch (err: any) {
+          throw simError(err?.name && err.name !== 'Error' ? err.name : 'Lambda.Unknown', String(err?.message ?? err));
+        }
+      }
+      // ---- Step Functions ----------------------------------------------------------------------------
+      case 'states:startExecution.sync:2':
+      case 'states:startExecution.sync': {
+        if (!this.runExecution) throw simError('StepFunctions.InternalError', 'no runner');
+        const input = typeof p.Input === 'string' ? JSON.parse(p.Input) : p.Input;
+        const child = await this.runExecution(p.StateMachineArn, p.Name, input, exec);
+        rec.child = child;
+        (rec as any).seconds = 0;
+        if (child.status !== 'SUCCEEDED') {
+          throw simError('States.TaskFailed', JSON.stringify({ ExecutionArn: child.arn, Status: 'FAILED', Error: child.error?.name, Cause: child.error?.cause }));
+        }
+        return {
+          ExecutionArn: child.arn, Name: child.name, StateMachineArn: p.StateMachineArn, Status: 'SUCCEEDED',
+          Input: JSON.stringify(input), Output: child.output,
+        };
+      }
+      default:
+        throw simError('States.Runtime', `the simulation has no ${service}`);
+    }
+  }
+
+  /** The Kubernetes API: GET and PATCH (JSON merge patch) of the seeded objects. */
+  private kube(p: any): any {
+    const path: string = p.Path;
+    const o = this.k8s.get(path);
+    if (!o) throw simError('EKS.404', `${p.Method} ${path}: not found`);
+    if (p.Method === 'GET') {
+      if (o.pollsLeft !== undefined) {
+        o.pollsLeft--;
+        if (o.pollsLeft <= 0) {
+          o.pollsLeft = undefined;
+          o.obj.status = { observedGeneration: o.obj.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+        }
+      }
+      return { ResponseBody: JSON.parse(JSON.stringify(o.obj)), StatusCode: 200, StatusText: 'OK', Headers: {} };
+    }
+    if (p.Method === 'PATCH') {
+      const before = JSON.stringify(o.obj.spec);
+      const patched = mergePatch(o.obj, p.RequestBody);
+      if (JSON.stringify(patched.spec) !== before) {
+        patched.metadata.generation = (o.obj.metadata.generation ?? 1) + 1;
+        if (patched.kind === 'Deployment') {
+          patched.status = { observedGeneration: patched.metadata.generation, replicas: 2, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1, unavailableReplicas: 1 };
+          o.pollsLeft = o.pollsUntilReady;
+        }
+      }
+      o.obj = patched;
+      return { ResponseBody: JSON.parse(JSON.stringify(o.obj)), StatusCode: 200, StatusText: 'OK', Headers: {} };
+    }
+    throw simError('EKS.405', `method ${p.Method} not simulated`);
+  }
+}
+
+/** One readable line for a call. */
+function summarize(service: string, p: any): string {
+  switch (service) {
+    case 'dynamodb:updateItem': return `UpdateItem ${p.Key?.pk?.S ?? ''}`;
+    case 'dynamodb:getItem': return `GetItem ${p.Key?.pk?.S ?? ''}`;
+    case 'dynamodb:putItem': return `PutItem ${p.Item?.pk?.S ?? ''}`;
+    case 'aws-sdk:ssm:getParameter': return `GetParameter ${p.Name}`;
+    case 'eks:call': return `${p.Method} ${p.Path}`;
+    case 'sns:publish': return `Publish ${p.Subject ?? ''}`;
+    case 'sns:publish.waitForTaskToken': return `Publish (task token) ${p.Subject ?? ''}`;
+    case 'aws-sdk:cloudwatch:describeAlarms': return `DescribeAlarms ${(p.AlarmNames ?? []).join(', ')}`;
+    case 'aws-sdk:cloudwatch:putMetricData': return `PutMetricData ${p.Namespace} ${(p.MetricData ?? []).map((m: any) => `${m.MetricName}{${(m.Dimensions ?? []).map((d: any) => d.Value).join(',')}}`).join(' ')}`;
+    case 'sagemaker:createTrainingJob.sync': return `CreateTrainingJob ${p.TrainingJobName} (${p.ResourceConfig?.InstanceCount ?? '?'} x ${p.ResourceConfig?.InstanceType ?? '?'})`;
+    case 'aws-sdk:sagemaker:updateModelPackage': return `UpdateModelPackage ${p.ModelPackageArn} -> ${p.ModelApprovalStatus}`;
+    case 'aws-sdk:sagemaker:createModelPackage': return `CreateModelPackage ${p.ModelPackageGroupName} (${p.ModelApprovalStatus})`;
+    case 'aws-sdk:sagemaker:listModelPackages': return `ListModelPackages ${p.ModelPackageGroupName} ${p.ModelApprovalStatus ?? ''}`;
+    case 'aws-sdk:sagemaker:describeModelPackage': return `DescribeModelPackage ${p.ModelPackageName}`;
+    case 'lambda:invoke': return `Invoke ${String(p.FunctionName).split(':').pop()} (${p.Payload?.action ?? ''})`;
+    case 'states:startExecution.sync:2': return `StartExecution ${p.Name} (sync)`;
+    case 'aws-sdk:ecr:describeImages': return `DescribeImages ${p.RepositoryName}`;
+    case 'aws-sdk:s3:putObject': return `PutObject s3://${p.Bucket}/${p.Key}`;
+    default: return service;
+  }
+}
+
+export { ddbError };

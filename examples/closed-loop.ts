@@ -1,0 +1,172 @@
+// The whole MLOps loop in one stack: the fraud model served on a GPU cluster
+// (ModelEndpoint), watched for drift (DriftMonitor), retrained on SageMaker
+// (TrainingPipeline), and — when its drift alarm fires — retrained, canaried,
+// and promoted or rolled back (RetrainTrigger). `cdk-mlops simulate` executes
+// this stack's real state machines offline.
+import { App, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DriftMonitor, GpuCluster, ModelEndpoint, RetrainTrigger } from '../lib';
+import { acknowledgeWildcards } from '../lib/private/nag';
+import { ApprovalPolicy, MetricDirection, TrainingImage, TrainingPipeline } from '../lib/training-pipeline';
+
+export const CLOSED_LOOP_MODEL = 'fraud-scoring';
+
+export class ClosedLoopStack extends Stack {
+  public readonly endpoint: ModelEndpoint;
+  public readonly monitor: DriftMonitor;
+  public readonly pipeline: TrainingPipeline;
+  public readonly trigger: RetrainTrigger;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    const model = CLOSED_LOOP_MODEL;
+
+    const key = new kms.Key(this, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Server access log destination of the data buckets; logging it into itself would loop.',
+    });
+    const bucket = (name: string) => new s3.Bucket(this, name, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Models (written by training, read by the endpoint's init container), datasets, capture records.
+    const artifacts = bucket('Artifacts');
+    const datasets = bucket('Datasets');
+    const capture = bucket('Capture');
+
+    // Step Functions' eks:call reaches the Kubernetes API through the public endpoint only.
+    const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 20, endpointAccess: eks.EndpointAccess.PUBLIC_AND_PRIVATE });
+
+    this.endpoint = new ModelEndpoint(this, 'Endpoint', {
+      cluster: gpu.cluster,
+      modelName: model,
+      image: 'example/fraud-scoring-server:1.4.2',
+      modelArtifact: { bucket: artifacts, prefix: `training/models/${model}/` },
+      port: 8080,
+      resources: { cpu: '3', memory: '12Gi', gpuCount: 1 },
+      autoscaling: { minReplicas: 2, maxReplicas: 20, targetCpuUtilization: 60 },
+      variants: [
+        { name: 'primary', modelVersion: 'v7', weight: 100, minReplicas: 2, maxReplicas: 30 },
+        { name: 'canary', modelVersion: 'v7', weight: 0, minReplicas: 1, maxReplicas: 4 },
+      ],
+    });
+
+    this.monitor = new DriftMonitor(this, 'Drift', { captureBucket: capture, baselineBucket: artifacts, baselinePrefix: `models/${model}/` });
+    this.monitor.addModel({ modelName: model, baselineKey: `models/${model}/baseline.json`, variants: ['primary', 'canary'] });
+
+    const repository = ecr.Repository.fromRepositoryName(this, 'TrainingRepo', 'fraud-scoring-training');
+    this.pipeline = new TrainingPipeline(this, 'Training', {
+      modelName: model,
+      trainingImage: TrainingImage.fromEcrRepository(repository, '2026.11.1'),
+      datasetBucket: datasets,
+      datasetPrefix: `datasets/${model}/`,
+      channels: ['train', 'validation'],
+      outputBucket: artifacts,
+      outputPrefix: 'training/',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 2,
+      useSpotInstances: true,
+      maxRuntime: Duration.hours(4),
+      maxWait: Duration.hours(8),
+      checkpointPrefix: 'checkpoints/',
+      metricDefinitions: [{ name: 'validation:auc', regex: 'val_auc=([0-9.]+)' }],
+      // The retrain loop approves a candidate only after a clean canary.
+      evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.85, minImprovement: 0.005 },
+      approval: ApprovalPolicy.MANUAL,
+      codeRevision: 'git:4f2a9c1',
+    });
+
+    // The canary's own health: error rate and latency of the canary variant.
+    const canaryErrors = new cloudwatch.Alarm(this, 'CanaryErrors', {
+      alarmName: `${this.stackName}-${model}-canary-errors`,
+      metric: this.endpoint.metricErrors({ variant: 'canary', period: Duration.minutes(1) }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const canaryLatency = new cloudwatch.Alarm(this, 'CanaryLatency', {
+      alarmName: `${this.stackName}-${model}-canary-latency`,
+      metric: this.endpoint.metricLatency({ variant: 'canary', period: Duration.minutes(1) }),
+      threshold: 250,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.trigger = new RetrainTrigger(this, 'Retrain', {
+      trainingStateMachine: this.pipeline.stateMachine,
+      alarmSource: this.monitor,
+      schedule: events.Schedule.cron({ day: '1', hour: '3', minute: '0' }),
+    });
+    this.trigger.addModel({
+      modelName: model,
+      cluster: gpu.cluster,
+      namespace: this.endpoint.namespace,
+      primaryDeployment: this.endpoint.serviceNameForVariant('primary'),
+      canaryDeployment: this.endpoint.serviceNameForVariant('canary'),
+      primaryService: this.endpoint.serviceNameForVariant('primary'),
+      canaryService: this.endpoint.serviceNameForVariant('canary'),
+      servicePort: 80,
+      ingressName: this.endpoint.ingressName,
+      ingressActionName: 'weighted-routing',
+      canaryAlarms: [canaryErrors, canaryLatency],
+      initialModelArtifactUri: `s3://${artifacts.bucketName}/training/models/${model}/v7/`,
+      initialModelVersion: 'v7',
+      initialModelPackageArn: this.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.pipeline.modelPackageGroupName}/1` }),
+      modelPackageGroupName: this.pipeline.modelPackageGroupName,
+      trainingInput: { modelName: model },
+      canaryWeight: 10,
+      bakeTime: Duration.minutes(30),
+      cooldown: Duration.hours(6),
+      maxRetrainsPerPeriod: 4,
+      budgetPeriod: 'month',
+      dependsOn: [this.endpoint],
+    });
+
+    // The TrainingPipeline's wildcard findings (all AwsSolutions-IAM5), each with its reason, on the role that holds it.
+    this.node.addValidation({ validate: () => { acknowledgeTrainingWildcards(this.pipeline); return []; } });
+  }
+}
+
+const TRAINING_WILDCARDS: [RegExp, string][] = [
+  [/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, 'CDK KMS grant for SSE-KMS objects and the encrypted topic: data keys and re-encryption under the one data key, scoped to that key ARN.'],
+  [/\/datasets\/fraud-scoring\/\*$/, 'Reads every object under the dataset prefix: the keys of each dataset version are only known at run time, nothing outside the prefix.'],
+  [/\/training\/models\/\*$/, 'Model artifacts and baselines are written under training/models/<model>/<job>/, the job name generated per execution.'],
+  [/\/training\/dataset-versions\/\*$/, 'Dataset version records are content-addressed (<model>/<sha256>.json), so their keys are only known at run time.'],
+  [/\/training\/runs\/\*$/, 'Failure records of the pipeline are written to training/runs/<execution name>/failure.json.'],
+  [/\/checkpoints\/\*$/, 'Spot checkpoints live under checkpoints/<model>/<job>/ and are read back to resume after an interruption.'],
+  [/log-group:\/aws\/sagemaker\/TrainingJobs:\*$/, 'SageMaker writes training logs to streams named after the job in its fixed /aws/sagemaker/TrainingJobs log group.'],
+  [/:training-job\/\*$/, 'Training job names derive from each execution name; createTrainingJob.sync creates, describes and stops them.'],
+  [/:model-package\/fraud-scoring\/\*$/, 'Each registration creates a new numbered version in the fraud-scoring model package group.'],
+  [/Handler[A-Za-z0-9]*\.Arn>:\*$/, 'Invoking the pipeline\'s own Lambda function by version or alias qualifier (CDK grantInvoke).'],
+  [/^Resource::\*$/, 'ecr:GetAuthorizationToken, sagemaker:ListModelPackages and the X-Ray tracing actions have no resource-level permissions; PutMetricData is conditioned on its namespace.'],
+];
+
+function acknowledgeTrainingWildcards(pipeline: TrainingPipeline): void {
+  acknowledgeWildcards(pipeline, (finding) => TRAINING_WILDCARDS.find(([re]) => re.test(finding))?.[1]);
+}
+
+/** Adds the example to an app. */
+export function closedLoop(app: App): void {
+  new ClosedLoopStack(app, 'ClosedLoop');
+}

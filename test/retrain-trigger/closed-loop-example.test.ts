@@ -1,0 +1,151 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ClosedLoopStack } from '../../examples/closed-loop';
+import { definitionOf, validateAsl } from '../util/asl';
+import { testApp } from '../util/synth';
+
+// The end-to-end example (all four constructs in one stack) exactly as
+// bin/examples.ts builds it: cdk-nag AwsSolutions as a policy-validation
+// plugin. One synth for the file.
+const app = testApp();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+const stack = new ClosedLoopStack(app, 'ClosedLoop');
+let synthError: unknown;
+try {
+  app.synth();
+} catch (e) {
+  synthError = e;
+}
+const template = Template.fromStack(stack);
+const json = template.toJSON();
+const retrainId = stack.getLogicalId(stack.trigger.stateMachine.node.defaultChild as any);
+const trainingId = stack.getLogicalId(stack.pipeline.stateMachine.node.defaultChild as any);
+const retrainAsl = definitionOf(json, retrainId);
+
+describe('closed-loop example', () => {
+  test('cdk-nag AwsSolutions: zero unacknowledged findings', () => {
+    expect(synthError).toBeUndefined();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  test('every acknowledgement under the RetrainTrigger carries a specific reason', () => {
+    const acks = stack.trigger.node.findAll().flatMap((c) => c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>)));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  test('all four constructs in one stack', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    expect(Object.values(json.Resources).some((r: any) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource')).toBe(true);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ClosedLoop-mlops-fraud-scoring-drift' });
+  });
+
+  test('one alarm rule matching the DriftMonitor alarm names by prefix (plus manual requests)', () => {
+    const rules = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.EventPattern.$or).toEqual([
+      {
+        'source': ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        'detail': { alarmName: [{ prefix: `${stack.monitor.alarmPrefix}-` }], state: { value: ['ALARM'] } },
+      },
+      { 'source': ['cdk-mlops.retrain'], 'detail-type': ['Retrain Requested'] },
+    ]);
+    // The monthly schedule is the only other rule.
+    const scheduled = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression === 'cron(0 3 1 * ? *)');
+    expect(scheduled).toHaveLength(1);
+  });
+
+  test('one retraining state machine, Standard, logging ALL to a KMS-encrypted log group, traced', () => {
+    const sm = json.Resources[retrainId];
+    expect(sm.Properties.StateMachineType).toBe('STANDARD');
+    expect(sm.Properties.LoggingConfiguration.Level).toBe('ALL');
+    expect(sm.Properties.TracingConfiguration.Enabled).toBe(true);
+    const logGroupId = sm.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(json.Resources[logGroupId].Properties.KmsKeyId).toBeDefined();
+  });
+
+  test('asl-validator accepts the synthesized retraining and training definitions', () => {
+    expect(validateAsl(retrainAsl).errors).toEqual([]);
+    expect(validateAsl(definitionOf(json, trainingId)).errors).toEqual([]);
+  });
+
+  test('every Task has Retry with FULL jitter, TimeoutSeconds and a Catch; the approval token task a heartbeat', () => {
+    const tasks = Object.entries<any>(retrainAsl.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(20);
+    for (const [name, s] of tasks) {
+      expect([name, s.Retry?.length > 0]).toEqual([name, true]);
+      for (const r of s.Retry) expect([name, r.JitterStrategy, r.BackoffRate]).toEqual([name, 'FULL', 2]);
+      expect([name, typeof s.TimeoutSeconds]).toEqual([name, 'number']);
+      expect([name, s.Catch?.length > 0]).toEqual([name, true]);
+    }
+    const approval = retrainAsl.States.RequestApproval;
+    expect(approval.Resource).toMatch(/:states:::sns:publish\.waitForTaskToken$/);
+    expect(approval.HeartbeatSeconds).toBe(86400);
+    expect(approval.TimeoutSeconds).toBeGreaterThan(approval.HeartbeatSeconds);
+    expect(retrainAsl.States.Train.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
+    expect(retrainAsl.States.PatchCanary.Resource).toMatch(/:states:::eks:call$/);
+    expect(retrainAsl.States.PatchCanary.Parameters.Method).toBe('PATCH');
+  });
+
+  test('every catch path reaches Finalize, which releases the lock', () => {
+    const next = (s: any): string[] => [
+      ...(s.Next ? [s.Next] : []), ...(s.Default ? [s.Default] : []),
+      ...(s.Choices ?? []).map((c: any) => c.Next), ...(s.Catch ?? []).map((c: any) => c.Next),
+    ];
+    const reaches = (from: string, target: string, seen = new Set<string>()): boolean => {
+      if (from === target) return true;
+      if (seen.has(from)) return false;
+      seen.add(from);
+      return next(retrainAsl.States[from]).some((n) => reaches(n, target, seen));
+    };
+    const finalization = ['ReleaseLock', 'PublishOutcomeMetric', 'NotifyOutcome'];
+    for (const [name, s] of Object.entries<any>(retrainAsl.States)) {
+      // Failures while finalizing carry on with the next finalization step (best effort; the lock TTL is the backstop).
+      const target = finalization.includes(name) ? 'OutcomeIsFailure' : 'Finalize';
+      for (const c of s.Catch ?? []) expect([name, c.Next, reaches(c.Next, target)]).toEqual([name, c.Next, true]);
+    }
+    expect(retrainAsl.States.Finalize.Choices[0]).toEqual({ Variable: '$.lock.held', BooleanEquals: true, Next: 'ReleaseLock' });
+    // No terminal state but the two after the notification.
+    const terminal = Object.entries<any>(retrainAsl.States).filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End).map(([n]) => n);
+    expect(terminal.sort()).toEqual(['Done', 'RetrainFailed']);
+  });
+
+  test('per-model record: one SSM parameter holding the endpoint coordinates and the canary settings', () => {
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/cdk-mlops/retrain/ClosedLoop-mlops/fraud-scoring',
+      Tier: 'Intelligent-Tiering',
+      Value: Match.anyValue(),
+    });
+  });
+
+  test('least privilege: eks:call through an access entry and a namespace Role limited to the named objects', () => {
+    template.hasResourceProperties('AWS::EKS::AccessEntry', { KubernetesGroups: [Match.stringLikeRegexp('^cdk-mlops-retrain-')] });
+    const rbac = Object.values<any>(json.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource' && JSON.stringify(r.Properties.Manifest).includes('cdk-mlops-retrain-fraud-scoring'));
+    expect(rbac).toHaveLength(1);
+    const text = JSON.stringify(rbac[0].Properties.Manifest);
+    expect(text).toContain('\\"verbs\\":[\\"get\\",\\"patch\\"]');
+    expect(text).toContain('resourceNames');
+    // The state machine role: UpdateModelPackage only on the model's package group.
+    const policies = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(stack.getLogicalId(stack.trigger.stateMachine.role.node.defaultChild as any)));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const update = statements.find((s: any) => s.Action === 'sagemaker:UpdateModelPackage');
+    expect(JSON.stringify(update.Resource)).toContain('model-package/fraud-scoring/*');
+    const put = statements.find((s: any) => s.Action === 'cloudwatch:PutMetricData');
+    expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CdkMlops/Retrain' } });
+  });
+
+  test('state table: KMS, point-in-time recovery, TTL; notifications topic KMS-encrypted', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
+    });
+    const topicId = stack.getLogicalId(stack.trigger.topic.node.defaultChild as any);
+    expect(json.Resources[topicId].Properties.KmsMasterKeyId).toBeDefined();
+  });
+});

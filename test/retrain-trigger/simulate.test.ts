@@ -1,0 +1,198 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simulate } from '../../bin/commands/simulate';
+import { loadClosedLoop, LoadedStack, runScenario, ScenarioResult } from '../../bin/simulate/run';
+import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../../bin/simulate/scenario';
+
+// The closed loop of examples/closed-loop.ts, synthesized once; every scenario
+// runs the REAL retraining and training definitions under the simulated AWS.
+let loaded: LoadedStack;
+const results = new Map<string, ScenarioResult>();
+beforeAll(async () => {
+  loaded = loadClosedLoop();
+  for (const s of BUILT_IN_SCENARIOS) results.set(s.name, await runScenario(loaded, s));
+});
+
+const expected: Record<string, string> = {
+  'drift-promote': 'promoted',
+  'candidate-worse': 'rejected',
+  'training-fails': 'failed',
+  'throttled-then-ok': 'promoted',
+  'canary-alarm-rollback': 'rolled-back',
+  'approval-rejected': 'not-approved',
+  'approval-timeout': 'not-approved',
+  'duplicate-alarm': 'deduplicated',
+  'cooldown-active': 'skipped-cooldown',
+  'deploy-error': 'failed',
+};
+
+describe('built-in scenarios', () => {
+  test('there are exactly the ten built-in scenarios', () => {
+    expect(BUILT_IN_SCENARIOS.map((s) => s.name).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  test.each(Object.entries(expected))('%s ends %s and every invariant holds', (name, outcome) => {
+    const r = results.get(name)!;
+    expect(r.outcome).toBe(outcome);
+    // The champion changes only on promotion.
+    if (outcome === 'promoted') expect(r.championAfter).not.toEqual(r.championBefore);
+    if (outcome !== 'promoted' && !r.executions.some((e) => e.outcome === 'promoted')) expect(r.championAfter).toEqual(r.championBefore);
+    // The lock is released on every path.
+    expect(r.lockReleased).toBe(true);
+    // Exactly one terminal notification per execution.
+    expect(r.notifications).toBe(r.executions.length);
+    // No simulated execution exceeds 200 history events.
+    expect(r.maxHistoryEvents).toBeLessThanOrEqual(200);
+    expect(r.invariants).toEqual({
+      championChangesOnlyOnPromotion: true,
+      lockReleased: true,
+      oneNotificationPerExecution: true,
+      atMostOneTrainingJobPerAlarm: true,
+      historyWithin200Events: true,
+      primaryServesChampion: true,
+      trafficBackOnPrimary: true,
+      championPackageApproved: true,
+    });
+  });
+
+  test('the alarm comes from the real drift engine crossing its thresholds', () => {
+    const r = results.get('drift-promote')!;
+    expect(r.drift.drifted.length).toBeGreaterThan(0);
+    expect(r.drift.alarm).toBe(`${loaded.starterSettings.alarmPrefix}-fraud-scoring-drift`);
+    expect(r.starter).toEqual([{ status: 'started', name: r.executions[0].name, reason: undefined }]);
+    // Execution name: model, trigger kind and a hash of the alarm episode.
+    expect(r.executions[0].name).toMatch(/^fraud-scoring-alarm-[0-9a-f]{16}$/);
+  });
+
+  test('drift-promote: trains once, canaries, promotes; the new champion is the approved candidate', () => {
+    const r = results.get('drift-promote')!;
+    expect(r.trainingJobsStarted).toBe(1);
+    expect(r.states).toEqual(expect.arrayContaining(['AcquireLock', 'ChargeBudget', 'Train', 'Gate', 'PatchCanary', 'ShiftTraffic', 'CheckCanaryAlarms', 'PatchPrimary', 'ApprovePackage', 'RecordChampion', 'ReleaseLock', 'NotifyOutcome']));
+    expect(r.states.filter((s) => s === 'CheckCanaryAlarms')).toHaveLength(3);
+    expect(r.championAfter.modelPackageArn).toMatch(/model-package\/fraud-scoring\/2$/);
+    expect(r.championAfter.modelArtifactUri).toMatch(/^s3:\/\/.+\/training\/models\/fraud-scoring\/.+\/output\/model\.tar\.gz$/);
+  });
+
+  test('candidate-worse: the pipeline gate rejects it; nothing is deployed', () => {
+    const r = results.get('candidate-worse')!;
+    expect(r.trainingJobsStarted).toBe(1);
+    expect(r.states).toContain('Rejected');
+    expect(r.states).not.toContain('PatchCanary');
+  });
+
+  test('training-fails and deploy-error end in the cleanup path; deploy-error restores traffic and canary', () => {
+    expect(results.get('training-fails')!.states).toEqual(expect.arrayContaining(['Cleanup', 'ReleaseLock', 'RetrainFailed']));
+    expect(results.get('training-fails')!.states).not.toContain('CleanupRestoreCanary');
+    const d = results.get('deploy-error')!;
+    expect(d.states).toEqual(expect.arrayContaining(['PatchCanary', 'Cleanup', 'CleanupRestoreTraffic', 'CleanupRestoreCanary', 'ReleaseLock', 'RetrainFailed']));
+    expect(d.states).not.toContain('PatchPrimary');
+  });
+
+  test('throttled-then-ok: the throttled calls are retried (backoff with full jitter) and the loop completes', () => {
+    const r = results.get('throttled-then-ok')!;
+    const text = r.timeline.join('\n');
+    expect(text).toMatch(/AcquireLock[\s\S]*ERROR DynamoDB\.ThrottlingException[\s\S]*retry 1 of 4 after [0-9.]+ s \(backoff 1 s, FULL jitter\)/);
+    expect(text).toMatch(/ERROR SageMaker\.ThrottlingException/);
+    expect(r.trainingJobsStarted).toBe(1);
+  });
+
+  test('canary-alarm-rollback: traffic back to primary, canary restored, package Rejected', () => {
+    const r = results.get('canary-alarm-rollback')!;
+    expect(r.states).toEqual(expect.arrayContaining(['CanaryAlarm', 'RestoreTrafficOnRollback', 'RestoreCanaryOnRollback', 'RejectPackage']));
+    expect(r.states).not.toContain('PatchPrimary');
+    expect(r.timeline.join('\n')).toMatch(/UpdateModelPackage \S+\/fraud-scoring\/2 -> Rejected/);
+  });
+
+  test('approval-rejected / approval-timeout: nothing trains', () => {
+    for (const name of ['approval-rejected', 'approval-timeout']) {
+      const r = results.get(name)!;
+      expect(r.states).toContain('RequestApproval');
+      expect(r.trainingJobsStarted).toBe(0);
+    }
+  });
+
+  test('duplicate-alarm: the redelivery starts no execution, the second alarm is deduplicated; one training job', () => {
+    const r = results.get('duplicate-alarm')!;
+    expect(r.executions.map((e) => e.outcome)).toEqual(['promoted', 'deduplicated']);
+    expect(r.trainingJobsStarted).toBe(1);
+    // The redelivered event maps to the same execution name (Step Functions returns the running execution).
+    expect(r.starter.filter((s) => s.name === r.executions[0].name)).toHaveLength(2);
+    expect(r.executions[1].states).toEqual(expect.arrayContaining(['AcquireLock', 'ReadLock', 'Deduplicated', 'RecordSkip']));
+    expect(r.executions[1].states).not.toContain('Train');
+  });
+
+  test('cooldown-active: refused by the guard and recorded', () => {
+    const r = results.get('cooldown-active')!;
+    expect(r.states).toEqual(expect.arrayContaining(['AcquireLock', 'ReadLock', 'SkippedCooldown', 'RecordSkip', 'NotifyOutcome']));
+    expect(r.trainingJobsStarted).toBe(0);
+  });
+});
+
+describe('scenario files', () => {
+  test('a scenario file scripts the same behaviours (budget exhausted)', async () => {
+    const s: Scenario = parseScenario({ name: 'budget-spent', state: { budgetUsed: 4 }, expect: { outcome: 'skipped-budget' } });
+    const r = await runScenario(loaded, s);
+    expect(r.outcome).toBe('skipped-budget');
+    expect(r.lockReleased).toBe(true);
+    expect(r.trainingJobsStarted).toBe(0);
+  });
+
+  test('a slow canary rollout is polled until ready; one that never rolls out is rolled back', async () => {
+    const slow = await runScenario(loaded, parseScenario({ name: 'slow', rollout: { canaryPollsUntilReady: 3 } }));
+    expect(slow.outcome).toBe('promoted');
+    expect(slow.states.filter((x) => x === 'GetCanary')).toHaveLength(3);
+    const never = await runScenario(loaded, parseScenario({ name: 'never', rollout: { canaryPollsUntilReady: 0 } }));
+    expect(never.outcome).toBe('rolled-back');
+    expect(never.states).toContain('CanaryNotReady');
+    expect(never.maxHistoryEvents).toBeLessThanOrEqual(200);
+    expect(never.invariants.lockReleased && never.invariants.primaryServesChampion && never.invariants.trafficBackOnPrimary).toBe(true);
+  });
+
+  test('no drift: no alarm, nothing starts', async () => {
+    const r = await runScenario(loaded, parseScenario({ name: 'calm', drift: { shift: 0 } }));
+    expect(r.outcome).toBe('no-drift');
+    expect(r.drift.drifted).toEqual([]);
+    expect(r.executions).toEqual([]);
+  });
+
+  test.each([
+    [{}, /name must be/],
+    [{ name: 'x', bogus: 1 }, /bogus is not a scenario field/],
+    [{ name: 'x', approval: 'maybe' }, /approval must be/],
+    [{ name: 'x', faults: [{ state: 'AcquireLock' }] }, /faults\[0\]\.error must name the error/],
+    [{ name: 'x', faults: [{ error: 'X' }] }, /faults\[0\] needs a state or a service/],
+    [{ name: 'x', expect: { outcome: 'great' } }, /expect\.outcome must be one of/],
+    [{ name: 'x', drift: { shift: -1 } }, /drift\.shift must be a number between 0 and 20/],
+  ])('invalid scenario %j is rejected with the field named', (value, message) => {
+    expect(() => parseScenario(value, 'file.json')).toThrow(message);
+  });
+
+  test('CLI: --scenario-file with --json prints one JSON object last and exits 0 on the expected outcome', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-'));
+    const file = join(dir, 'rollback.json');
+    writeFileSync(file, JSON.stringify({ name: 'my-rollback', canary: { alarmAtCheck: 1 }, expect: { outcome: 'rolled-back' } }));
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
+    let code: number;
+    try {
+      code = await simulate.run(['--scenario-file', file, '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const last = JSON.parse(lines[lines.length - 1]);
+    expect(Object.keys(last)).toEqual(expect.arrayContaining(['scenario', 'outcome', 'championBefore', 'championAfter', 'lockReleased', 'notifications', 'trainingJobsStarted', 'states']));
+    expect([last.scenario, last.outcome, last.lockReleased, last.notifications, last.trainingJobsStarted]).toEqual(['my-rollback', 'rolled-back', true, 1, 1]);
+  });
+
+  test('CLI: an unknown scenario is a usage error', async () => {
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await simulate.run(['--scenario', 'nope'])).toBe(2);
+      expect(spy.mock.calls.join(' ')).toMatch(/unknown scenario "nope"/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
