@@ -86,6 +86,19 @@ describe('prepare (dataset snapshot)', () => {
     expect(changed.dataset.hash).not.toBe(out.dataset.hash);
   });
 
+  test('S3 throttling after the SDK retries surfaces as Mlops.Throttled (retried by the state machine)', async () => {
+    const s3 = new FakeS3();
+    s3.put('d', 'datasets/fraud/train/a.csv', 'x\n1');
+    s3.failNext = ['SlowDown'];
+    await expect(createHandler(s3)({ action: 'prepare', executionName: 'e', input: {}, defaults, frame }))
+      .rejects.toMatchObject({ name: 'Mlops.Throttled', message: expect.stringContaining('SlowDown') });
+  });
+
+  test('the bundled handler is what the construct deploys', () => {
+    const bundled = require('../../assets/training-pipeline/index.js');
+    expect(typeof bundled.handler).toBe('function');
+  });
+
   test('an empty dataset prefix is an invalid input', async () => {
     await expect(createHandler(new FakeS3())({ action: 'prepare', executionName: 'e', input: {}, defaults, frame }))
       .rejects.toMatchObject({ name: 'Mlops.InvalidInput', message: expect.stringContaining('holds no objects') });

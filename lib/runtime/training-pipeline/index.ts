@@ -201,14 +201,30 @@ export async function prepare(s3: S3Like, event: PrepareEvent) {
 
 export type Event = PrepareEvent | ({ action: 'baseline' } & BaselineEvent) | ({ action: 'evaluate' } & EvaluateEvent);
 
+/** S3 errors that are worth a Step Functions retry with backoff once the SDK's own retries are spent. */
+const TRANSIENT = new Set(['SlowDown', 'ThrottlingException', 'TooManyRequestsException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable']);
+
 /** Builds a handler around an S3 client (tests pass a simulator). */
 export function createHandler(s3: S3Like) {
-  return async (event: Event): Promise<unknown> => {
+  const run = async (event: Event): Promise<unknown> => {
     switch (event.action) {
       case 'prepare': return prepare(s3, event);
       case 'baseline': return computeBaselineWith(s3, event, (b, k) => s3.send(new GetObjectCommand({ Bucket: b, Key: k })), newBaselineBuilder(event.settings.features));
       case 'evaluate': return evaluate(event);
       default: throw new InvalidInputError(`unknown action ${JSON.stringify((event as { action: unknown }).action)}`);
+    }
+  };
+  return async (event: Event): Promise<unknown> => {
+    try {
+      return await run(event);
+    } catch (e) {
+      const err = e as Error;
+      if (TRANSIENT.has(err.name)) {
+        const throttled = new Error(`${err.name}: ${err.message}`);
+        throttled.name = 'Mlops.Throttled'; // retried by the state machine with FULL jitter
+        throw throttled;
+      }
+      throw e;
     }
   };
 }
