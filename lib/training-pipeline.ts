@@ -256,7 +256,8 @@ export interface TrainingPipelineProps {
    */
   readonly encryptInterContainerTraffic?: boolean;
   /**
-   * Key for the log group, the topic and (by default) volumes and outputs.
+   * Key for the log groups, the topic and (by default) volumes and outputs. A key
+   * you pass must allow the region's CloudWatch Logs service principal to use it.
    * @default - a new key with rotation
    */
   readonly encryptionKey?: kms.IKey;
