@@ -6,6 +6,7 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { InferenceProxyOptions } from './inference-service';
 import { checkInt, checkNumber, checkPattern, invalid } from './private/validation';
 
 /** Properties of a {@link CaptureStream}. */
@@ -123,6 +124,72 @@ export interface CaptureSidecarEnvironmentOptions {
   readonly shutdownGraceMs?: number;
 }
 
+/** Inference data capture of a ModelEndpoint (its `capture` prop). */
+export interface EndpointCaptureOptions {
+  /**
+   * Whether the capture sidecar runs in front of the model. Turn it off to run
+   * without capture or to use your own proxy (`useProxy`).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * The capture stream the records go to.
+   * @default - the stack's stream, `CaptureStream.of(endpoint)`
+   */
+  readonly stream?: CaptureStream;
+  /**
+   * The percentage (0-100) of inferences captured.
+   * @default - the stream's defaultSamplingPercent (10)
+   */
+  readonly samplingPercent?: number;
+  /**
+   * The port the capture sidecar listens on (the pod's serving port; must differ from the model port).
+   * @default 8081, or 8082 when the model listens on 8081
+   */
+  readonly port?: number;
+  /**
+   * CPU request of the sidecar.
+   * @default "250m"
+   */
+  readonly cpu?: string;
+  /**
+   * Memory request and limit of the sidecar, in MiB.
+   * @default 256
+   */
+  readonly memoryMiB?: number;
+  /**
+   * Size of the spill volume (an emptyDir) that holds records during a Firehose outage.
+   * @default Size.gibibytes(1)
+   */
+  readonly spillSize?: Size;
+  /**
+   * How long the model may take to answer before the sidecar answers 504.
+   * @default Duration.seconds(60)
+   */
+  readonly upstreamTimeout?: Duration;
+  /**
+   * Whether the sidecar publishes `Requests`, `Errors` and `LatencyMs` to CloudWatch
+   * (what ModelEndpoint.metricRequests/metricErrors/metricLatency read).
+   * @default true
+   */
+  readonly requestMetrics?: boolean;
+}
+
+/** What {@link CaptureStream.sidecarProxy} needs to know about the endpoint. */
+export interface CaptureSidecarProxyOptions {
+  /** The capture options of the endpoint. */
+  readonly capture: EndpointCaptureOptions;
+  /** The port the model server listens on (localhost). */
+  readonly modelPort: number;
+  /** Paths forwarded but never captured or counted (the model's probe paths). */
+  readonly healthPaths: string[];
+  /**
+   * How long the sidecar may flush after SIGTERM.
+   * @default Duration.seconds(25)
+   */
+  readonly shutdownGrace?: Duration;
+}
+
 /**
  * Inference data capture for a stack: one Kinesis Data Firehose delivery stream
  * (KMS-encrypted) into an S3 bucket (KMS-encrypted, versioned, TLS only, no
@@ -145,6 +212,30 @@ export class CaptureStream extends Construct {
 
   /** The sidecar's default admin port (`GET /metrics` in the Prometheus text format). */
   public static readonly ADMIN_PORT = 9901;
+
+  /** The CloudWatch namespace of the sidecar's request metrics (read by ModelEndpoint's metric helpers). */
+  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+
+  /**
+   * Lets `grantee` (an inference pod role) publish the sidecar's request metrics:
+   * `cloudwatch:PutMetricData` conditioned on the namespace `CdkMlops/Inference`
+   * (PutMetricData has no resource-level permissions).
+   */
+  public static grantPutRequestMetrics(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudwatch:PutMetricData'],
+      resourceArns: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': CaptureStream.METRICS_NAMESPACE } },
+    });
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is conditioned on cloudwatch:namespace CdkMlops/Inference (the capture sidecar\'s request metrics).',
+      });
+    }
+    return grant;
+  }
 
   /**
    * The stack's capture stream, created with default props on first use.
@@ -257,6 +348,50 @@ export class CaptureStream extends Construct {
     });
   }
 
+  /**
+   * The proxy sidecar (ModelEndpoint/InferenceService `useProxy`) that runs the
+   * capture sidecar in front of a model and writes to this stream. The hook
+   * injects LISTEN_PORT, UPSTREAM_URL, MODEL_NAME, MODEL_VERSION, VARIANT and
+   * SPILL_DIR; this adds the rest of the sidecar's configuration. The pod role
+   * still needs `grantPutRecords` (and `grantPutRequestMetrics`).
+   */
+  public sidecarProxy(options: CaptureSidecarProxyOptions): InferenceProxyOptions {
+    const c = options.capture;
+    const sampling = c.samplingPercent ?? this.defaultSamplingPercent;
+    checkNumber(this, 'capture.samplingPercent', sampling, 0, 100);
+    const port = c.port ?? (options.modelPort === 8081 ? 8082 : 8081);
+    checkInt(this, 'capture.port', port, 1, 65535);
+    const memoryMiB = c.memoryMiB ?? 256;
+    checkInt(this, 'capture.memoryMiB', memoryMiB, 128, 65536);
+    const spillMiB = (c.spillSize ?? Size.gibibytes(1)).toMebibytes();
+    checkInt(this, 'capture.spillSize', spillMiB, 16);
+    const timeoutMs = (c.upstreamTimeout ?? Duration.seconds(60)).toMilliseconds();
+    checkInt(this, 'capture.upstreamTimeout', timeoutMs, 1);
+    const adminPort = [CaptureStream.ADMIN_PORT, CaptureStream.ADMIN_PORT + 1, CaptureStream.ADMIN_PORT + 2].find((p) => p !== port && p !== options.modelPort)!;
+    return {
+      image: this.sidecarImage.imageUri,
+      containerPort: port,
+      name: 'capture',
+      resources: { cpu: c.cpu ?? '250m', memory: `${memoryMiB}Mi` },
+      spillVolume: { mountPath: CaptureStream.SPILL_DIR, sizeLimit: `${spillMiB}Mi` },
+      env: {
+        CAPTURE_STREAM_NAME: this.deliveryStreamName,
+        CAPTURE_SAMPLING_PERCENT: String(sampling),
+        ADMIN_PORT: String(adminPort),
+        // 90% of the volume: the rest is headroom for the file being written
+        SPILL_MAX_BYTES: String(Math.floor(spillMiB * 1024 * 1024 * 0.9)),
+        // a quarter of the memory for queued records, the heap capped below the limit
+        QUEUE_MAX_BYTES: String(Math.max(FIREHOSE_RECORD_BYTES, Math.floor(memoryMiB * 1024 * 1024 / 4))),
+        NODE_OPTIONS: `--max-old-space-size=${Math.floor(memoryMiB * 0.75)}`,
+        HEALTH_PATHS: [...new Set(options.healthPaths)].join(','),
+        UPSTREAM_TIMEOUT_MS: String(timeoutMs),
+        SHUTDOWN_GRACE_MS: String((options.shutdownGrace ?? Duration.seconds(25)).toMilliseconds()),
+        ...(c.requestMetrics === false ? {} : { METRICS_NAMESPACE: CaptureStream.METRICS_NAMESPACE }),
+        AWS_REGION: Stack.of(this).region,
+      },
+    };
+  }
+
   /** cdk-nag findings on the roles the Firehose L2 creates, acknowledged with the reason next to the resource. */
   private acknowledgeFirehoseRoles(): void {
     const kmsReason = 'The Firehose L2 grants its roles kms:GenerateDataKey*/ReEncrypt* on this construct\'s own key only (stream encryption and S3 object encryption); the wildcard is in the action names, not the resource.';
@@ -358,4 +493,5 @@ export class CaptureStream extends Construct {
 }
 
 const SINGLETON_ID = 'CdkMlopsCaptureStream';
+const FIREHOSE_RECORD_BYTES = 1000 * 1024;
 const PREFIX_PATTERN = /^(([A-Za-z0-9_.-]+\/)+)?$/;

@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
+import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
 import {
   InferenceProxyOptions, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
 } from './inference-service';
 import {
-  checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
+  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
 } from './private/inference-options';
 import { acknowledgeWildcards } from './private/nag';
 import { invalid, isToken } from './private/validation';
@@ -49,6 +50,14 @@ export interface ModelEndpointProps extends InferenceServiceOptions {
    * @default - the cluster VPC's CIDR
    */
   readonly loadBalancerSourceCidrs?: string[];
+  /**
+   * Inference data capture: a capture sidecar in every pod forwards requests to
+   * the model unchanged and ships sampled request/response records to the
+   * stack's CaptureStream (Firehose -> S3); the pod role may put records into
+   * that stream only. Turn it off (`enabled: false`) to use your own proxy.
+   * @default - on: `CaptureStream.of(this)`, 10% sampling
+   */
+  readonly capture?: EndpointCaptureOptions;
 }
 
 /** Options of the metric helpers. */
@@ -90,6 +99,8 @@ export class ModelEndpoint extends Construct {
   public readonly podRole: iam.Role;
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
+  /** The capture stream the pods write to (undefined when capture is off). */
+  public readonly captureStream?: CaptureStream;
 
   private readonly props: ModelEndpointProps;
 
@@ -123,6 +134,7 @@ export class ModelEndpoint extends Construct {
     this.namespace = this.chart.namespaceName;
     this.serviceName = this.chart.serviceName;
     this.ingressName = this.chart.ingressName;
+    if (props.capture?.enabled !== false) this.captureStream = this.enableCapture(props.capture ?? {});
 
     // Late-bound manifest: the chart is rendered at synth, after every mutator ran.
     // (addCdk8sChart would render it now.) Prune labels are injected the same way eks-v2 does.
@@ -174,6 +186,7 @@ export class ModelEndpoint extends Construct {
    * ALB and the probes then target the proxy's port. It runs with `podRole`.
    */
   public useProxy(proxy: InferenceProxyOptions): void {
+    if (this.captureStream) invalid(this, 'proxy', proxy.image, 'the capture sidecar is this endpoint\'s proxy; set capture: { enabled: false } to use your own');
     if (this.chart.proxy) invalid(this, 'proxy', proxy.image, `a proxy is already set (${this.chart.proxy.image}); only one proxy sidecar is supported`);
     checkProxy(this, 'proxy', proxy, this.chart.port);
     this.chart.useProxy(proxy);
@@ -314,6 +327,22 @@ export class ModelEndpoint extends Construct {
       }));
     }
     return role;
+  }
+
+  private enableCapture(capture: EndpointCaptureOptions): CaptureStream {
+    const p = this.props;
+    if (p.proxy) invalid(this, 'proxy', p.proxy.image, 'the capture sidecar is this endpoint\'s proxy; set capture: { enabled: false } to use your own');
+    const stream = capture.stream ?? CaptureStream.of(this);
+    const graceSeconds = (p.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds) - (p.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds);
+    this.chart.useProxy(stream.sidecarProxy({
+      capture,
+      modelPort: this.chart.port,
+      healthPaths: [p.readinessPath ?? DEFAULTS.readinessPath, p.livenessPath ?? DEFAULTS.livenessPath],
+      shutdownGrace: Duration.seconds(Math.max(1, graceSeconds - 5)),
+    }));
+    stream.grantPutRecords(this.podRole);
+    if (capture.requestMetrics !== false) CaptureStream.grantPutRequestMetrics(this.podRole);
+    return stream;
   }
 
   private validateTree(): string[] {

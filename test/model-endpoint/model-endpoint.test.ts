@@ -22,6 +22,7 @@ const fraud = new ModelEndpoint(stack, 'Fraud', {
   autoscaling: { minReplicas: 2, maxReplicas: 20, targetCpuUtilization: 60, customMetric: { metricName: 'http_requests_per_second', targetAverageValue: '200' } },
   variants: [{ name: 'primary', modelVersion: 'v7', weight: 90, maxReplicas: 30 }],
   allowedNamespaces: ['checkout'],
+  capture: { enabled: false }, // this test plugs its own proxy into the hook (useProxy below)
 });
 // Mutators after construction: late binding must reflect them.
 fraud.addVariant({ name: 'canary', modelVersion: 'v8', weight: 10, minReplicas: 1, maxReplicas: 4 });
@@ -47,6 +48,7 @@ const cpu = new ModelEndpoint(stack, 'Churn', {
   certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
   variants: [{ name: 'primary', modelVersion: '2026-11-20.1', weight: 100, minReplicas: 1, maxReplicas: 2, artifactKey: 'churn/special/model.tar.gz' }],
   scheduledScaling: [{ name: 'month-end', start: '2026-11-30T00:00', end: '2026-11-30T23:00', timeZone: 'Europe/Berlin', minReplicas: 10 }],
+  capture: { enabled: false }, // the no-proxy pod shape is checked below (capture is tested in test/capture)
 });
 
 const template = Template.fromStack(stack);

@@ -138,7 +138,7 @@ describe('checks that need the whole tree', () => {
     expect(make().node.validate()[0]).toBe(`[cdk-mlops] ${path}: invalid prop "variants" ([]): must contain at least one variant (pass "variants" or call addVariant())`);
   });
   test('mutators validate too: duplicate variant, overlapping window, second proxy', () => {
-    const { make, path } = build({ scheduledScaling: [bf] });
+    const { make, path } = build({ scheduledScaling: [bf], capture: { enabled: false } }); // own proxy: capture off
     const e = make();
     expect(() => e.addVariant({ name: 'primary', modelVersion: 'v2', weight: 0 })).toThrow(`[cdk-mlops] ${path}: invalid prop "variants["primary"].name" ("primary"): must be unique among the variants (existing: primary)`);
     expect(() => e.addScheduledScaling({ ...bf, name: 'again', start: '2026-11-30T00:00', end: '2026-12-02T00:00' })).toThrow(/invalid prop "scheduledScaling\[1\]".*must not overlap window "black-friday"/);
