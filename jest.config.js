@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // jsii writes lib/**/*.js beside the sources: resolve .ts first so tests never run stale output.
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json', 'node'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
