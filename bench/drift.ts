@@ -7,7 +7,8 @@
  * the reference file; numpy: the reference file parsed into arrays), then time the same
  * work: parse the current capture file and compute every feature's statistics. Runs
  * alternate (engine, numpy, numpy, engine, …) in separate processes; medians are reported.
- * Our peak RSS is the child's `process.resourceUsage().maxRSS`.
+ * Our peak RSS is the child's `process.resourceUsage().maxRSS`; the heap it still holds
+ * after a full GC at the end (`retainedHeapMb`) shows what the engine keeps.
  * Prints one JSON line last.
  */
 import { spawnSync } from 'child_process';
@@ -34,7 +35,10 @@ async function engineChild(baselineFile: string, currentFile: string): Promise<v
   const report = acc.result();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ seconds, maxRssMb, report }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+  // what the engine still holds after a full GC (the child runs with --expose-gc)
+  (globalThis as any).gc?.();
+  const retainedHeapMb = process.memoryUsage().heapUsed / 1048576;
+  process.stdout.write(JSON.stringify({ seconds, maxRssMb, retainedHeapMb, acc: acc.recordCount, report }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
 }
 
 // ---- data ------------------------------------------------------------------
@@ -111,8 +115,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function runEngine(baseline: string, current: string): { seconds: number; maxRssMb: number; report: DriftReport } {
-  const r = spawnSync(process.execPath, [__filename, '--engine-child', baseline, current], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function runEngine(baseline: string, current: string): { seconds: number; maxRssMb: number; retainedHeapMb: number; report: DriftReport } {
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--engine-child', baseline, current], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`engine child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -155,8 +159,8 @@ async function main(): Promise<void> {
     console.error(`baseline from ${REFERENCE_RECORDS} records: ${((Date.now() - t) / 1000).toFixed(1)} s, ${(baselineText.length / 1024).toFixed(0)} KiB`);
 
     if (ROUNDS === 0) return;
-    const times: Record<string, { engine: number[]; numpy: number[]; rss: number[] }> = {
-      big: { engine: [], numpy: [], rss: [] }, small: { engine: [], numpy: [], rss: [] },
+    const times: Record<string, { engine: number[]; numpy: number[]; rss: number[]; heap: number[] }> = {
+      big: { engine: [], numpy: [], rss: [], heap: [] }, small: { engine: [], numpy: [], rss: [], heap: [] },
     };
     const lastBig: { engine?: DriftReport; numpy?: Record<string, any> } = {};
     for (let round = 0; round < ROUNDS; round++) {
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
             const r = runEngine(baselineFile, file);
             times[key].engine.push(r.seconds);
             times[key].rss.push(r.maxRssMb);
+            times[key].heap.push(r.retainedHeapMb);
             if (key === 'big') lastBig.engine = r.report;
           } else {
             const r = runNumpy(refFile, file, specFile);
@@ -205,6 +210,8 @@ async function main(): Promise<void> {
       peakRssMb100k: round3(Math.max(...times.small.rss)),
       numpySeconds100k: round3(median(times.small.numpy)),
       ratio100k: round3(median(times.small.engine) / median(times.small.numpy)),
+      retainedHeapMb: round3(median(times.big.heap)),
+      retainedHeapMb100k: round3(median(times.small.heap)),
       rounds: ROUNDS,
       referenceRecords: REFERENCE_RECORDS,
       maxAbsDiffPsiJs: maxPsiDiff,
