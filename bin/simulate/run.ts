@@ -33,7 +33,8 @@ export interface LoadedStack {
 
 /** Synthesizes the example in-process (asset staging off: fast) and extracts what the simulation runs. */
 export function loadClosedLoop(): LoadedStack {
-  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
+  // Asset staging off (fast); the built-in template lint report is for `cdk synth`, not for the simulation's output.
+  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new ClosedLoopStack(app, 'ClosedLoop');
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as Template;
@@ -188,6 +189,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
 
   // ---- executions ----
   const retrainRuns: Promise<ExecutionRecord>[] = [];
+  const returnedRunning = new Set<string>();
   const started: ExecutionRecord[] = [];
   let clockOffset = 0;
   world.runExecution = (arn, name, input, parent) => runOne(world, loaded, arn, name, input, parent, clockOffset);
@@ -196,7 +198,11 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
       const key = `${req.stateMachineArn}/${req.name}`;
       const running = world.runningExecutions.get(key);
       if (running) {
-        if (running.input === req.input) return { executionArn: `${req.stateMachineArn.replace(':stateMachine:', ':execution:')}:${req.name}` };
+        if (running.input === req.input) {
+          // Same name and input as a running Standard execution: Step Functions returns it, starts nothing.
+          returnedRunning.add(req.name);
+          return { executionArn: `${req.stateMachineArn.replace(':stateMachine:', ':execution:')}:${req.name}` };
+        }
         throw simError('ExecutionAlreadyExists', `Execution already exists: '${req.name}'`);
       }
       if (world.executions.some((e) => e.name === req.name && e.arn.startsWith(req.stateMachineArn.replace(':stateMachine:', ':execution:')))) {
@@ -215,7 +221,11 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
       starterResults.push({ status: 'not-matched', reason: `no rule matches ${event['detail-type']} ${event.detail?.alarmName ?? ''}` });
       return;
     }
-    for (const r of await handleEvent(event, loaded.starterSettings, starterDeps)) starterResults.push({ status: r.status, name: r.name, reason: r.reason });
+    returnedRunning.clear();
+    for (const r of await handleEvent(event, loaded.starterSettings, starterDeps)) {
+      const already = r.status === 'started' && r.name !== undefined && returnedRunning.has(r.name);
+      starterResults.push({ status: already ? 'already-running' : r.status, name: r.name, reason: already ? 'same name and input: Step Functions returned the running execution' : r.reason });
+    }
   };
   const alarmEvent = (suffix: string, at: Date) => {
     const alarmName = `${loaded.starterSettings.alarmPrefix}-${model}${suffix}`;

@@ -84,7 +84,8 @@ export function executionName(modelName: string, kind: 'alarm' | 'sched' | 'manu
 
 /** Clock fields of the execution input, from an ISO timestamp. */
 export function clockFor(iso: string): { nowEpoch: number; nowText: string; periods: { day: string; week: string; month: string } } {
-  const ms = Date.parse(iso);
+  // CloudWatch writes alarm timestamps as 2026-11-27T09:00:00.000+0000 (no colon in the offset).
+  const ms = Date.parse(iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   if (!Number.isFinite(ms)) throw new Error(`unparseable event time ${JSON.stringify(iso)}`);
   const d = new Date(ms);
   const nowEpoch = Math.floor(ms / 1000);
