@@ -28,11 +28,14 @@ export interface SeenRequest {
  * - `GET /hang`: never answers
  * - `POST /first-chunk`: answers as soon as the first body chunk arrives (streaming check)
  * - `GET /stream`: writes a chunk, then the rest when `release()` is called
+ * - `POST /drop-reused`: like `/invocations` on a fresh connection; on a reused one the connection is closed without an answer
  * - `GET /healthz`: `ok`
  */
 export class StubModel {
   public readonly seen: SeenRequest[] = [];
   public connections = 0;
+  /** Requests `/drop-reused` answered by closing the (reused) connection. */
+  public dropped = 0;
   private server?: http.Server;
   private readonly sockets = new Set<Socket>();
   private releaseStream?: () => void;
@@ -76,6 +79,14 @@ export class StubModel {
       return;
     }
     if (url.pathname === '/hang') return;
+    const socket = req.socket as Socket & { served?: number };
+    socket.served = (socket.served ?? 0) + 1;
+    if (url.pathname === '/drop-reused' && socket.served > 1) {
+      // the model closing a keep-alive connection just as the proxy reuses it
+      this.dropped++;
+      socket.destroy();
+      return;
+    }
     const hash = createHash('sha256');
     let n = 0;
     const chunks: Buffer[] = [];
@@ -86,7 +97,7 @@ export class StubModel {
     });
     req.on('end', () => {
       this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, bodySha256: hash.digest('hex'), bodyBytes: n });
-      if (url.pathname === '/invocations') {
+      if (url.pathname === '/invocations' || url.pathname === '/drop-reused') {
         const body = JSON.stringify({ prediction: n % 7, n });
         res.writeHead(200, { 'Content-Type': 'application/json', 'X-Model-Version': 'v1' });
         res.end(body);

@@ -171,6 +171,19 @@ test('keeps client connections alive and reuses upstream connections', async () 
   expect(stub.connections - before).toBeLessThanOrEqual(1);
 });
 
+test('a request that hits a keep-alive connection the model just closed is re-sent on a fresh one', async () => {
+  const body = JSON.stringify({ replay: 'x'.repeat(3000) });
+  const before = (await sidecar.metrics()).upstreamRetries;
+  for (let i = 0; i < 3; i++) {
+    const res = await request(`${sidecar.url}/drop-reused`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Inference-Id': `drop-${i}` } });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString()).n).toBe(body.length);
+  }
+  expect(stub.dropped).toBeGreaterThanOrEqual(1);
+  expect((await sidecar.metrics()).upstreamRetries - before).toBe(stub.dropped);
+  for (let i = 0; i < 3; i++) expect(stub.seen.find((s) => s.headers['x-inference-id'] === `drop-${i}`)!.bodySha256).toBe(sha256(body));
+});
+
 test('streams the request body: the model sees the first chunk before the client finishes', async () => {
   const res = await new Promise<string>((resolve, reject) => {
     const req = http.request(`${sidecar.url}/first-chunk`, { method: 'POST', agent: false, headers: { 'Content-Type': 'text/plain' } }, (r) => {

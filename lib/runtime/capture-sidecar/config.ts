@@ -105,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SidecarConfig 
     region: str('AWS_REGION', str('AWS_DEFAULT_REGION', 'us-east-1')),
     firehoseEndpoint: env.FIREHOSE_ENDPOINT && env.FIREHOSE_ENDPOINT.trim() !== '' ? env.FIREHOSE_ENDPOINT.trim() : undefined,
     upstreamTimeoutMs: int('UPSTREAM_TIMEOUT_MS', 60_000, 1, 3_600_000),
-    upstreamKeepAliveMs: int('UPSTREAM_KEEPALIVE_MS', 4_000, 100, 3_600_000),
+    upstreamKeepAliveMs: int('UPSTREAM_KEEPALIVE_MS', 1_500, 100, 3_600_000),
     keepAliveTimeoutMs: int('KEEPALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     metricsLogIntervalMs: int('METRICS_LOG_INTERVAL_MS', 60_000, 0, 86_400_000),

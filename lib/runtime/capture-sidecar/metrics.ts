@@ -16,6 +16,8 @@ export class Counters {
   public requests = 0;
   /** Requests answered 502/504 because the model failed or timed out. */
   public upstreamErrors = 0;
+  /** Requests re-sent on a fresh connection because a reused keep-alive connection was closed by the model. */
+  public upstreamRetries = 0;
   /** Malformed requests rejected before reaching the model. */
   public clientErrors = 0;
   /** Failed PutRecordBatch calls (whole call). */
@@ -38,6 +40,7 @@ const HELP: Record<keyof Counters, string> = {
   dropped: 'Capture records lost because the spill directory was full or unwritable.',
   requests: 'Requests proxied to the model.',
   upstreamErrors: 'Requests answered 502 or 504 because the model was unreachable or timed out.',
+  upstreamRetries: 'Requests re-sent on a fresh connection after the model closed a reused keep-alive connection.',
   clientErrors: 'Malformed requests rejected by the sidecar.',
   putFailures: 'PutRecordBatch calls that failed as a whole.',
 };
@@ -51,6 +54,7 @@ const NAMES: Record<keyof Counters, string> = {
   dropped: 'capture_records_dropped_total',
   requests: 'capture_proxy_requests_total',
   upstreamErrors: 'capture_proxy_upstream_errors_total',
+  upstreamRetries: 'capture_proxy_upstream_retries_total',
   clientErrors: 'capture_proxy_client_errors_total',
   putFailures: 'capture_firehose_put_failures_total',
 };

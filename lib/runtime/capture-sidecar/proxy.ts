@@ -15,6 +15,8 @@ import { BodyTap, buildRecord } from './record';
 /** Hop-by-hop headers (RFC 9110 7.6.1): not forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 const INFERENCE_ID = 'x-inference-id';
+/** Request bodies up to this size can be re-sent when a reused upstream connection turns out closed. */
+const REPLAY_MAX_BYTES = 64 * 1024;
 /** Accepted incoming inference ids: 1-128 visible ASCII characters. */
 const VALID_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -116,29 +118,25 @@ export class CaptureProxy {
 
     const headers = forwardable(req.rawHeaders, req.headers.connection, INFERENCE_ID);
     headers.push('X-Inference-Id', id);
-    const upReq = http.request({
-      host: this.host,
-      port: this.port,
-      method: req.method,
-      path: url,
-      headers: headers as any,
-      agent: this.agent,
-    });
-    upReq.setNoDelay(true);
-    upReq.setTimeout(this.cfg.upstreamTimeoutMs, () => {
-      timedOut = true;
-      upReq.destroy(new Error(`no response from the model within ${this.cfg.upstreamTimeoutMs} ms`));
-    });
+    // The body chunks already forwarded, kept (by reference) until the response
+    // starts, so a request that hit a keep-alive connection the model had just
+    // closed can be sent again on a fresh one.
+    let replay: Buffer[] | undefined = [];
+    let replayBytes = 0;
+    let reqEnded = false;
+    let failed = false;
+    let upReq!: http.ClientRequest;
 
     const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
       if (res.headersSent) {
         // the status is already on the wire: cut the connection so the client sees the failure
         res.destroy(err);
         return;
       }
       this.counters.upstreamErrors++;
-      req.unpipe(upReq);
-      req.resume();
+      req.resume(); // drain what is left of the body
       status = timedOut ? 504 : 502;
       const body = Buffer.from(JSON.stringify({ error: timedOut ? 'model timed out' : 'model unavailable', detail: err.message, inferenceId: id }));
       resTap?.push(body);
@@ -152,24 +150,76 @@ export class CaptureProxy {
       res.end(body);
     };
 
-    upReq.on('error', fail);
-    upReq.on('response', (upRes) => {
-      status = upRes.statusCode ?? 502;
-      const out = forwardable(upRes.rawHeaders, upRes.headers.connection);
-      if (upRes.headers[INFERENCE_ID] === undefined) out.push('X-Inference-Id', id);
-      if (this.closing) out.push('Connection', 'close');
-      res.writeHead(status, upRes.statusMessage, out as any);
-      if (resTap) upRes.on('data', (chunk: Buffer) => resTap.push(chunk));
-      upRes.on('error', (err) => res.destroy(err));
-      upRes.on('close', () => {
-        if (!upRes.complete) res.destroy();
+    const send = (retry: boolean) => {
+      const r = http.request({
+        host: this.host,
+        port: this.port,
+        method: req.method,
+        path: url,
+        headers: headers as any,
+        agent: this.agent,
       });
-      upRes.pipe(res);
-    });
+      upReq = r;
+      r.setNoDelay(true);
+      r.setTimeout(this.cfg.upstreamTimeoutMs, () => {
+        timedOut = true;
+        r.destroy(new Error(`no response from the model within ${this.cfg.upstreamTimeoutMs} ms`));
+      });
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (r !== upReq) return;
+        if (!retry && replay && !timedOut && !failed && r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          this.counters.upstreamRetries++;
+          send(true);
+          return;
+        }
+        fail(err);
+      });
+      r.on('response', (upRes) => {
+        replay = undefined;
+        status = upRes.statusCode ?? 502;
+        const out = forwardable(upRes.rawHeaders, upRes.headers.connection);
+        if (upRes.headers[INFERENCE_ID] === undefined) out.push('X-Inference-Id', id);
+        if (this.closing) out.push('Connection', 'close');
+        res.writeHead(status, upRes.statusMessage, out as any);
+        if (resTap) upRes.on('data', (chunk: Buffer) => resTap.push(chunk));
+        upRes.on('error', (err) => res.destroy(err));
+        upRes.on('close', () => {
+          if (!upRes.complete) res.destroy();
+        });
+        upRes.pipe(res);
+      });
+      if (retry) {
+        for (const chunk of replay!) r.write(chunk);
+        if (reqEnded) r.end();
+        else req.resume();
+      }
+    };
+    send(false);
 
-    if (reqTap) req.on('data', (chunk: Buffer) => reqTap.push(chunk));
+    req.on('data', (chunk: Buffer) => {
+      reqTap?.push(chunk);
+      if (failed) return;
+      if (replay) {
+        if (replayBytes + chunk.length <= REPLAY_MAX_BYTES) {
+          replay.push(chunk);
+          replayBytes += chunk.length;
+        } else {
+          replay = undefined;
+        }
+      }
+      const r = upReq;
+      if (!r.write(chunk)) {
+        req.pause();
+        r.once('drain', () => {
+          if (r === upReq) req.resume();
+        });
+      }
+    });
+    req.on('end', () => {
+      reqEnded = true;
+      if (!failed) upReq.end();
+    });
     req.on('error', () => upReq.destroy());
-    req.pipe(upReq);
 
     res.on('close', () => {
       this.active--;
