@@ -8,3 +8,4 @@ export * from './drift-engine';
 export * from './retrain-trigger';
 export * from './training-pipeline';
 export * from './stack-limits';
+export * from './model-factory';

@@ -1,0 +1,153 @@
+/**
+ * npm run bench:scale [-- --models <n>] — what a fleet of n models costs at synth.
+ *
+ * Each measurement is a fresh Node process (cold: module loading included)
+ * that builds the example fleet app (examples/model-factory.ts) with n models
+ * and synthesizes it into a temporary cloud assembly the way `cdk synth` does
+ * (asset staging on); the parent records that process's wall time and its
+ * peak RSS (the child's own `process.resourceUsage().maxRSS`, reported at
+ * exit), then reads every template the child wrote.
+ *
+ * resourcesPerModel and bytesPerModel are marginal, (T(n) - T(1)) / (n - 1)
+ * over every stack of the app, measured in the same run: what one more model
+ * adds, its share of the per-shard overhead included.
+ *
+ * Without --models: 10, 100 and 1,000 models, then the naive composition (one
+ * ModelEndpoint, TrainingPipeline, DriftMonitor and RetrainTrigger per model in
+ * one stack, beside one cluster, as a user would write without the factory):
+ * its per-model cost, the model count at which the stack crosses 500
+ * resources, and the error CDK gives when synthesizing that many.
+ *
+ * Prints one JSON line last: the measurement with the most models.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+interface Measurement {
+  models: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  stacks: number;
+  maxResourcesPerStack: number;
+  maxTemplateBytes: number;
+  totalResources: number;
+  totalBytes: number;
+  resourcesPerModel?: number;
+  bytesPerModel?: number;
+  error?: string;
+}
+
+// ---- child: build and synthesize one app ------------------------------------------------
+function child(mode: string, models: number, outdir: string): void {
+  const { App } = require('aws-cdk-lib');
+  const app = new App({ outdir });
+  if (mode === 'factory') {
+    const { ModelFactoryStack, fleetSpecs } = require('../examples/model-factory');
+    new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(models) });
+  } else {
+    const { naiveApp } = require('./scale-naive');
+    naiveApp(app, models);
+  }
+  let error: string | undefined;
+  try {
+    app.synth();
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  fs.writeFileSync(path.join(outdir, 'bench-child.json'), JSON.stringify({ rssMb, error }));
+}
+
+// ---- parent ------------------------------------------------------------------------------
+function measure(mode: string, models: number): Measurement {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [__filename, '--child', mode, String(models), outdir], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const reportFile = path.join(outdir, 'bench-child.json');
+  if (!fs.existsSync(reportFile)) {
+    throw new Error(`child (${mode}, ${models}) exited with ${r.status}: ${r.stderr.toString().slice(-2000)}`);
+  }
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  let stacks = 0; let maxResources = 0; let maxBytes = 0; let totalResources = 0; let totalBytes = 0;
+  for (const f of fs.readdirSync(outdir).filter((x) => x.endsWith('.template.json'))) {
+    const text = fs.readFileSync(path.join(outdir, f), 'utf8');
+    const resources = Object.keys(JSON.parse(text).Resources ?? {}).length;
+    const bytes = Buffer.byteLength(text);
+    stacks++;
+    totalResources += resources;
+    totalBytes += bytes;
+    maxResources = Math.max(maxResources, resources);
+    maxBytes = Math.max(maxBytes, bytes);
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return {
+    models, wallSeconds: round(wallSeconds, 2), peakRssMb: Math.round(report.rssMb), stacks,
+    maxResourcesPerStack: maxResources, maxTemplateBytes: maxBytes, totalResources, totalBytes,
+    ...(report.error ? { error: firstLine(report.error) } : {}),
+  };
+}
+
+function marginal(m: Measurement, base: Measurement): Measurement {
+  return {
+    ...m,
+    resourcesPerModel: round((m.totalResources - base.totalResources) / (m.models - base.models), 2),
+    bytesPerModel: Math.round((m.totalBytes - base.totalBytes) / (m.models - base.models)),
+  };
+}
+
+function line(m: Measurement): string {
+  const { models, wallSeconds, peakRssMb, stacks, maxResourcesPerStack, maxTemplateBytes, resourcesPerModel, bytesPerModel } = m;
+  return JSON.stringify({ models, wallSeconds, peakRssMb, stacks, maxResourcesPerStack, maxTemplateBytes, resourcesPerModel, bytesPerModel });
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ').slice(0, 400);
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], Number(args[2]), args[3]);
+  const i = args.indexOf('--models');
+  const requested = i >= 0 ? Number(args[i + 1]) : undefined;
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 2)) throw new Error('--models must be an integer >= 2');
+  console.error(`node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model}`);
+
+  const base = measure('factory', 1);
+  console.error(`factory   1 model : ${JSON.stringify(base)}`);
+  const sizes = requested !== undefined ? [requested] : [10, 100, 1000];
+  const results: Measurement[] = [];
+  for (const n of sizes) {
+    const m = marginal(measure('factory', n), base);
+    results.push(m);
+    console.error(`factory ${String(n).padStart(4)} models: ${line(m)}${m.error ? ` ERROR ${m.error}` : ''}`);
+  }
+  if (requested === undefined) {
+    const by = new Map(results.map((r) => [r.models, r]));
+    const r100 = by.get(100)!; const r1000 = by.get(1000)!;
+    console.error(`time 1000 / 100 models: ${round(r1000.wallSeconds / r100.wallSeconds, 2)} (target <= 12)`);
+
+    // Naive composition: per-model cost from 1 and 2 models, then synthesize at the crossing.
+    const n1 = measure('naive', 1);
+    const n2 = measure('naive', 2);
+    const perModel = n2.totalResources - n1.totalResources;
+    const fixed = n1.totalResources - perModel;
+    const crossing = Math.ceil((501 - fixed) / perModel);
+    const atCrossing = measure('naive', crossing);
+    const below = measure('naive', crossing - 1);
+    console.error(`naive: ${perModel} resources and ${n2.totalBytes - n1.totalBytes} bytes per model (+${fixed} shared); ` +
+      `${crossing - 1} models = ${below.maxResourcesPerStack} resources (${below.error ? 'fails' : 'synthesizes'}); ` +
+      `${crossing} models = ${fixed + crossing * perModel} resources: ${atCrossing.error ?? 'no error'}`);
+  }
+  console.log(line(results[results.length - 1]));
+}
+
+main();
+void execFileSync;

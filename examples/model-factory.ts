@@ -1,0 +1,89 @@
+// A fleet of models on shared infrastructure: one platform stack (GPU cluster,
+// capture stream, training pipeline, drift monitor, retrain trigger) and as
+// many shard stacks as the fleet needs. The example has 50 models; the scale
+// benchmark (bench/scale.ts) and the 1,000-model test build the same app with
+// more.
+import { App, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps } from '../lib';
+import { MetricDirection, TrainingImage } from '../lib/training-pipeline';
+
+const KINDS = ['fraud', 'churn', 'ltv', 'eta', 'rank', 'price', 'demand', 'risk'];
+
+/** `n` model specs of a plausible fleet (a mix of GPU and CPU models, with and without labels). */
+export function fleetSpecs(n: number): FactoryModelSpec[] {
+  return Array.from({ length: n }, (_, i) => {
+    const kind = KINDS[i % KINDS.length];
+    const gpu = i % 4 === 0;
+    const binary = i % 3 === 0;
+    return {
+      modelName: `${kind}-${String(i).padStart(4, '0')}`,
+      image: `example/${kind}-server:2.${i % 7}.0`,
+      modelVersion: 'v1',
+      resources: gpu ? { cpu: '3', memory: '12Gi', gpuCount: 1 } : { cpu: '1', memory: '2Gi' },
+      autoscaling: { minReplicas: 2, maxReplicas: gpu ? 20 : 10 },
+      training: { instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.g4dn.xlarge', hyperparameters: { epochs: String(10 + (i % 5)) } },
+      features: [
+        { name: 'amount', type: 'numeric' },
+        { name: 'country', type: 'categorical' },
+        { name: 'age_days', type: 'numeric', psi: 0.25 },
+      ],
+      quality: binary ? { problemType: 'binary', minAuc: 0.8, labelDelayHours: 24 } : undefined,
+      retrain: { cooldown: Duration.hours(12), maxRetrainsPerPeriod: 2 },
+    };
+  });
+}
+
+/** Props of {@link ModelFactoryStack}. */
+export interface ModelFactoryStackProps extends StackProps {
+  /** The fleet. */
+  readonly models: FactoryModelSpec[];
+  /** Extra factory props (sharding, limits). */
+  readonly factory?: Partial<ModelFactoryProps>;
+}
+
+/** The platform stack of a fleet; the factory adds the shard stacks beside it. */
+export class ModelFactoryStack extends Stack {
+  public readonly factory: ModelFactory;
+
+  constructor(scope: Construct, id: string, props: ModelFactoryStackProps) {
+    super(scope, id, props);
+    const key = new kms.Key(this, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'Server access log destination of the data buckets; logging it into itself would loop.' });
+    const bucket = (name: string) => new s3.Bucket(this, name, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 50 });
+    this.factory = new ModelFactory(this, 'Fleet', {
+      models: props.models,
+      cluster: gpu.cluster,
+      artifactBucket: bucket('Artifacts'),
+      datasetBucket: bucket('Datasets'),
+      trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(this, 'TrainingRepo', 'fleet-training'), '2026.11.1'),
+      metricDefinitions: [{ name: 'validation:auc', regex: 'val_auc=([0-9.]+)' }],
+      evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.8 },
+      ...props.factory,
+    });
+  }
+}
+
+/** Adds the example (50 models) to an app. */
+export function modelFactory(app: App): void {
+  new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(50) });
+}

@@ -1,0 +1,85 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ModelFactoryStack, fleetSpecs } from '../../examples/model-factory';
+import { testApp } from '../util/synth';
+
+/** A small fleet, constructed (not synthesized): where did each model land? */
+function placement(models: string[], shardAssignments?: Record<string, number>) {
+  const app = testApp();
+  const all = new Map(fleetSpecs(120).map((s) => [s.modelName, s]));
+  const platform = new ModelFactoryStack(app, 'Fleet', {
+    models: models.map((m) => all.get(m) ?? { ...fleetSpecs(1)[0], modelName: m }),
+    factory: { modelsPerShard: 10, shardAssignments },
+  });
+  const stackOf = new Map(models.map((m) => [m, Stack.of(platform.factory.endpoint(m)).stackName]));
+  return { factory: platform.factory, stackOf };
+}
+
+describe('ModelFactory sharding', () => {
+  const fleet = fleetSpecs(45).map((s) => s.modelName);
+  const before = placement(fleet);
+
+  test('fills shard stacks of modelsPerShard models in list order', () => {
+    expect(before.factory.shardStacks.map((s) => s.stackName)).toEqual(['Fleet-models-0', 'Fleet-models-1', 'Fleet-models-2', 'Fleet-models-3', 'Fleet-models-4']);
+    expect(before.stackOf.get(fleet[0])).toBe('Fleet-models-0');
+    expect(before.stackOf.get(fleet[44])).toBe('Fleet-models-4');
+    expect(Object.keys(before.factory.shardAssignments)).toEqual(fleet);
+  });
+
+  test('adding a model moves no other model', () => {
+    const after = placement([...fleet.slice(0, 20), 'added-model', ...fleet.slice(20)], before.factory.shardAssignments);
+    for (const m of fleet) expect(after.stackOf.get(m)).toBe(before.stackOf.get(m));
+    expect(after.stackOf.get('added-model')).toBe('Fleet-models-4'); // the only shard with room
+  });
+
+  test('removing a model moves no other model', () => {
+    const removed = fleet[3];
+    const rest = fleet.filter((m) => m !== removed);
+    const after = placement(rest, before.factory.shardAssignments);
+    for (const m of rest) expect(after.stackOf.get(m)).toBe(before.stackOf.get(m));
+    expect(after.factory.shardAssignments[removed]).toBeUndefined();
+  });
+});
+
+describe('ModelFactory with 1,000 models', () => {
+  // One app, synthesized once (asset staging off): the limits, not the time.
+  const app = testApp();
+  const platform = new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(1000) });
+  const assembly = app.synth();
+  const stacks = assembly.stacks;
+
+  test('every stack is within the limits the guard enforces', () => {
+    expect(stacks.length).toBe(platform.factory.shardStacks.length + 1);
+    for (const s of stacks) {
+      const template = s.template;
+      const bytes = Buffer.byteLength(JSON.stringify(template, undefined, 1));
+      expect({ stack: s.stackName, ok: Object.keys(template.Resources ?? {}).length <= 450 }).toEqual({ stack: s.stackName, ok: true });
+      expect({ stack: s.stackName, ok: bytes <= 900 * 1024 }).toEqual({ stack: s.stackName, ok: true });
+      expect({ stack: s.stackName, ok: Object.keys(template.Outputs ?? {}).length <= 180 }).toEqual({ stack: s.stackName, ok: true });
+    }
+  });
+
+  test('each model is in exactly one shard, with its own manifest, pod identity, config and alarms', () => {
+    const manifests = new Map<string, number>();
+    for (const s of stacks.filter((x) => x.stackName !== 'Fleet')) {
+      const t = Template.fromJSON(s.template);
+      for (const [, r] of Object.entries(t.findResources('Custom::AWSCDK-EKS-KubernetesResource'))) {
+        const text = JSON.stringify(r.Properties.Manifest);
+        const ns = /\\"kind\\":\\"Namespace\\",\\"metadata\\":\{[^}]*\}[^}]*?\\"name\\":\\"([a-z0-9-]+)\\"/.exec(text)?.[1];
+        manifests.set(ns!, (manifests.get(ns!) ?? 0) + 1);
+      }
+    }
+    expect(manifests.size).toBe(1000);
+    expect([...manifests.values()].every((c) => c === 1)).toBe(true);
+  });
+
+  test('shard stacks take platform values once per stack, never through CloudFormation exports', () => {
+    const platformTemplate = stacks.find((s) => s.stackName === 'Fleet')!.template;
+    expect(Object.keys(platformTemplate.Outputs ?? {})).toEqual([]);
+    for (const s of stacks.filter((x) => x.stackName !== 'Fleet')) {
+      expect(JSON.stringify(s.template)).not.toContain('Fn::ImportValue');
+      const ssmParams = Object.values(s.template.Parameters ?? {}).filter((p: any) => String(p.Type).startsWith('AWS::SSM::Parameter::Value'));
+      expect(ssmParams.length).toBeLessThanOrEqual(10);
+    }
+  });
+});
