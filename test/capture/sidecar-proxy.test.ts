@@ -19,7 +19,7 @@ beforeAll(async () => {
     FIREHOSE_ENDPOINT: firehose.endpoint,
     CAPTURE_STREAM_NAME: firehose.streamName,
     CAPTURE_SAMPLING_PERCENT: '100',
-    UPSTREAM_TIMEOUT_MS: '500',
+    UPSTREAM_KEEPALIVE_MS: '30000',
     FLUSH_INTERVAL_MS: '50',
     SPILL_DIR: `/tmp/capture-proxy-test-${process.pid}`,
   });
@@ -102,11 +102,28 @@ test('passes model error statuses, reason phrases, repeated headers and bodies t
 });
 
 test('answers 504 when the model does not answer within UPSTREAM_TIMEOUT_MS', async () => {
-  const res = await request(`${sidecar.url}/hang`, { headers: { 'X-Inference-Id': 'hang-1' } });
-  expect(res.status).toBe(504);
-  expect(res.headers['x-inference-id']).toBe('hang-1');
-  expect(JSON.parse(res.body.toString()).error).toBe('model timed out');
-  expect((await recordFor('hang-1')).status).toBe(504);
+  // its own sidecar, so a slow machine cannot turn the other tests' requests into 504s
+  const fh = new FakeFirehose();
+  await fh.start();
+  const short = await startSidecar({
+    UPSTREAM_URL: stub.url,
+    FIREHOSE_ENDPOINT: fh.endpoint,
+    CAPTURE_STREAM_NAME: fh.streamName,
+    CAPTURE_SAMPLING_PERCENT: '100',
+    UPSTREAM_TIMEOUT_MS: '500',
+    FLUSH_INTERVAL_MS: '50',
+    SPILL_DIR: `/tmp/capture-timeout-test-${process.pid}`,
+  });
+  try {
+    const res = await request(`${short.url}/hang`, { headers: { 'X-Inference-Id': 'hang-1' } });
+    expect(res.status).toBe(504);
+    expect(res.headers['x-inference-id']).toBe('hang-1');
+    expect(JSON.parse(res.body.toString()).error).toBe('model timed out');
+  } finally {
+    expect(await short.stop()).toBe(0); // SIGTERM flushes the record
+    await fh.stop();
+  }
+  expect(fh.acceptedRecords().find((r) => r.inferenceId === 'hang-1').status).toBe(504);
 });
 
 test('answers 502 when the model refuses connections, and keeps serving', async () => {
