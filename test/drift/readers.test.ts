@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BaselineBuilder, featuresFromCaptureRecord, parseJsonPath, validateBaseline } from '../../lib/private/drift';
+import { BaselineBuilder, featuresFromCaptureRecord, isMissing, parseJsonPath, toNumber, validateBaseline } from '../../lib/private/drift';
 import { CsvParser, LineSplitter } from '../../lib/private/drift/csv';
 import { detectFormat, readSamples } from '../../lib/private/drift/readers';
 
@@ -144,4 +144,11 @@ describe('validateBaseline', () => {
   test('rejects a non-object', () => {
     expect(() => validateBaseline('[]')).toThrow(/invalid drift baseline: must be a JSON object/);
   });
+});
+
+test('missing values: empty, null, NaN in any case, surrounded by whitespace', () => {
+  for (const v of [undefined, null, NaN, '', '   ', 'NaN', 'nan', ' NAN ', 'null', '  null\t', 'NULL']) expect([v, isMissing(v)]).toEqual([v, true]);
+  for (const v of [0, '0', 'none', 'n/a', false, 'nanometre', '  nanometre ']) expect([v, isMissing(v)]).toEqual([v, false]);
+  expect([toNumber(' 1.5e3 '), toNumber('-.5'), toNumber('+7')]).toEqual([1500, -0.5, 7]);
+  for (const v of ['0x10', '1_000', 'Infinity', '1e999', '1.2.3', true, Infinity, {}]) expect([v, toNumber(v)]).toEqual([v, NaN]);
 });

@@ -15,7 +15,7 @@ export function isMissing(v: unknown): boolean {
   if (typeof v === 'string') {
     const len = v.length;
     if (len === 0) return true;
-    if (len > 5) return false;
+    if (len > 5 && v.charCodeAt(0) > 32 && v.charCodeAt(len - 1) > 32) return false;
     const t = v.trim().toLowerCase();
     return t === '' || t === 'nan' || t === 'null';
   }
