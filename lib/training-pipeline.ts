@@ -296,6 +296,16 @@ export interface TrainingPipelineProps {
    */
   readonly modelPackageGroupPrefix?: string;
   /**
+   * Create each model's package group at run time, just before its first
+   * registration (`CreateModelPackageGroup`; an existing group is kept),
+   * instead of one CloudFormation resource per model: `addModel()` then adds
+   * no resource. For one pipeline training many models (ModelFactory uses
+   * it); needs `modelPackageGroupPrefix` (the IAM policy covers the prefix).
+   * Groups created at run time are not deleted with the stack.
+   * @default false - one `AWS::SageMaker::ModelPackageGroup` per model (retained)
+   */
+  readonly createModelPackageGroupsAtRunTime?: boolean;
+  /**
    * Topic notified of failures, rejections and registrations.
    * @default - a new KMS-encrypted topic
    */
@@ -333,6 +343,7 @@ export class TrainingPipeline extends Construct {
   private readonly frame: PipelineFrame;
   private readonly stateMachineRole: iam.Role;
   private readonly groupPrefix: string;
+  private readonly groupsAtRunTime: boolean;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -342,6 +353,10 @@ export class TrainingPipeline extends Construct {
     this.groupPrefix = props.modelPackageGroupPrefix ?? '';
     if (props.modelPackageGroupPrefix !== undefined && !/^[a-z0-9](-*[a-z0-9])*-?$/.test(props.modelPackageGroupPrefix)) {
       invalid(this, 'modelPackageGroupPrefix', props.modelPackageGroupPrefix, 'must be lower-case letters, digits and "-" (SageMaker lower-cases ARNs, IAM matches them)');
+    }
+    this.groupsAtRunTime = props.createModelPackageGroupsAtRunTime ?? false;
+    if (this.groupsAtRunTime && !this.groupPrefix) {
+      invalid(this, 'createModelPackageGroupsAtRunTime', true, 'needs a modelPackageGroupPrefix: the IAM policy that lets the pipeline create groups covers that prefix');
     }
     const report = (prop: string, value: unknown, allowed: string): never => invalid(this, prop, value, allowed);
     const timeout = props.timeout ?? Duration.days(14);
@@ -576,6 +591,13 @@ export class TrainingPipeline extends Construct {
     // Registry.
     this.modelPackageGroupName = this.addModel(props.modelName);
     if (this.groupPrefix) this.grantRegistry(`${this.groupPrefix}*`);
+    if (this.groupsAtRunTime) {
+      smRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'CreateModelPackageGroups',
+        actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:AddTags'],
+        resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: `${this.groupPrefix}*` })],
+      }));
+    }
 
     // Definition.
     const definition = this.buildDefinition({ defaults, vpcConfig, checkpoints: checkpointPrefix !== '', props, outputPrefix });
@@ -599,6 +621,7 @@ export class TrainingPipeline extends Construct {
       invalid(this, 'modelName', modelName, 'must be 1-40 lower-case letters, digits and "-", starting and ending with a letter or digit');
     }
     const name = `${this.groupPrefix}${modelName}`;
+    if (this.groupsAtRunTime) return name;
     const group = new sagemaker.CfnModelPackageGroup(this, `ModelPackageGroup-${modelName}`, {
       modelPackageGroupName: name,
       modelPackageGroupDescription: `cdk-mlops: every candidate of model ${modelName} (approved, pending and rejected) with lineage`,
@@ -949,7 +972,30 @@ export class TrainingPipeline extends Construct {
     describeImage.next(pinImage).next(train);
     nextAttempt.next(train);
     train.next(baseline).next(championNeeded);
-    evaluate.next(register).next(output).next(notifyOutcome).next(verdict);
+    let beforeRegister: sfn.IChainable = register;
+    if (this.groupsAtRunTime) {
+      // An existing group makes CreateModelPackageGroup fail (a ValidationException): go on to the
+      // registration whatever the error (after the throttling retries); if the group really is
+      // missing, RegisterModelPackage fails into the failure path with SageMaker's message.
+      const ensureGroup = new sfn.CustomState(this, 'EnsureModelPackageGroup', {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:sagemaker:createModelPackageGroup`,
+          Parameters: {
+            'ModelPackageGroupName.$': '$.modelPackageGroupName',
+            'ModelPackageGroupDescription.$': "States.Format('cdk-mlops: every candidate of model {} (approved, pending and rejected) with lineage', $.settings.modelName)",
+          },
+          ResultPath: sfn.JsonPath.DISCARD,
+          TimeoutSeconds: sdkTimeout.seconds,
+        },
+      });
+      ensureGroup.addRetry(buildRetry(ERRORS.sagemakerSdk));
+      ensureGroup.addCatch(register, { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
+      ensureGroup.next(register);
+      beforeRegister = ensureGroup;
+    }
+    evaluate.next(beforeRegister);
+    register.next(output).next(notifyOutcome).next(verdict);
     return prepare;
   }
 }
