@@ -152,3 +152,11 @@ test('missing values: empty, null, NaN in any case, surrounded by whitespace', (
   expect([toNumber(' 1.5e3 '), toNumber('-.5'), toNumber('+7')]).toEqual([1500, -0.5, 7]);
   for (const v of ['0x10', '1_000', 'Infinity', '1e999', '1.2.3', true, Infinity, {}]) expect([v, toNumber(v)]).toEqual([v, NaN]);
 });
+
+test('a column that turns out categorical keeps numeric-looking values as written', () => {
+  const b = new BaselineBuilder();
+  ['1.50', '1.5', '2', 'x', '1.50', '007'].forEach((v) => b.add({ f: v }));
+  const f = b.finish().features.f as any;
+  expect(f.type).toBe('categorical');
+  expect(f.shares).toEqual({ '1.50': 2 / 6, '1.5': 1 / 6, 2: 1 / 6, x: 1 / 6, '007': 1 / 6 });
+});

@@ -31,7 +31,10 @@ export class FloatBuffer {
   }
 }
 
-/** Raw keys of numeric-looking values are kept up to this many distinct keys, for a later switch to categorical. */
+/**
+ * Numeric-looking strings whose text differs from String(number) ("1.50", "007") are
+ * remembered up to this many distinct texts, so a later switch to categorical keys them as written.
+ */
 const RAW_KEY_LIMIT = 100_000;
 
 /** Everything seen for one feature in one sample. */
@@ -39,8 +42,10 @@ export class FeatureCollector {
   public nonMissing = 0;
   /** Numeric values while the feature may still be numeric. */
   public numbers: FloatBuffer | undefined = new FloatBuffer();
-  /** Category counts: always for categorical features, else the raw keys of numeric values while few. */
-  public categories: Map<string, number> | undefined = new Map();
+  /** Category counts (categorical features). */
+  public categories: Map<string, number> | undefined;
+  /** Numeric features: counts of numeric strings not written as String(number), while few. */
+  private nonCanonical: Map<string, number> | undefined = new Map();
   /** False once a non-numeric value was seen (or the type is forced categorical). */
   public numeric = true;
 
@@ -48,6 +53,7 @@ export class FeatureCollector {
     if (forced === 'categorical') {
       this.numeric = false;
       this.numbers = undefined;
+      this.categories = new Map();
     }
   }
 
@@ -58,10 +64,9 @@ export class FeatureCollector {
       if (x === x) {
         this.nonMissing++;
         this.numbers!.push(x);
-        if (this.categories) {
-          const k = categoryKey(v);
-          this.categories.set(k, (this.categories.get(k) ?? 0) + 1);
-          if (this.categories.size > RAW_KEY_LIMIT) this.categories = undefined;
+        if (typeof v === 'string' && this.nonCanonical && String(x) !== v) {
+          this.nonCanonical.set(v, (this.nonCanonical.get(v) ?? 0) + 1);
+          if (this.nonCanonical.size > RAW_KEY_LIMIT) this.nonCanonical = undefined;
         }
         return;
       }
@@ -74,19 +79,26 @@ export class FeatureCollector {
     cats.set(k, (cats.get(k) ?? 0) + 1);
   }
 
-  /** Re-keys the numbers seen so far as categories (their raw text when it was kept). */
+  /** Re-keys the numbers seen so far as categories (as written, when the text was remembered). */
   public switchToCategorical(): void {
     if (!this.numeric) return;
     this.numeric = false;
-    if (!this.categories) {
-      const cats = new Map<string, number>();
-      for (const x of this.numbers!.view()) {
-        const k = String(x);
-        cats.set(k, (cats.get(k) ?? 0) + 1);
-      }
-      this.categories = cats;
+    const cats = new Map<string, number>();
+    for (const x of this.numbers!.view()) {
+      const k = String(x);
+      cats.set(k, (cats.get(k) ?? 0) + 1);
     }
+    if (this.nonCanonical) {
+      for (const [text, c] of this.nonCanonical) {
+        const k = String(toNumber(text));
+        const left = cats.get(k)! - c;
+        if (left > 0) cats.set(k, left); else cats.delete(k);
+        cats.set(text, (cats.get(text) ?? 0) + c);
+      }
+    }
+    this.categories = cats;
     this.numbers = undefined;
+    this.nonCanonical = undefined;
   }
 
   /** Category counts (categorical features). */
