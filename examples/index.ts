@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { closedLoop } from './closed-loop';
 import { fraudScoring } from './fraud-scoring';
+import { modelFactory } from './model-factory';
 import { training } from './training';
 
 /**
@@ -14,4 +15,5 @@ export const EXAMPLES: Record<string, ExampleFactory> = {
   'training': training,
   'fraud-scoring': fraudScoring,
   'closed-loop': closedLoop,
+  'model-factory': modelFactory,
 };

@@ -11,6 +11,7 @@ import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFe
 import { InferenceAutoscaling, InferenceResources } from './inference-service';
 import { ModelEndpoint } from './model-endpoint';
 import { assignShards } from './private/factory/sharding';
+import { acknowledgeWildcards } from './private/nag';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from './private/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from './training-pipeline';
@@ -252,6 +253,7 @@ export class ModelFactory extends Construct {
       metricDefinitions: props.metricDefinitions,
       evaluation: props.evaluation,
       modelPackageGroupPrefix: 'mlops-',
+      createModelPackageGroupsAtRunTime: true,
     });
     this.monitor = new DriftMonitor(this, 'Drift', {
       captureBucket: this.capture.bucket,
@@ -260,6 +262,9 @@ export class ModelFactory extends Construct {
       baselinePrefix: `${outputPrefix}models/`,
       alarmPrefix: props.alarmPrefix,
     });
+
+    // The shared pipeline's inherent wildcards, each with its reason (computed once the policies are final).
+    this.node.addValidation({ validate: () => { this.acknowledgeTrainingWildcards(datasetPrefix, outputPrefix); return []; } });
 
     // ---- shards ------------------------------------------------------------------
     const plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
@@ -331,6 +336,24 @@ export class ModelFactory extends Construct {
       quality: spec.quality,
     });
     this.monitored.set(name, monitored);
+  }
+
+  private acknowledgeTrainingWildcards(datasetPrefix: string, outputPrefix: string): void {
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const reasons: Array<[RegExp, string]> = [
+      [/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, 'CDK KMS grants for SSE-KMS objects and the encrypted topic: data keys and re-encryption under that one key ARN.'],
+      [new RegExp(`/${esc(datasetPrefix)}\\*$`), 'The shared pipeline reads every model\'s dataset under the dataset prefix (<prefix><model>/<channel>/): keys of each dataset version are only known at run time.'],
+      [new RegExp(`/${esc(outputPrefix)}models/\\*$`), 'Model artifacts and baselines are written under <outputPrefix>models/<model>/<job>/, the job name generated per execution.'],
+      [new RegExp(`/${esc(outputPrefix)}dataset-versions/\\*$`), 'Dataset version records are content-addressed (<model>/<sha256>.json): keys known only at run time.'],
+      [new RegExp(`/${esc(outputPrefix)}runs/\\*$`), 'Failure records are written to <outputPrefix>runs/<execution name>/failure.json.'],
+      [/log-group:\/aws\/sagemaker\/TrainingJobs:\*$/, 'SageMaker writes training logs to streams named after the job in its fixed /aws/sagemaker/TrainingJobs log group.'],
+      [/:training-job\/\*$/, 'Training job names derive from each execution name; createTrainingJob.sync creates, describes and stops them.'],
+      [/:model-package-group\/mlops-\*$/, 'One model package group per model of the fleet (mlops-<model>), created at run time before the model\'s first registration.'],
+      [/:model-package\/mlops-\*\/\*$/, 'Each registration creates a new numbered version in the model\'s group (mlops-<model>/<n>).'],
+      [/Handler[A-Za-z0-9]*\.Arn>:\*$/, 'Invoking the pipeline\'s own Lambda function by version or alias qualifier (CDK grantInvoke).'],
+      [/^Resource::\*$/, 'ecr:GetAuthorizationToken, sagemaker:ListModelPackages and the X-Ray tracing actions have no resource-level permissions; PutMetricData is conditioned on its namespace.'],
+    ];
+    acknowledgeWildcards(this.pipeline, (finding) => reasons.find(([re]) => re.test(finding))?.[1]);
   }
 
   /** Values a shard reads from the platform, once per shard (SSM-typed stack parameters). */

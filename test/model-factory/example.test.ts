@@ -1,0 +1,29 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { modelFactory } from '../../examples/model-factory';
+import { testApp } from '../util/synth';
+
+// The 50-model example as bin/examples.ts builds it: cdk-nag (AwsSolutions) as a policy-validation plugin.
+const app = testApp();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+modelFactory(app);
+let error: Error | undefined;
+let assembly: ReturnType<typeof app.synth> | undefined;
+try {
+  assembly = app.synth();
+} catch (e) {
+  error = e as Error;
+}
+
+test('the 50-model example synthesizes with no unacknowledged cdk-nag finding', () => {
+  expect(error?.message).toBeUndefined();
+});
+
+test('50 models: one platform stack and two shard stacks of 25', () => {
+  expect(assembly!.stacks.map((s) => s.stackName).sort()).toEqual(['ModelFactory', 'ModelFactory-models-0', 'ModelFactory-models-1']);
+  for (const name of ['ModelFactory-models-0', 'ModelFactory-models-1']) {
+    const t = assembly!.getStackByName(name).template;
+    const manifests = Object.values<any>(t.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource');
+    expect(manifests).toHaveLength(25);
+  }
+});
