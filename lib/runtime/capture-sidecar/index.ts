@@ -8,26 +8,36 @@
  * never exported from lib/index.ts.
  */
 import * as http from 'node:http';
+import { isMainThread } from 'node:worker_threads';
 import { InferenceMetrics } from './cloudwatch';
 import { ConfigError, loadConfig, SidecarConfig } from './config';
-import { FirehoseSender } from './firehose';
 import { errorText, log } from './log';
-import { Counters, countersJson, prometheusText } from './metrics';
-import { CaptureProxy } from './proxy';
-import { Shipper } from './shipper';
-import { SpillStore } from './spill';
+import { Counters, countersJson, Gauges, prometheusText } from './metrics';
+import { CaptureProxy, RecordSink } from './proxy';
+import { runShipperWorker, SHIPPER_COUNTERS, ShipperClient, ShipperStats } from './worker';
 
-function startAdmin(cfg: SidecarConfig, counters: Counters, shipper: Shipper, isStopping: () => boolean): Promise<http.Server> {
+const NO_SHIPPING: ShipperStats = {
+  counters: { delivered: 0, retried: 0, spilled: 0, replayed: 0, dropped: 0, putFailures: 0 },
+  gauges: { queueRecords: 0, queueBytes: 0, spillBytes: 0, inFlightBatches: 0 },
+};
+
+/** The proxy's counters with the shipping worker's. */
+function merged(counters: Counters, s: ShipperStats): { counters: Counters; gauges: Gauges } {
+  const all = Object.assign(new Counters(), counters);
+  for (const k of SHIPPER_COUNTERS) all[k] = s.counters[k];
+  return { counters: all, gauges: s.gauges };
+}
+
+function startAdmin(cfg: SidecarConfig, snapshot: () => Promise<{ counters: Counters; gauges: Gauges }>, isStopping: () => boolean): Promise<http.Server> {
   const admin = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
-      const body = prometheusText(counters, shipper.gauges());
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    } else if (path === '/metrics.json') {
-      const body = JSON.stringify(countersJson(counters, shipper.gauges()));
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
+    if (path === '/metrics' || path === '/metrics.json') {
+      void snapshot().then(({ counters, gauges }) => {
+        const json = path === '/metrics.json';
+        const body = json ? JSON.stringify(countersJson(counters, gauges)) : prometheusText(counters, gauges);
+        res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      });
     } else if (path === '/healthz' || path === '/livez') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok\n');
@@ -54,17 +64,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const counters = new Counters();
-  const spill = new SpillStore(cfg.spillDir, cfg.spillMaxBytes, Math.max(1, Math.floor(cfg.queueMaxRecords / 2)), counters);
-  if (cfg.streamName !== '') await spill.init();
-  const sender = cfg.streamName !== '' ? new FirehoseSender(cfg) : undefined;
-  const shipper = new Shipper(cfg, sender, spill, counters);
+  // shipping (Firehose, retries, spill) runs in a worker thread, off the proxy's event loop
+  const shipper = cfg.streamName !== '' ? new ShipperClient(__filename, counters) : undefined;
+  const sink: RecordSink = shipper ?? { enqueue: () => undefined };
+  const snapshot = async () => merged(counters, shipper ? await shipper.stats() : NO_SHIPPING);
   const requestMetrics = new InferenceMetrics(cfg);
-  const proxy = new CaptureProxy(cfg, shipper, counters, requestMetrics.enabled ? requestMetrics : undefined);
+  const proxy = new CaptureProxy(cfg, sink, counters, requestMetrics.enabled ? requestMetrics : undefined);
   let stopping = false;
 
   const port = await proxy.listen();
-  const admin = await startAdmin(cfg, counters, shipper, () => stopping);
-  shipper.start();
+  const admin = await startAdmin(cfg, snapshot, () => stopping);
   requestMetrics.start();
   log('info', 'listening', {
     port,
@@ -81,7 +90,7 @@ async function main(): Promise<void> {
   if (cfg.streamName === '') log('warn', 'CAPTURE_STREAM_NAME is not set: proxying without capture');
 
   if (cfg.metricsLogIntervalMs > 0) {
-    setInterval(() => log('info', 'counters', countersJson(counters, shipper.gauges())), cfg.metricsLogIntervalMs).unref();
+    setInterval(() => void snapshot().then((m) => log('info', 'counters', countersJson(m.counters, m.gauges))), cfg.metricsLogIntervalMs).unref();
   }
 
   const shutdown = async (signal: string, exitCode: number) => {
@@ -92,12 +101,13 @@ async function main(): Promise<void> {
     await proxy.close(Math.max(0, Math.floor((deadline - Date.now()) / 2)));
     requestMetrics.stop();
     const remaining = Math.max(0, deadline - Date.now());
-    await Promise.all([
-      shipper.shutdown(remaining),
+    const [final] = await Promise.all([
+      shipper ? shipper.shutdown(remaining) : Promise.resolve(NO_SHIPPING),
       // best effort, bounded by the grace period
       Promise.race([requestMetrics.publish(), new Promise((r) => setTimeout(r, remaining).unref())]),
     ]);
-    log('info', 'stopped', countersJson(counters, shipper.gauges()));
+    const m = merged(counters, final);
+    log('info', 'stopped', countersJson(m.counters, m.gauges));
     admin.close();
     process.exit(exitCode);
   };
@@ -109,7 +119,11 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  log('error', 'capture sidecar failed to start', { error: errorText(err) });
-  process.exit(1);
-});
+if (isMainThread) {
+  main().catch((err) => {
+    log('error', 'capture sidecar failed to start', { error: errorText(err) });
+    process.exit(1);
+  });
+} else {
+  runShipperWorker();
+}
