@@ -78,6 +78,12 @@ export interface DriftBaselineOptions {
    * @default 1000
    */
   readonly topK?: number;
+  /**
+   * Numeric values kept per feature; beyond it a uniform sample of this size (edges, shares,
+   * mean, std and sketch then come from the sample; the missing share stays exact).
+   * @default - every value (exact)
+   */
+  readonly maxValues?: number;
 }
 
 /** Drift statistics of one feature. Statistics that do not apply to the type, or cannot be computed (an empty side), are absent. */
@@ -179,6 +185,7 @@ export class DriftEngine {
       features: specsOf(options.features),
       sketchSize: options.sketchSize,
       topK: options.topK,
+      maxValues: options.maxValues,
     });
     for (const r of rows) b.add(r);
     return b.finish();

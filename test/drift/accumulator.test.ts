@@ -185,3 +185,30 @@ test('the Wasserstein estimate stays within its bounds and close to scipy', () =
   // median relative error over the fixture cases (tiny samples included)
   expect(errors[Math.floor(errors.length / 2)]).toBeLessThan(0.01);
 });
+
+test('maxValues: a reproducible uniform sample bounds the builder memory; missing share stays exact', () => {
+  const build = () => {
+    const b = new BaselineBuilder({ maxValues: 2000 });
+    let s = 12345;
+    for (let i = 0; i < 50000; i++) {
+      s = (s * 16807) % 2147483647;
+      const u = s / 2147483647;
+      b.add({ x: i % 10 === 0 ? null : u * 100, c: i < 40000 ? u : 'word' }); // c turns categorical late
+    }
+    return b.finish();
+  };
+  const a = build();
+  const x = validateBaseline(JSON.parse(JSON.stringify(a))).features.x as any;
+  expect(x.count).toBe(2000);
+  expect(x.sampledFrom).toBe(45000);
+  expect(x.missingShare).toBe(0.1);
+  // uniform(0, 100): the deciles of a 2000-value sample are within a few units of 10, 20 … 90
+  x.edges.forEach((e: number, i: number) => expect(Math.abs(e - 10 * (i + 1))).toBeLessThan(5));
+  expect(build().features.x).toEqual(a.features.x);
+  const c = a.features.c as any;
+  expect(c.type).toBe('categorical');
+  const total = Object.values(c.shares as Record<string, number>).reduce((p, q) => p + q, 0) + c.otherShare;
+  expect(total).toBeCloseTo(1, 12);
+  expect(c.shares.word).toBeCloseTo(10000 / 50000, 12); // the sampled numbers stand for all 40,000
+  expect(() => new BaselineBuilder({ maxValues: 3 })).toThrow(/maxValues must be an integer >= 10/);
+});

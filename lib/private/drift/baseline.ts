@@ -17,6 +17,12 @@ export interface BaselineBuilderOptions {
   readonly sketchSize?: number;
   /** Categories kept per categorical feature; default 1000. */
   readonly topK?: number;
+  /**
+   * Numeric values kept per feature; beyond it a uniform reservoir sample of this size is
+   * kept and edges, shares, mean, std and the sketch come from the sample (`sampledFrom`
+   * records how many values were seen; `missingShare` stays exact). Default: every value (exact).
+   */
+  readonly maxValues?: number;
 }
 
 /**
@@ -27,6 +33,7 @@ export class BaselineBuilder {
   private readonly specs: FeatureSpec[] | undefined;
   private readonly sketchSize: number;
   private readonly topK: number;
+  private readonly maxValues: number | undefined;
   private readonly collectors = new Map<string, FeatureCollector>();
   private rows = 0;
 
@@ -38,7 +45,11 @@ export class BaselineBuilder {
       throw new Error(`sketchSize must be an integer >= 2, got ${this.sketchSize}`);
     }
     if (!Number.isInteger(this.topK) || this.topK < 1) throw new Error(`topK must be an integer >= 1, got ${this.topK}`);
-    if (this.specs) for (const s of this.specs) this.collectors.set(s.name, new FeatureCollector(s.type));
+    this.maxValues = opts.maxValues;
+    if (this.maxValues !== undefined && (!Number.isInteger(this.maxValues) || this.maxValues < 10)) {
+      throw new Error(`maxValues must be an integer >= 10, got ${this.maxValues}`);
+    }
+    if (this.specs) for (const s of this.specs) this.collectors.set(s.name, new FeatureCollector(s.type, this.maxValues));
   }
 
   /** Adds one reference row (field name → value). */
@@ -51,7 +62,7 @@ export class BaselineBuilder {
     for (const name in row) {
       let c = this.collectors.get(name);
       if (!c) {
-        c = new FeatureCollector();
+        c = new FeatureCollector(undefined, this.maxValues);
         this.collectors.set(name, c);
       }
       c.add(row[name]);
@@ -67,18 +78,25 @@ export class BaselineBuilder {
   public finish(): Baseline {
     const features: Baseline['features'] = {};
     for (const [name, c] of this.collectors) {
-      features[name] = c.numeric
-        ? numericBaseline(c.numbers!.sorted(), this.rows, this.sketchSize)
-        : categoricalBaseline(c.categoryCounts(), c.nonMissing, this.rows, this.topK);
+      if (c.numeric) {
+        const nb = numericBaseline(c.numbers!.sorted(), this.rows, this.sketchSize, c.nonMissing);
+        if (c.numbers!.sampled) nb.sampledFrom = c.nonMissing;
+        features[name] = nb;
+      } else {
+        features[name] = categoricalBaseline(c.categoryCounts(), c.nonMissing, this.rows, this.topK);
+      }
     }
     return { schemaVersion: 1, createdAt: new Date().toISOString(), recordCount: this.rows, features };
   }
 }
 
-/** Baseline of one numeric feature from its ascending non-missing values. */
-export function numericBaseline(sorted: Float64Array, rows: number, sketchSize: number): NumericBaseline {
+/**
+ * Baseline of one numeric feature from its ascending non-missing values (or a uniform sample
+ * of them, with `nonMissing` the number of values seen).
+ */
+export function numericBaseline(sorted: Float64Array, rows: number, sketchSize: number, nonMissing = sorted.length): NumericBaseline {
   const n = sorted.length;
-  const missingShare = rows > 0 ? (rows - n) / rows : 0;
+  const missingShare = rows > 0 ? (rows - nonMissing) / rows : 0;
   if (n === 0) {
     return {
       type: 'numeric', count: 0, missingShare, edges: [], shares: [], mean: 0, std: 0,
@@ -150,14 +168,17 @@ export function buildSketch(sorted: Float64Array, size: number): QuantileSketch 
 /** Baseline of one categorical feature: the top-k categories by count (ties by name) plus "other". */
 export function categoricalBaseline(counts: Map<string, number>, nonMissing: number, rows: number, topK: number): CategoricalBaseline {
   const missingShare = rows > 0 ? (rows - nonMissing) / rows : 0;
+  // shares over the counted values (equal to nonMissing unless the column was sampled as numbers first)
+  let total = 0;
+  for (const c of counts.values()) total += c;
   const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const shares: Record<string, number> = {};
   let kept = 0;
   for (const [k, c] of entries.slice(0, topK)) {
-    shares[k] = c / nonMissing;
+    shares[k] = c / total;
     kept += c;
   }
-  const otherShare = nonMissing > 0 ? (nonMissing - kept) / nonMissing : 0;
+  const otherShare = total > 0 ? (total - kept) / total : 0;
   return { type: 'categorical', count: nonMissing, missingShare, shares, otherShare };
 }
 
@@ -213,6 +234,9 @@ export function validateBaseline(value: unknown): Baseline {
         fail(`${p}.sketch`, 'must start at the reference minimum and end at its maximum (lt[0] = 0, le[last] = count)');
       }
       if (typeof s.exact !== 'boolean') fail(`${p}.sketch.exact`, 'must be a boolean');
+      if (f.sampledFrom !== undefined && (!Number.isInteger(f.sampledFrom) || f.sampledFrom < f.count)) {
+        fail(`${p}.sampledFrom`, 'must be an integer >= count');
+      }
       if (!Number.isInteger(s.size)) fail(`${p}.sketch.size`, 'must be an integer');
     } else if (f.type === 'categorical') {
       if (!isObj(f.shares)) fail(`${p}.shares`, 'must be an object of category → share');

@@ -2,18 +2,42 @@
 import { FeatureType } from './types';
 import { categoryKey, isMissing, toNumber } from './values';
 
-/** A growable Float64 buffer. */
+/**
+ * A growable Float64 buffer; with a `cap`, a uniform reservoir sample (Algorithm R, with a
+ * fixed-seed xorshift generator so baselines are reproducible) of at most `cap` values.
+ */
 export class FloatBuffer {
   private buf = new Float64Array(1024);
   private len = 0;
+  /** Values pushed (>= length once sampling started). */
+  public seen = 0;
+  private rng = 0x9e3779b9;
+
+  constructor(private readonly cap = Infinity) {}
 
   public push(x: number): void {
+    this.seen++;
+    if (this.len >= this.cap) {
+      let r = this.rng;
+      r ^= r << 13; r >>>= 0;
+      r ^= r >>> 17;
+      r ^= r << 5; r >>>= 0;
+      this.rng = r;
+      const j = Math.floor((r / 4294967296) * this.seen); // uniform in [0, seen)
+      if (j < this.cap) this.buf[j] = x;
+      return;
+    }
     if (this.len === this.buf.length) {
       const next = new Float64Array(this.buf.length * 2);
       next.set(this.buf);
       this.buf = next;
     }
     this.buf[this.len++] = x;
+  }
+
+  /** True when values were dropped (only a sample is kept). */
+  public get sampled(): boolean {
+    return this.seen > this.len;
   }
 
   public get length(): number {
@@ -41,7 +65,7 @@ const RAW_KEY_LIMIT = 100_000;
 export class FeatureCollector {
   public nonMissing = 0;
   /** Numeric values while the feature may still be numeric. */
-  public numbers: FloatBuffer | undefined = new FloatBuffer();
+  public numbers: FloatBuffer | undefined;
   /** Category counts (categorical features). */
   public categories: Map<string, number> | undefined;
   /** Numeric features: counts of numeric strings not written as String(number), while few. */
@@ -49,7 +73,9 @@ export class FeatureCollector {
   /** False once a non-numeric value was seen (or the type is forced categorical). */
   public numeric = true;
 
-  constructor(public readonly forced?: FeatureType) {
+  /** @param maxValues numeric values kept (a uniform sample beyond it); default all */
+  constructor(public readonly forced?: FeatureType, maxValues?: number) {
+    this.numbers = new FloatBuffer(maxValues);
     if (forced === 'categorical') {
       this.numeric = false;
       this.numbers = undefined;
@@ -79,16 +105,22 @@ export class FeatureCollector {
     cats.set(k, (cats.get(k) ?? 0) + 1);
   }
 
-  /** Re-keys the numbers seen so far as categories (as written, when the text was remembered). */
+  /**
+   * Re-keys the numbers seen so far as categories (as written, when the text was remembered).
+   * When only a sample of the numbers was kept, each sampled value counts for seen / kept values.
+   */
   public switchToCategorical(): void {
     if (!this.numeric) return;
     this.numeric = false;
+    const nums = this.numbers!;
+    const sampled = nums.sampled;
+    const w = sampled ? nums.seen / nums.length : 1;
     const cats = new Map<string, number>();
-    for (const x of this.numbers!.view()) {
+    for (const x of nums.view()) {
       const k = String(x);
-      cats.set(k, (cats.get(k) ?? 0) + 1);
+      cats.set(k, (cats.get(k) ?? 0) + w);
     }
-    if (this.nonCanonical) {
+    if (this.nonCanonical && !sampled) {
       for (const [text, c] of this.nonCanonical) {
         const k = String(toNumber(text));
         const left = cats.get(k)! - c;

@@ -68,10 +68,12 @@ export interface QuantileSketch {
 /** Baseline of a numeric feature. */
 export interface NumericBaseline {
   type: 'numeric';
-  /** Non-missing reference values. */
+  /** Non-missing reference values the statistics come from (the sample size when sampled). */
   count: number;
   /** Missing values / records. */
   missingShare: number;
+  /** Set when only a uniform sample of the values was kept: the number of non-missing values seen. */
+  sampledFrom?: number;
   /** The 9 reference quantiles at 0.1 … 0.9 (numpy 'linear'), kept even when repeated. */
   edges: number[];
   /** Reference shares of the 10 right-closed bins. */
