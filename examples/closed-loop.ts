@@ -118,20 +118,9 @@ export class ClosedLoopStack extends Stack {
       alarmSource: this.monitor,
       schedule: events.Schedule.cron({ day: '1', hour: '3', minute: '0' }),
     });
-    this.trigger.addModel({
-      modelName: model,
-      cluster: gpu.cluster,
-      namespace: this.endpoint.namespace,
-      primaryDeployment: this.endpoint.serviceNameForVariant('primary'),
-      canaryDeployment: this.endpoint.serviceNameForVariant('canary'),
-      primaryService: this.endpoint.serviceNameForVariant('primary'),
-      canaryService: this.endpoint.serviceNameForVariant('canary'),
-      servicePort: 80,
-      ingressName: this.endpoint.ingressName,
-      ingressActionName: 'weighted-routing',
+    // Namespace, Deployments, Services, Ingress and the first champion (the primary's v7) come from the endpoint.
+    this.trigger.addModelEndpoint(this.endpoint, {
       canaryAlarms: [canaryErrors, canaryLatency],
-      initialModelArtifactUri: `s3://${artifacts.bucketName}/training/models/${model}/v7/`,
-      initialModelVersion: 'v7',
       initialModelPackageArn: this.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.pipeline.modelPackageGroupName}/1` }),
       modelPackageGroupName: this.pipeline.modelPackageGroupName,
       trainingInput: { modelName: model },
@@ -140,7 +129,6 @@ export class ClosedLoopStack extends Stack {
       cooldown: Duration.hours(6),
       maxRetrainsPerPeriod: 4,
       budgetPeriod: 'month',
-      dependsOn: [this.endpoint],
     });
 
     // The TrainingPipeline's wildcard findings (all AwsSolutions-IAM5), each with its reason, on the role that holds it.

@@ -15,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IDependable } from 'constructs';
+import { ModelEndpoint } from './model-endpoint';
 import { acknowledgeWildcards } from './private/nag';
 import { retrainDefinition } from './private/retrain/definition';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from './private/validation';
@@ -24,6 +25,9 @@ const MANUAL_SOURCE = 'cdk-mlops.retrain';
 const MANUAL_DETAIL_TYPE = 'Retrain Requested';
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const BUDGET_PERIODS = ['day', 'week', 'month'];
+/** What InferenceService renders: Services on port 80 behind the ALB action `weighted-routing`. */
+const ENDPOINT_SERVICE_PORT = 80;
+const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
 
 /** Anything that names alarms `<alarmPrefix>-<model>-<kind>` (a {@link DriftMonitor} does). */
 export interface IRetrainAlarmSource {
@@ -92,36 +96,12 @@ export interface RetrainTriggerProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** How one model is retrained and rolled out; registered with {@link RetrainTrigger.addModel}. */
-export interface RetrainModelOptions {
-  /** The model name (DNS-1123 label, as in the ModelEndpoint and the DriftMonitor). */
-  readonly modelName: string;
-  /** The EKS cluster serving the model (Step Functions `eks:call` needs its public endpoint). */
-  readonly cluster: eks.ICluster;
-  /** Kubernetes namespace of the model's objects. */
-  readonly namespace: string;
-  /** Deployment of the primary variant. */
-  readonly primaryDeployment: string;
-  /** Deployment of the canary variant. */
-  readonly canaryDeployment: string;
-  /** Service of the primary variant (an ALB target group). */
-  readonly primaryService: string;
-  /** Service of the canary variant. */
-  readonly canaryService: string;
-  /** Service port (number) both Services expose. */
-  readonly servicePort: number;
-  /** The ALB Ingress carrying the weighted forward action. */
-  readonly ingressName: string;
-  /** Name of the weighted action (`alb.ingress.kubernetes.io/actions.<name>`). */
-  readonly ingressActionName: string;
+/** How a model is retrained and canaried (shared by {@link RetrainModelOptions} and {@link RetrainEndpointOptions}). */
+export interface RetrainPolicyOptions {
   /** Alarms watched while the canary bakes (error rate, latency, quality); 1-100. */
   readonly canaryAlarms: cloudwatch.IAlarm[];
-  /** S3 URI of the model served before any retrain (the first champion). */
-  readonly initialModelArtifactUri: string;
-  /** Version label of that model. */
-  readonly initialModelVersion: string;
   /**
-   * Model package of that model.
+   * Model package of the model served before any retrain (the first champion).
    * @default 'none'
    */
   readonly initialModelPackageArn?: string;
@@ -185,6 +165,48 @@ export interface RetrainModelOptions {
    * @default - none
    */
   readonly dependsOn?: IDependable[];
+}
+
+/** How one model is retrained and rolled out; registered with {@link RetrainTrigger.addModel}. */
+export interface RetrainModelOptions extends RetrainPolicyOptions {
+  /** The model name (DNS-1123 label, as in the ModelEndpoint and the DriftMonitor). */
+  readonly modelName: string;
+  /** The EKS cluster serving the model (Step Functions `eks:call` needs its public endpoint). */
+  readonly cluster: eks.ICluster;
+  /** Kubernetes namespace of the model's objects. */
+  readonly namespace: string;
+  /** Deployment of the primary variant. */
+  readonly primaryDeployment: string;
+  /** Deployment of the canary variant. */
+  readonly canaryDeployment: string;
+  /** Service of the primary variant (an ALB target group). */
+  readonly primaryService: string;
+  /** Service of the canary variant. */
+  readonly canaryService: string;
+  /** Service port (number) both Services expose. */
+  readonly servicePort: number;
+  /** The ALB Ingress carrying the weighted forward action. */
+  readonly ingressName: string;
+  /** Name of the weighted action (`alb.ingress.kubernetes.io/actions.<name>`). */
+  readonly ingressActionName: string;
+  /** S3 URI of the model served before any retrain (the first champion). */
+  readonly initialModelArtifactUri: string;
+  /** Version label of that model. */
+  readonly initialModelVersion: string;
+}
+
+/** Options of {@link RetrainTrigger.addModelEndpoint}: the coordinates come from the ModelEndpoint. */
+export interface RetrainEndpointOptions extends RetrainPolicyOptions {
+  /**
+   * The variant serving production traffic.
+   * @default 'primary'
+   */
+  readonly primaryVariant?: string;
+  /**
+   * The variant the candidate is canaried on (its weight is 0 outside a retrain).
+   * @default 'canary'
+   */
+  readonly canaryVariant?: string;
 }
 
 /**
@@ -506,6 +528,40 @@ export class RetrainTrigger extends Construct {
     this.packageGroups.add(packageGroup);
     this.grantCluster(options);
     return parameter;
+  }
+
+  /**
+   * Registers the model of a {@link ModelEndpoint}: the namespace, Deployments, Services, Ingress
+   * and the first champion (the primary variant's artifact) come from the endpoint.
+   */
+  public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
+    const primaryName = options.primaryVariant ?? 'primary';
+    const canaryName = options.canaryVariant ?? 'canary';
+    const variants = endpoint.chart.variants;
+    const primary = variants.find((v) => v.name === primaryName);
+    const canary = variants.find((v) => v.name === canaryName);
+    const names = variants.map((v) => v.name).join(', ');
+    if (!primary) invalid(this, 'primaryVariant', primaryName, `must name a variant of ${endpoint.node.path} (${names})`);
+    if (!canary) invalid(this, 'canaryVariant', canaryName, `must name a variant of ${endpoint.node.path} (${names})`);
+    if (primaryName === canaryName) invalid(this, 'canaryVariant', canaryName, 'must differ from primaryVariant');
+    const prefix = endpoint.modelArtifact.prefix;
+    const key = primary.artifactKey ?? `${prefix}${prefix === '' || prefix.endsWith('/') ? '' : '/'}${primary.modelVersion}/`;
+    return this.addModel({
+      ...options,
+      modelName: endpoint.modelName,
+      cluster: endpoint.cluster,
+      namespace: endpoint.namespace,
+      primaryDeployment: endpoint.serviceNameForVariant(primaryName),
+      canaryDeployment: endpoint.serviceNameForVariant(canaryName),
+      primaryService: endpoint.serviceNameForVariant(primaryName),
+      canaryService: endpoint.serviceNameForVariant(canaryName),
+      servicePort: ENDPOINT_SERVICE_PORT,
+      ingressName: endpoint.ingressName,
+      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
+      initialModelArtifactUri: `s3://${endpoint.modelArtifact.bucket.bucketName}/${key}`,
+      initialModelVersion: primary.modelVersion,
+      dependsOn: [endpoint, ...(options.dependsOn ?? [])],
+    });
   }
 
   /** The registered model names. */

@@ -29,6 +29,8 @@ export interface LoadedStack {
   readonly records: Map<string, any>;
   readonly tableName: string;
   readonly retrainTopicArn: string;
+  /** Kubernetes objects the stack applies (rendered manifests, tokens as placeholders). */
+  readonly k8sObjects: any[];
 }
 
 /** Synthesizes the example in-process (asset staging off: fast) and extracts what the simulation runs. */
@@ -62,10 +64,20 @@ export function extract(template: Template, stackName: string): LoadedStack {
     if (typeof name === 'string' && name.startsWith(configPrefix)) records.set(name.slice(configPrefix.length), JSON.parse(resolver.resolve(r.Properties.Value)));
   }
   const rulePatterns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventPattern).map((r) => r.Properties.EventPattern);
+  const k8sObjects: any[] = [];
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'Custom::AWSCDK-EKS-KubernetesResource' || r.Properties?.Manifest === undefined) continue;
+    try {
+      const manifest = resolver.resolve(r.Properties.Manifest);
+      k8sObjects.push(...(typeof manifest === 'string' ? JSON.parse(manifest) : manifest));
+    } catch {
+      // A manifest that does not resolve to JSON is not one the simulation needs.
+    }
+  }
   const firstTask = retrain.definition.States.AcquireLock;
   const notify = retrain.definition.States.NotifyOutcome;
   return {
-    stackName, template, starterSettings, configPrefix, records, rulePatterns,
+    stackName, template, starterSettings, configPrefix, records, rulePatterns, k8sObjects,
     retrain: { arn: retrain.arn, definition: retrain.definition },
     training: { arn: training.arn, definition: training.definition },
     tableName: firstTask.Parameters.TableName,
@@ -127,6 +139,11 @@ export interface ScenarioResult {
   readonly invariants: Record<string, boolean>;
   readonly maxHistoryEvents: number;
   readonly simulatedMinutes: number;
+  /**
+   * Whether the ModelEndpoint's Deployments read the model URI from the pod-template annotation the
+   * canary patch writes (downward API); undefined when the stack renders no such Deployment.
+   */
+  readonly endpointReadsModelAnnotation?: boolean;
   readonly expected?: string;
   readonly timeline: string[];
 }
@@ -149,7 +166,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const trainingHandler = (payload: any) => createHandler(world.s3)(payload);
   const world: World = new World({ scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch }, loaded.tableName);
   const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
-  world.seedModel(record, packageGroup);
+  world.seedModel(record, packageGroup, loaded.k8sObjects);
+  const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
 
   // ---- the drift engine on generated capture data ----
   const drift = detectDrift({ shift: scenario.drift?.shift ?? 1.5, rows: scenario.drift?.rows ?? 2000, seed: scenario.drift?.seed ?? 42, modelName: model, t0 });
@@ -284,8 +302,15 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const promoted = retrains.some((e) => outcomeOf(e) === 'promoted');
   const primary = world.deployment(record, 'primaryDeployment');
   const ingress = world.ingress(record);
-  const stableIngress = JSON.stringify(record.eks.ingressStablePatch.metadata.annotations);
-  const ingressAnnotations = Object.fromEntries(Object.keys(record.eks.ingressStablePatch.metadata.annotations).map((k) => [k, ingress?.metadata?.annotations?.[k]]));
+  // Traffic: every weighted action of the Ingress sends nothing to the canary Service.
+  const canaryWeights = Object.keys(record.eks.ingressStablePatch.metadata.annotations).flatMap((k) => {
+    try {
+      return (JSON.parse(ingress?.metadata?.annotations?.[k] ?? '{}').forwardConfig?.targetGroups ?? [])
+        .filter((t: any) => t.serviceName === record.eks.canaryDeployment).map((t: any) => Number(t.weight));
+    } catch {
+      return [NaN];
+    }
+  });
   const packages = world.packages;
   const invariants: Record<string, boolean> = {
     championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
@@ -294,7 +319,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
     historyWithin200Events: maxHistoryEvents <= 200,
     primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.['cdk-mlops.io/model-artifact-uri'] === championAfter.modelArtifactUri,
-    trafficBackOnPrimary: JSON.stringify(ingressAnnotations) === stableIngress,
+    trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
   };
 
@@ -310,6 +335,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     simulatedSeconds = Math.max(simulatedSeconds, end);
     timeline.push(`execution ${e.name} -> ${outcomeOf(e)}`);
     timeline.push(...lines);
+  }
+  if (readsAnnotation === false) {
+    timeline.push('note: the rendered model Deployments do not read the cdk-mlops.io/model-artifact-uri pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load');
   }
   timeline.push(`champion: ${championBefore.modelVersion} -> ${championAfter.modelVersion}; lock released: ${lockReleased}; training jobs: ${world.trainingJobs.size}; outcome notifications: ${notifications.length}`);
 
@@ -328,9 +356,19 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     invariants,
     maxHistoryEvents,
     simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,
+    endpointReadsModelAnnotation: readsAnnotation,
     expected: scenario.expect?.outcome,
     timeline,
   };
+}
+
+/** Does a model Deployment of the record take its artifact URI from the annotation the patches write? */
+function modelAnnotationRead(objects: any[], record: any): boolean | undefined {
+  const deployments = objects.filter((o) => o?.kind === 'Deployment' && o.metadata?.namespace === record.eks.namespace
+    && [record.eks.primaryDeployment, record.eks.canaryDeployment].includes(o.metadata?.name));
+  if (deployments.length === 0) return undefined;
+  return deployments.every((d) => [...(d.spec?.template?.spec?.initContainers ?? []), ...(d.spec?.template?.spec?.containers ?? [])]
+    .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes('cdk-mlops.io/model-artifact-uri'))));
 }
 
 function fmtStats(stats: Record<string, Record<string, unknown>>, key: string): string {

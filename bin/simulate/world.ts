@@ -145,7 +145,7 @@ export class World {
   }
 
   /** Seeds the Kubernetes objects and the model registry from a model's record. */
-  public seedModel(record: any, packageGroup: string): void {
+  public seedModel(record: any, packageGroup: string, rendered: any[] = []): void {
     const eks = record.eks;
     const champion = record.initialChampion;
     const annotations = {
@@ -156,19 +156,20 @@ export class World {
     const scenario = this.options.scenario;
     for (const [variant, polls] of [['primaryDeployment', scenario.rollout?.primaryPollsUntilReady ?? 1], ['canaryDeployment', scenario.rollout?.canaryPollsUntilReady ?? 1]] as const) {
       const name = eks[variant];
-      this.k8s.set(`/apis/apps/v1/namespaces/${eks.namespace}/deployments/${name}`, {
-        pollsUntilReady: polls === 0 ? Infinity : polls,
-        obj: {
-          apiVersion: 'apps/v1', kind: 'Deployment',
-          metadata: { name, namespace: eks.namespace, generation: 1, annotations: { 'cdk-mlops.io/model-version': champion.modelVersion } },
-          spec: { template: { metadata: { annotations: { ...annotations } } } },
-          status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
-        },
+      // The Deployment the stack renders (when found), as the cluster would hold it, serving the champion.
+      const base = rendered.find((o) => o?.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === eks.namespace);
+      const obj = mergePatch(base ? JSON.parse(JSON.stringify(base)) : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: eks.namespace }, spec: {} }, {
+        metadata: { generation: 1, annotations: { 'cdk-mlops.io/model-version': champion.modelVersion } },
+        spec: { template: { metadata: { annotations: { ...annotations } } } },
+        status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
       });
+      this.k8s.set(`/apis/apps/v1/namespaces/${eks.namespace}/deployments/${name}`, { pollsUntilReady: polls === 0 ? Infinity : polls, obj });
     }
+    const ingress = rendered.find((o) => o?.kind === 'Ingress' && o.metadata?.name === eks.ingressName && o.metadata?.namespace === eks.namespace);
     this.k8s.set(`/apis/networking.k8s.io/v1/namespaces/${eks.namespace}/ingresses/${eks.ingressName}`, {
       pollsUntilReady: 1,
-      obj: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: eks.ingressName, namespace: eks.namespace, generation: 1, ...eks.ingressStablePatch.metadata }, spec: {} },
+      obj: mergePatch(ingress ? JSON.parse(JSON.stringify(ingress)) : { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: eks.ingressName, namespace: eks.namespace }, spec: {} },
+        { metadata: { generation: 1 } }),
     });
     // The model in production was registered (and approved) as version 1 of its group.
     const champArn = String(champion.modelPackageArn).startsWith('arn:') ? champion.modelPackageArn : `arn:aws:sagemaker:us-east-1:123456789012:model-package/${packageGroup}/1`;

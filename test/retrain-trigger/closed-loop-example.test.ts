@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ClosedLoopStack } from '../../examples/closed-loop';
-import { definitionOf, validateAsl } from '../util/asl';
+import { definitionOf, resolveCfnString, validateAsl } from '../util/asl';
 import { testApp } from '../util/synth';
 
 // The end-to-end example (all four constructs in one stack) exactly as
@@ -121,6 +121,28 @@ describe('closed-loop example', () => {
       Tier: 'Intelligent-Tiering',
       Value: Match.anyValue(),
     });
+    const param = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::SSM::Parameter' && r.Properties.Name === '/cdk-mlops/retrain/ClosedLoop-mlops/fraud-scoring');
+    const record = JSON.parse(resolveCfnString(param.Properties.Value));
+    // addModelEndpoint: the coordinates are the endpoint's.
+    expect(record.eks).toMatchObject({
+      namespace: stack.endpoint.namespace,
+      primaryDeployment: stack.endpoint.serviceNameForVariant('primary'),
+      canaryDeployment: stack.endpoint.serviceNameForVariant('canary'),
+      ingressName: stack.endpoint.ingressName,
+    });
+    expect(record.initialChampion.modelArtifactUri).toMatch(/^s3:\/\/.+\/training\/models\/fraud-scoring\/v7\/$/);
+    expect(record.initialChampion.modelVersion).toBe('v7');
+    const weights = (patch: any) => JSON.parse(patch.metadata.annotations['alb.ingress.kubernetes.io/actions.weighted-routing']).forwardConfig.targetGroups.map((t: any) => [t.serviceName, t.weight]);
+    expect(weights(record.eks.ingressCanaryPatch)).toEqual([['fraud-scoring-primary', 90], ['fraud-scoring-canary', 10]]);
+    expect(weights(record.eks.ingressStablePatch)).toEqual([['fraud-scoring-primary', 100], ['fraud-scoring-canary', 0]]);
+    expect(record).toMatchObject({ canaryWeight: 10, bakeChecks: 3, bakeIntervalSeconds: 600, cooldownSeconds: 21600, maxRetrainsPerPeriod: 4, budgetPeriod: 'month', approvalRequired: false });
+    // Rollout polls wait 60, 120, ... s: 5 polls cover the default 15 minutes.
+    expect([record.rolloutPollSeconds, record.rolloutMaxPolls]).toEqual([60, 5]);
+  });
+
+  test('addModelEndpoint: variants must exist on the endpoint', () => {
+    expect(() => stack.trigger.addModelEndpoint(stack.endpoint, { canaryAlarms: [], canaryVariant: 'blue' }))
+      .toThrow(/ClosedLoop\/Retrain: invalid prop "canaryVariant" \("blue"\): must name a variant of ClosedLoop\/Endpoint \(primary, canary\)/);
   });
 
   test('least privilege: eks:call through an access entry and a namespace Role limited to the named objects', () => {

@@ -56,6 +56,12 @@ describe('built-in scenarios', () => {
     });
   });
 
+  test('the simulation reports whether the endpoint really loads the model named by the patched annotation', () => {
+    const r = results.get('drift-promote')!;
+    expect(typeof r.endpointReadsModelAnnotation).toBe('boolean');
+    expect(r.timeline.some((l) => l.startsWith('note: the rendered model Deployments do not read'))).toBe(r.endpointReadsModelAnnotation === false);
+  });
+
   test('the alarm comes from the real drift engine crossing its thresholds', () => {
     const r = results.get('drift-promote')!;
     expect(r.drift.drifted.length).toBeGreaterThan(0);
