@@ -55,7 +55,11 @@ export class Shipper {
 
   /** Queues one serialized record (a JSON line). */
   public enqueue(line: string): void {
-    const record = Buffer.from(line, 'utf8');
+    this.enqueueRecord(Buffer.from(line, 'utf8'));
+  }
+
+  /** Queues one serialized record (a JSON line, as bytes). */
+  public enqueueRecord(record: Buffer): void {
     this.counters.captured++;
     if (this.stopped) {
       this.spill.add([record]);

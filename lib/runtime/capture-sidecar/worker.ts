@@ -4,7 +4,7 @@
  * and replay never block the event loop that proxies requests, so they do not
  * show up in the model's tail latency.
  *
- * Main thread -> worker: { type: 'records', text } | { type: 'stats', id } | { type: 'shutdown', graceMs }
+ * Main thread -> worker: { type: 'records', buffer, length } (transferred) | { type: 'stats', id } | { type: 'shutdown', graceMs }
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
  */
 import { parentPort, Worker } from 'node:worker_threads';
@@ -40,10 +40,10 @@ export function runShipperWorker(): void {
     // messages sent before this listener existed were queued by the port
     port.on('message', (m: any) => {
       if (m.type === 'records') {
-        // one string of JSON lines per message (a single string is the cheapest thing to post)
-        const text = m.text as string;
-        for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
-          shipper.enqueue(text.slice(start, end + 1));
+        // one transferred buffer of JSON lines per message; records are views into it (no copies)
+        const data = Buffer.from(m.buffer as ArrayBuffer, 0, m.length as number);
+        for (let start = 0, end = data.indexOf(10); end >= 0; start = end + 1, end = data.indexOf(10, start)) {
+          shipper.enqueueRecord(data.subarray(start, end + 1));
         }
       } else if (m.type === 'stats') {
         port.postMessage({ type: 'stats', id: m.id, ...stats() });
@@ -136,8 +136,12 @@ export class ShipperClient implements RecordSink {
       this.timer = undefined;
     }
     if (this.pending === '') return;
-    this.worker.postMessage({ type: 'records', text: this.pending });
+    // not from the shared pool: its ArrayBuffer is transferred (detached here)
+    const length = Buffer.byteLength(this.pending, 'utf8');
+    const data = Buffer.allocUnsafeSlow(length);
+    data.write(this.pending, 0, 'utf8');
     this.pending = '';
+    this.worker.postMessage({ type: 'records', buffer: data.buffer, length }, [data.buffer]);
   }
 
   private spawn(): void {
