@@ -212,3 +212,20 @@ test('maxValues: a reproducible uniform sample bounds the builder memory; missin
   expect(c.shares.word).toBeCloseTo(10000 / 50000, 12); // the sampled numbers stand for all 40,000
   expect(() => new BaselineBuilder({ maxValues: 3 })).toThrow(/maxValues must be an integer >= 10/);
 });
+
+test('high-cardinality windows: distinct unseen categories beyond the cap are pooled, counts stay exact', () => {
+  const b = new BaselineBuilder();
+  ['a', 'b', '__proto__', 'constructor'].forEach((v) => b.add({ id: v }));
+  const baseline = validateBaseline(JSON.parse(JSON.stringify(b.finish())));
+  expect(Object.keys((baseline.features.id as any).shares).sort()).toEqual(['__proto__', 'a', 'b', 'constructor']);
+  const acc = new DriftAccumulator(baseline);
+  const cur = ['a', '__proto__', 'constructor', 'toString', ...Array.from({ length: 25000 }, (_, i) => `user-${i}`)];
+  cur.forEach((v) => acc.add({ id: v }));
+  const f = acc.result().features.id as any;
+  expect(f.n).toBe(cur.length);
+  expect(f.unseenRate).toBeCloseTo(25001 / cur.length, 15);
+  // chi-square pools unseen values in one bucket either way: identical to the exact comparison
+  const exact = compareSamples(['a', 'b', '__proto__', 'constructor'].map((v) => ({ id: v })), cur.map((v) => ({ id: v })));
+  expect(f.chiSquare / (exact.features.id as any).chiSquare).toBeCloseTo(1, 12);
+  expect((exact.features.id as any).unseenRate).toBeCloseTo(f.unseenRate, 15);
+});

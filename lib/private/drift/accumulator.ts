@@ -117,11 +117,36 @@ class NumericState {
   }
 }
 
+/** Distinct never-seen categories counted one by one per feature; beyond this they are pooled. */
+export const MAX_UNSEEN_CATEGORIES = 10000;
+
 class CategoricalState {
   public n = 0;
   public missing = 0;
   public readonly counts = new Map<string, number>();
-  constructor(public readonly base: CategoricalBaseline) {}
+  public readonly known: Set<string>;
+  public unseenKeys = 0;
+  /** Values of never-seen categories beyond MAX_UNSEEN_CATEGORIES distinct ones (pooled). */
+  public overflow = 0;
+  constructor(public readonly base: CategoricalBaseline) {
+    this.known = new Set(Object.keys(base.shares));
+  }
+
+  public add(k: string): void {
+    this.n++;
+    const counts = this.counts;
+    const c = counts.get(k);
+    if (c !== undefined) {
+      counts.set(k, c + 1);
+    } else if (this.known.has(k)) {
+      counts.set(k, 1);
+    } else if (this.unseenKeys < MAX_UNSEEN_CATEGORIES) {
+      this.unseenKeys++;
+      counts.set(k, 1);
+    } else {
+      this.overflow++;
+    }
+  }
 }
 
 /** Streams current rows and compares them with a baseline. */
@@ -179,10 +204,7 @@ export class DriftAccumulator {
         s.missing++;
         continue;
       }
-      s.n++;
-      const k = typeof v === 'string' ? v : categoryKey(v);
-      const counts = s.counts;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
+      s.add(typeof v === 'string' ? v : categoryKey(v));
     }
   }
 
@@ -251,9 +273,15 @@ export class DriftAccumulator {
       ref.set(OTHER, b.otherShare);
       counts = new Map();
       for (const [k, c] of s.counts) {
-        const key = b.shares[k] !== undefined ? k : OTHER;
+        const key = s.known.has(k) ? k : OTHER;
         counts.set(key, (counts.get(key) ?? 0) + c);
       }
+      if (s.overflow > 0) counts.set(OTHER, (counts.get(OTHER) ?? 0) + s.overflow);
+    } else if (s.overflow > 0) {
+      // more distinct unseen categories than tracked: the rest form one pooled unseen category
+      // (chi-square and unseenRate pool unseen values anyway; PSI/JS/L∞ see one category for them)
+      counts = new Map(s.counts);
+      counts.set('\u0000unseen-overflow', s.overflow);
     }
     return categoricalDrift(ref, counts, s.n, missingRateDelta);
   }

@@ -172,7 +172,8 @@ export function categoricalBaseline(counts: Map<string, number>, nonMissing: num
   let total = 0;
   for (const c of counts.values()) total += c;
   const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const shares: Record<string, number> = {};
+  // no prototype: a category may be called "__proto__" or "constructor"
+  const shares: Record<string, number> = Object.create(null);
   let kept = 0;
   for (const [k, c] of entries.slice(0, topK)) {
     shares[k] = c / total;
