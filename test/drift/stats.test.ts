@@ -59,7 +59,8 @@ describe('KS p-values', () => {
 
   // scipy.stats.kstwo.sf over every regime of its algorithm (Ruben–Gambino, Durbin matrix,
   // Pomeranz, 2·smirnov, Pelz–Good); we use the Durbin matrix where scipy uses Pomeranz
-  // (both exact) and sum Birnbaum–Tingey in double precision where scipy uses double-double.
+  // (both exact). The Birnbaum–Tingey sum of smirnov needs double-double accumulation of its
+  // large log terms (as scipy does) to reach 1e-9 at n = 400,000.
   test('asymptotic branch: kstwo.sf matches scipy', () => {
     const problems: string[] = [];
     for (const pt of ks.kstwo) {
