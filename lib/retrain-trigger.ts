@@ -156,8 +156,9 @@ export interface RetrainPolicyOptions {
    */
   readonly requireApproval?: boolean;
   /**
-   * Upper bound of one retrain of this model (the lock expires after it, a backstop).
-   * @default Duration.hours(36)
+   * How long the model's lock lasts if an execution dies without releasing it (a backstop; a finished
+   * execution always releases it). At least the state machine's timeout, so a running retrain never loses its lock.
+   * @default - the state machine's timeout plus one hour
    */
   readonly maxRunTime?: Duration;
   /**
@@ -257,6 +258,7 @@ export class RetrainTrigger extends Construct {
   private readonly packageGroups = new Set<string>();
   private readonly alarmArns = new Set<string>();
   private readonly stateMachineRole: iam.Role;
+  private readonly executionTimeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: RetrainTriggerProps) {
     super(scope, id);
@@ -330,6 +332,8 @@ export class RetrainTrigger extends Construct {
     });
 
     // ---- the state machine ----------------------------------------------------------
+    // Training, the approval's hard limit, and 6 h for everything else (rollouts, bake, API calls).
+    this.executionTimeoutSeconds = trainingSeconds + 2 * approvalSeconds + 6 * 3600;
     this.stateMachineRole = new iam.Role(this, 'StateMachineRole', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
       description: `cdk-mlops RetrainTrigger ${this.node.path}: retraining state machine`,
@@ -350,7 +354,7 @@ export class RetrainTrigger extends Construct {
       role: this.stateMachineRole,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
-      timeout: Duration.seconds(trainingSeconds + 2 * approvalSeconds + 6 * 3600),
+      timeout: Duration.seconds(this.executionTimeoutSeconds),
       comment: 'cdk-mlops retraining (one state machine for every model; see docs/retrain-trigger.md)',
     });
     this.grantStateMachine(props.trainingStateMachine);
@@ -460,8 +464,10 @@ export class RetrainTrigger extends Construct {
     checkInt(this, 'maxRetrainsPerPeriod', maxRetrains, 1, 1000);
     const budgetPeriod = options.budgetPeriod ?? 'month';
     checkOneOf(this, 'budgetPeriod', budgetPeriod, BUDGET_PERIODS);
-    const maxRunSeconds = (options.maxRunTime ?? Duration.hours(36)).toSeconds();
-    if (maxRunSeconds < 3600 || maxRunSeconds > 60 * 86400) invalid(this, 'maxRunTime', `${maxRunSeconds} seconds`, 'must be between 1 hour and 60 days');
+    const maxRunSeconds = options.maxRunTime?.toSeconds() ?? this.executionTimeoutSeconds + 3600;
+    if (maxRunSeconds < this.executionTimeoutSeconds || maxRunSeconds > 60 * 86400) {
+      invalid(this, 'maxRunTime', `${maxRunSeconds} seconds`, `must be between the state machine timeout (${this.executionTimeoutSeconds} seconds) and 60 days, so a running retrain never loses its lock`);
+    }
     // Rollout polls wait base, 2 x base, 3 x base...: n polls cover base * n(n+1)/2 seconds; at most 8 polls.
     const pollSeconds = Math.max(60, Math.ceil(rolloutSeconds / 36));
     let rolloutPolls = 1;

@@ -116,7 +116,7 @@ describe('RetrainTrigger invalid props', () => {
     ['bake time too short', { bakeTime: Duration.seconds(5) }, /invalid prop "bakeTime" \("5 seconds"\): must be between 1 minute and 7 days/],
     ['zero retrains per period', { maxRetrainsPerPeriod: 0 }, /invalid prop "maxRetrainsPerPeriod" \(0\): must be an integer between 1 and 1000/],
     ['service port out of range', { servicePort: 70000 }, /invalid prop "servicePort" \(70000\): must be an integer between 1 and 65535/],
-    ['run time under an hour', { maxRunTime: Duration.minutes(10) }, /invalid prop "maxRunTime" \("600 seconds"\)|invalid prop "maxRunTime" \("10 minutes"\)/],
+    ['lock shorter than an execution may run', { maxRunTime: Duration.hours(10) }, /invalid prop "maxRunTime" \("36000 seconds"\): must be between the state machine timeout \(280800 seconds\) and 60 days/],
   ];
 
   test.each(cases)('%s', (_name, make, message) => {

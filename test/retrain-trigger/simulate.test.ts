@@ -155,6 +155,15 @@ describe('scenario files', () => {
     expect(never.invariants.lockReleased && never.invariants.primaryServesChampion && never.invariants.trafficBackOnPrimary).toBe(true);
   });
 
+  test('a failure after the approval undoes the promotion: primary back to the champion, package Rejected', async () => {
+    const r = await runScenario(loaded, parseScenario({ name: 'record-fails', faults: [{ state: 'RecordChampion', error: 'DynamoDB.InternalServerErrorException', times: 99 }] }));
+    expect(r.outcome).toBe('failed');
+    expect(r.states).toEqual(expect.arrayContaining(['ApprovePackage', 'Cleanup', 'CleanupRestoreTraffic', 'CleanupRestoreCanary', 'CleanupRestorePrimary', 'CleanupRejectPackage', 'ReleaseLock']));
+    expect(r.championAfter).toEqual(r.championBefore);
+    expect(r.invariants).toMatchObject({ lockReleased: true, primaryServesChampion: true, trafficBackOnPrimary: true, championChangesOnlyOnPromotion: true });
+    expect(r.timeline.join('\n')).toMatch(/UpdateModelPackage \S+\/fraud-scoring\/2 -> Rejected/);
+  });
+
   test('no drift: no alarm, nothing starts', async () => {
     const r = await runScenario(loaded, parseScenario({ name: 'calm', drift: { shift: 0 } }));
     expect(r.outcome).toBe('no-drift');

@@ -472,7 +472,8 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
       ModelApprovalStatus: 'Approved',
       'ApprovalDescription.$': "States.Format('promoted by {} after a clean canary', $$.Execution.Name)",
     },
-    ResultPath: null,
+    ResultSelector: { approved: true },
+    ResultPath: '$.packageApproval',
     Retry: [retry(['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'States.Timeout'])],
     Catch: [catchAll()],
     Next: 'RecordChampion',
@@ -554,6 +555,24 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
   task('CleanupRestorePrimary', {
     ...eksCall('PATCH', deploymentPath('primaryDeployment'), modelPatch('$.champion')),
     ResultPath: null,
+    Catch: bestEffort('CleanupPackageNeeded'),
+    Next: 'CleanupPackageNeeded',
+  });
+  S.CleanupPackageNeeded = {
+    Type: 'Choice',
+    Comment: 'Approved but not recorded as champion (a later step failed): the registry must not call it the approved model.',
+    Choices: [{ And: [{ Variable: '$.packageApproval.approved', IsPresent: true }, { Variable: '$.packageApproval.approved', BooleanEquals: true }], Next: 'CleanupRejectPackage' }],
+    Default: 'Finalize',
+  };
+  task('CleanupRejectPackage', {
+    Resource: arn('aws-sdk:sagemaker:updateModelPackage'),
+    Parameters: {
+      'ModelPackageArn.$': '$.candidate.modelPackageArn',
+      ModelApprovalStatus: 'Rejected',
+      'ApprovalDescription.$': "States.Format('promotion by {} failed and was undone', $$.Execution.Name)",
+    },
+    ResultPath: null,
+    Retry: [retry(['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'States.Timeout'])],
     Catch: bestEffort('Finalize'),
     Next: 'Finalize',
   });
