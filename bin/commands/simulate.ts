@@ -60,7 +60,9 @@ export const simulate: Command = {
       scenarios = [s];
     }
 
-    // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not.
+    // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not. Deprecation
+    // notices of the example's constructs are for `cdk synth`, not for this output.
+    process.env.JSII_DEPRECATED ??= 'quiet';
     const { loadClosedLoop, runScenario } = await import('../simulate/run');
     const loaded = loadClosedLoop();
     let ok = true;

@@ -87,7 +87,16 @@ describe('closed-loop example', () => {
     expect(approval.Resource).toMatch(/:states:::sns:publish\.waitForTaskToken$/);
     expect(approval.HeartbeatSeconds).toBe(86400);
     expect(approval.TimeoutSeconds).toBeGreaterThan(approval.HeartbeatSeconds);
+    expect(approval.Parameters.Message).toMatchObject({
+      'taskToken.$': '$$.Task.Token',
+      'approve': expect.stringContaining('aws stepfunctions send-task-success --task-token'),
+      'reject': expect.stringContaining('aws stepfunctions send-task-failure --task-token "$TASK_TOKEN" --error Rejected'),
+    });
+    expect(approval.Catch.map((c: any) => [c.ErrorEquals, c.Next])).toEqual([
+      [['Rejected'], 'NotApproved'], [['States.Timeout', 'States.HeartbeatTimeout'], 'NotApproved'], [['States.ALL'], 'Cleanup'],
+    ]);
     expect(retrainAsl.States.Train.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
+    expect(retrainAsl.States.Train.Parameters['Name.$']).toBe("States.Format('{}-train', $$.Execution.Name)");
     expect(retrainAsl.States.PatchCanary.Resource).toMatch(/:states:::eks:call$/);
     expect(retrainAsl.States.PatchCanary.Parameters.Method).toBe('PATCH');
   });
