@@ -142,9 +142,12 @@ function main(): void {
     const crossing = Math.ceil((501 - fixed) / perModel);
     const atCrossing = measure('naive', crossing);
     const below = measure('naive', crossing - 1);
-    console.error(`naive: ${perModel} resources and ${n2.totalBytes - n1.totalBytes} bytes per model (+${fixed} shared); ` +
-      `${crossing - 1} models = ${below.maxResourcesPerStack} resources (${below.error ? 'fails' : 'synthesizes'}); ` +
-      `${crossing} models = ${fixed + crossing * perModel} resources: ${atCrossing.error ?? 'no error'}`);
+    const bytesPerModel = n2.totalBytes - n1.totalBytes;
+    const overMb = Math.ceil((1_048_577 - (n1.totalBytes - bytesPerModel)) / bytesPerModel);
+    console.error(`naive: ${perModel} resources and ${bytesPerModel} bytes of template per model (+${fixed} resources shared); ` +
+      `the template passes CloudFormation's 1 MB at ${overMb} models; ` +
+      `${crossing - 1} models = ${below.maxResourcesPerStack} resources, ${below.maxTemplateBytes} bytes (${below.error ? `fails: ${below.error}` : 'synthesizes'}); ` +
+      `${crossing} models = ${atCrossing.maxResourcesPerStack || fixed + crossing * perModel} resources: ${atCrossing.error ?? 'no error'}`);
   }
   console.log(line(results[results.length - 1]));
 }
