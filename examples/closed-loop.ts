@@ -11,9 +11,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DriftMonitor, GpuCluster, ModelEndpoint, RetrainTrigger } from '../lib';
+import {
+  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
+} from '../lib';
 import { acknowledgeWildcards } from '../lib/private/nag';
-import { ApprovalPolicy, MetricDirection, TrainingImage, TrainingPipeline } from '../lib/training-pipeline';
 
 export const CLOSED_LOOP_MODEL = 'fraud-scoring';
 
