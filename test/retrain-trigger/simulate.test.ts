@@ -171,6 +171,10 @@ describe('scenario files', () => {
     expect(r.executions).toEqual([]);
   });
 
+  test('every built-in scenario is expressible as a scenario file (same format)', () => {
+    for (const s of BUILT_IN_SCENARIOS) expect(parseScenario(JSON.parse(JSON.stringify(s)), s.name)).toEqual(s);
+  });
+
   test.each([
     [{}, /name must be/],
     [{ name: 'x', bogus: 1 }, /bogus is not a scenario field/],
