@@ -591,15 +591,15 @@ export class InferenceService extends Chart {
       resources: { requests, limits },
       readinessProbe: {
         httpGet: { path: p.readinessPath ?? DEFAULTS.readinessPath, port: probePort },
-        periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1,
+        periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3,
       },
       livenessProbe: {
         httpGet: { path: livenessPath, port: probePort },
-        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1,
+        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6,
       },
       startupProbe: {
         httpGet: { path: livenessPath, port: probePort },
-        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startupTimeout / 10), successThreshold: 1,
+        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.ceil(startupTimeout / 10),
       },
       lifecycle: preStopHook,
       securityContext: sc,

@@ -49,17 +49,17 @@ export function lateBoundObject<P>(
   return new ApiObject(scope, id, props as any);
 }
 
-/** The container securityContext every container gets (Pod Security Standards "restricted"). */
-export function restrictedContainerSecurityContext(user: number): k8s.SecurityContext {
+/**
+ * The container securityContext every container gets (Pod Security Standards
+ * "restricted"). runAsNonRoot, the UID/GID and the seccomp profile are set once
+ * at pod level (restrictedPodSecurityContext), which the profile accepts for
+ * every container; `user` is kept for callers that render a bare container.
+ */
+export function restrictedContainerSecurityContext(_user?: number): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
-    privileged: false,
     readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    runAsUser: user,
-    runAsGroup: user,
-    seccompProfile: { type: 'RuntimeDefault' },
   };
 }
 
