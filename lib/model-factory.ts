@@ -267,7 +267,12 @@ export class ModelFactory extends Construct {
     this.node.addValidation({ validate: () => { this.acknowledgeTrainingWildcards(datasetPrefix, outputPrefix); return []; } });
 
     // ---- shards ------------------------------------------------------------------
-    const plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
+    let plan: ReturnType<typeof assignShards>;
+    try {
+      plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
+    } catch (e) {
+      invalid(this, 'shardAssignments', props.shardAssignments, (e as Error).message);
+    }
     this.shardAssignments = Object.fromEntries(plan.assignments);
     const stage = Stage.of(platform);
     const parent: Construct = stage ?? platform.node.root;

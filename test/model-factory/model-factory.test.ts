@@ -83,3 +83,27 @@ describe('ModelFactory with 1,000 models', () => {
     }
   });
 });
+
+describe('ModelFactory props', () => {
+  const attempt = (models: ReturnType<typeof fleetSpecs>, factory: Record<string, unknown> = {}) => () => {
+    new ModelFactoryStack(testApp(), 'Fleet', { models, factory });
+  };
+
+  test.each([
+    ['an empty fleet', [], {}, /invalid prop "models" \(\[\]\): must list at least one model/],
+    ['a duplicate model', [...fleetSpecs(2), fleetSpecs(1)[0]], {}, /invalid prop "models\[2\]\.modelName" \("fraud-0000"\): must be unique in the fleet/],
+    ['a model name that is not a DNS label', [{ ...fleetSpecs(1)[0], modelName: 'Fraud_EU' }], {}, /invalid prop "models\[0\]\.modelName" \("Fraud_EU"\): must be a DNS-1123 label of 1-40 characters/],
+    ['a model name over 40 characters', [{ ...fleetSpecs(1)[0], modelName: 'm'.repeat(41) }], {}, /invalid prop "models\[0\]\.modelName".*1-40 characters/],
+    ['modelsPerShard 0', fleetSpecs(2), { modelsPerShard: 0 }, /invalid prop "modelsPerShard" \(0\): must be an integer between 1 and 64/],
+    ['more models per shard than the resource limit allows', fleetSpecs(2), { modelsPerShard: 65 }, /invalid prop "modelsPerShard" \(65\)/],
+    ['an absolute dataset prefix', fleetSpecs(2), { datasetPrefix: '/datasets/' }, /invalid prop "datasetPrefix" \("\/datasets\/"\): must be a relative S3 prefix ending in "\/"/],
+    ['an output prefix without the trailing slash', fleetSpecs(2), { outputPrefix: 'training' }, /invalid prop "outputPrefix"/],
+    ['a negative recorded shard', fleetSpecs(2), { shardAssignments: { 'fraud-0000': -1 } }, /invalid prop "shardAssignments" \({"fraud-0000":-1}\): recorded shard of model "fraud-0000" must be an integer >= 0/],
+  ])('rejects %s', (_what, models, factory, message) => {
+    expect(attempt(models as ReturnType<typeof fleetSpecs>, factory)).toThrow(message);
+  });
+
+  test('the error names the construct path', () => {
+    expect(attempt([], {})).toThrow(/\[cdk-mlops\] Fleet\/Fleet: invalid prop "models"/);
+  });
+});
