@@ -115,8 +115,8 @@ export class ClosedLoopStack extends Stack {
     });
 
     this.trigger = new RetrainTrigger(this, 'Retrain', {
-      trainingStateMachine: this.pipeline.stateMachine,
-      alarmSource: this.monitor,
+      trainingPipeline: this.pipeline,
+      driftMonitor: this.monitor,
       schedule: events.Schedule.cron({ day: '1', hour: '3', minute: '0' }),
     });
     // Namespace, Deployments, Services, Ingress and the first champion (the primary's v7) come from the endpoint.

@@ -15,8 +15,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IDependable } from 'constructs';
+import { DriftMonitor } from './drift-monitor';
 import { ModelEndpoint } from './model-endpoint';
 import { acknowledgeWildcards } from './private/nag';
+import { TrainingPipeline } from './training-pipeline';
 import { retrainDefinition } from './private/retrain/definition';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from './private/validation';
 
@@ -38,22 +40,35 @@ export interface IRetrainAlarmSource {
 /** Properties of a {@link RetrainTrigger}. */
 export interface RetrainTriggerProps {
   /**
-   * The training state machine (a TrainingPipeline's `stateMachine`), started with
-   * `states:startExecution.sync:2`. Its input is the model's `trainingInput` merged with
-   * `{modelName, champion, trigger, retrainExecutionId}`; its output must carry
-   * `verdict` (`passed` to go on), `modelPackageArn`, `modelArtifactUri`, `modelVersion` and `metrics`.
+   * The TrainingPipeline that trains candidates (its state machine is started with
+   * `states:startExecution.sync:2`). Give this or `trainingStateMachine`.
+   * @default - `trainingStateMachine`
    */
-  readonly trainingStateMachine: sfn.IStateMachine;
+  readonly trainingPipeline?: TrainingPipeline;
   /**
-   * The alarms that start a retrain: every alarm named `<alarmPrefix>-<model><suffix>`.
+   * A state machine with the TrainingPipeline's contract, when not a {@link TrainingPipeline}: its input
+   * is the model's `trainingInput` merged with `{modelName, _champion, _trigger, _retrainExecutionId}`;
+   * its output carries `verdict` (`passed` to go on), `modelPackageArn`, `modelArtifactUri`,
+   * `baselineUri` and `metrics`.
+   * @default - `trainingPipeline.stateMachine`
+   */
+  readonly trainingStateMachine?: sfn.IStateMachine;
+  /**
+   * The DriftMonitor whose model alarms (`<alarmPrefix>-<model>-drift|-quality`) start retrains.
    * @default - `alarmPrefix` must be given
    */
-  readonly alarmSource?: IRetrainAlarmSource;
+  readonly driftMonitor?: DriftMonitor;
   /**
-   * Alarm name prefix (without the trailing `-`), when no `alarmSource` is given.
-   * @default - `alarmSource.alarmPrefix`
+   * Alarm name prefix (without the trailing `-`) of the alarms that start retrains, when no `driftMonitor` is given.
+   * @default - `driftMonitor.alarmPrefix`
    */
   readonly alarmPrefix?: string;
+  /**
+   * Any source of alarms named `<alarmPrefix>-<model>-<kind>`.
+   * @deprecated use `driftMonitor` (or `alarmPrefix`)
+   * @default - `driftMonitor` or `alarmPrefix`
+   */
+  readonly alarmSource?: IRetrainAlarmSource;
   /**
    * Alarm name suffixes that mean "retrain this model".
    * @default ['-drift', '-quality']
@@ -264,11 +279,16 @@ export class RetrainTrigger extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const prefix = props.alarmPrefix ?? props.alarmSource?.alarmPrefix;
-    if (prefix === undefined) invalid(this, 'alarmPrefix', prefix, 'give alarmPrefix or alarmSource (e.g. a DriftMonitor)');
-    if (props.alarmPrefix !== undefined && props.alarmSource !== undefined && props.alarmPrefix !== props.alarmSource.alarmPrefix) {
-      invalid(this, 'alarmPrefix', props.alarmPrefix, `must equal alarmSource.alarmPrefix (${JSON.stringify(props.alarmSource.alarmPrefix)}) or be left out`);
+    const source = props.driftMonitor ?? props.alarmSource;
+    const prefix = props.alarmPrefix ?? source?.alarmPrefix;
+    if (prefix === undefined) invalid(this, 'alarmPrefix', prefix, 'give alarmPrefix or driftMonitor');
+    if (props.alarmPrefix !== undefined && source !== undefined && props.alarmPrefix !== source.alarmPrefix) {
+      invalid(this, 'alarmPrefix', props.alarmPrefix, `must equal driftMonitor.alarmPrefix (${JSON.stringify(source.alarmPrefix)}) or be left out`);
     }
+    if ((props.trainingPipeline === undefined) === (props.trainingStateMachine === undefined)) {
+      invalid(this, 'trainingStateMachine', props.trainingStateMachine?.stateMachineArn, 'give exactly one of trainingPipeline and trainingStateMachine');
+    }
+    const training: sfn.IStateMachine = props.trainingPipeline?.stateMachine ?? props.trainingStateMachine!;
     if (Token.isUnresolved(prefix)) invalid(this, 'alarmPrefix', prefix, 'must be a literal string (alarm names are matched by prefix)');
     checkPattern(this, 'alarmPrefix', prefix, PREFIX_RE, 'must be 1-100 characters of letters, digits, ".", "_" and "-", starting with a letter or digit');
     this.alarmPrefix = prefix;
@@ -342,7 +362,7 @@ export class RetrainTrigger extends Construct {
       configParameterPrefix: this.configPath,
       tableName: this.table.tableName,
       topicArn: this.topic.topicArn,
-      trainingStateMachineArn: props.trainingStateMachine.stateMachineArn,
+      trainingStateMachineArn: training.stateMachineArn,
       metricNamespace: this.metricNamespace,
       approvalTimeoutSeconds: approvalSeconds,
       trainingTimeoutSeconds: trainingSeconds,
@@ -357,7 +377,7 @@ export class RetrainTrigger extends Construct {
       timeout: Duration.seconds(this.executionTimeoutSeconds),
       comment: 'cdk-mlops retraining (one state machine for every model; see docs/retrain-trigger.md)',
     });
-    this.grantStateMachine(props.trainingStateMachine);
+    this.grantStateMachine(training);
 
     // ---- the starter and the rules ------------------------------------------------------
     this.deadLetterQueue = new sqs.Queue(this, 'FailedEvents', {

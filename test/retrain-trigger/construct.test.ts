@@ -4,7 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RetrainModelOptions, RetrainTrigger } from '../../lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DriftMonitor, RetrainModelOptions, RetrainTrigger } from '../../lib';
 import { definitionOf, validateAsl } from '../util/asl';
 import { testApp } from '../util/synth';
 
@@ -96,9 +97,13 @@ describe('RetrainTrigger template', () => {
 
 describe('RetrainTrigger invalid props', () => {
   const cases: [string, (g: ReturnType<typeof fixture>) => void, RegExp][] = [
-    ['no alarm prefix', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training }), /invalid prop "alarmPrefix" \(undefined\): give alarmPrefix or alarmSource/],
+    ['no alarm prefix', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training }), /invalid prop "alarmPrefix" \(undefined\): give alarmPrefix or driftMonitor/],
+    ['no training state machine', (g) => new RetrainTrigger(g.stack, 'T', { alarmPrefix: 'a' }), /invalid prop "trainingStateMachine" \(undefined\): give exactly one of trainingPipeline and trainingStateMachine/],
     ['bad alarm prefix', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'has space' }), /S\/T: invalid prop "alarmPrefix" \("has space"\): must be 1-100 characters/],
-    ['prefix differs from the alarm source', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a', alarmSource: { alarmPrefix: 'b' } }), /must equal alarmSource.alarmPrefix \("b"\)/],
+    ['prefix differs from the drift monitor', (g) => {
+      const monitor = new DriftMonitor(g.stack, 'Drift', { captureBucket: new s3.Bucket(g.stack, 'Capture'), alarmPrefix: 'b' });
+      new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a', driftMonitor: monitor });
+    }, /invalid prop "alarmPrefix" \("a"\): must equal driftMonitor.alarmPrefix \("b"\)/],
     ['empty suffix list', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a', alarmSuffixes: [] }), /invalid prop "alarmSuffixes".*at least one suffix/],
     ['approval timeout too short', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a', approvalTimeout: Duration.seconds(10) }), /invalid prop "approvalTimeout" \("10 seconds"\): must be between 1 minute and 7 days/],
     ['AWS/ namespace', (g) => new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a', metricNamespace: 'AWS/Retrain' }), /invalid prop "metricNamespace".*must not start with "AWS\/"/],
