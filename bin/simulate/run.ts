@@ -9,7 +9,7 @@
 import './polyfill';
 import { App } from 'aws-cdk-lib';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
+import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
 import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
@@ -178,7 +178,6 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   }
 
   // ---- prior state ----
-  const periodKey = (d: Date) => ({ day: d.toISOString().slice(0, 10), week: '', month: d.toISOString().slice(0, 7) });
   if (scenario.state?.lastRetrainSecondsAgo !== undefined) {
     const started = t0Epoch - scenario.state.lastRetrainSecondsAgo;
     world.table.items.set(`lock#${model}`, {
@@ -194,8 +193,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
       expiresAt: { N: String(started + record.cooldownSeconds + record.lockTtlSeconds) },
     });
   }
-  if (scenario.state?.budgetUsed !== undefined && record.budgetPeriod !== 'week') {
-    const key = `budget#${model}#${periodKey(t0)[record.budgetPeriod as 'day' | 'month']}`;
+  if (scenario.state?.budgetUsed !== undefined) {
+    // The same period keys the starter hands the state machine.
+    const key = `budget#${model}#${clockFor(t0.toISOString()).periods[record.budgetPeriod as 'day' | 'week' | 'month']}`;
     world.table.items.set(key, { pk: { S: key }, retrains: { N: String(scenario.state.budgetUsed) } });
   }
   const championOf = (): any => {
