@@ -45,7 +45,12 @@ describe('ModelFactory with 1,000 models', () => {
   // One app, synthesized once (asset staging off): the limits, not the time.
   const app = testApp();
   const platform = new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(1000) });
+  // aws-cdk-lib's built-in template linter (half of this synth's time) is not what this test checks.
+  const validation = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
   const assembly = app.synth();
+  if (validation === undefined) delete process.env.CDK_VALIDATION;
+  else process.env.CDK_VALIDATION = validation;
   const stacks = assembly.stacks;
 
   test('every stack is within the limits the guard enforces', () => {
@@ -71,6 +76,16 @@ describe('ModelFactory with 1,000 models', () => {
     }
     expect(manifests.size).toBe(1000);
     expect([...manifests.values()].every((c) => c === 1)).toBe(true);
+    const count = (type: string) => stacks.filter((x) => x.stackName !== 'Fleet')
+      .reduce((n, x) => n + Object.values<any>(x.template.Resources).filter((r) => r.Type === type).length, 0);
+    expect(count('AWS::EKS::PodIdentityAssociation')).toBe(1000);
+    expect(count('AWS::SSM::Parameter')).toBe(1000);
+    const withLabels = fleetSpecs(1000).filter((m) => m.quality).length;
+    expect(count('AWS::CloudWatch::Alarm')).toBe(1000 + withLabels);
+    // Nothing per model in the platform stack: no model package group, no trace of the last model.
+    const platformTemplate = stacks.find((x) => x.stackName === 'Fleet')!.template;
+    expect(Object.values<any>(platformTemplate.Resources).filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup')).toEqual([]);
+    expect(JSON.stringify(platformTemplate)).not.toContain('risk-0999');
   });
 
   test('shard stacks take platform values once per stack, never through CloudFormation exports', () => {
