@@ -144,7 +144,8 @@ export interface SidecarProcess {
 
 /** Spawns `node assets/capture-sidecar/index.js` with the given environment and waits until it listens. */
 export async function startSidecar(env: Record<string, string>): Promise<SidecarProcess> {
-  const proc = spawn(process.execPath, [SIDECAR], {
+  // CAPTURE_SIDECAR_NODE: run the sidecar on another Node.js (e.g. 22 or 24) than the tests
+  const proc = spawn(process.env.CAPTURE_SIDECAR_NODE ?? process.execPath, [SIDECAR], {
     env: {
       PATH: process.env.PATH ?? '',
       AWS_ACCESS_KEY_ID: 'AKIDTEST',
