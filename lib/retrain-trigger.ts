@@ -105,6 +105,20 @@ export interface RetrainTriggerProps {
    */
   readonly configPath?: string;
   /**
+   * Canary alarms whose (literal) names start with this prefix are covered by ONE
+   * `cloudwatch:DescribeAlarms` grant on `alarm:<prefix>*` instead of one alarm ARN
+   * per alarm in the state machine's policy (which grows with every model).
+   * @default - every canary alarm's ARN is listed
+   */
+  readonly canaryAlarmNamePrefix?: string;
+  /**
+   * Model package groups whose names start with this prefix are covered by ONE
+   * `sagemaker:UpdateModelPackage` grant on `model-package/<prefix>*\/*` instead of one per group
+   * (e.g. a TrainingPipeline's `modelPackageGroupPrefix`).
+   * @default - every registered model's group is listed
+   */
+  readonly modelPackageGroupPrefix?: string;
+  /**
    * Retention of the state machine and starter logs.
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -226,6 +240,22 @@ export interface RetrainEndpointOptions extends RetrainPolicyOptions {
 }
 
 /**
+ * A model registered with {@link RetrainTrigger.renderModel}: what `addModel` would create, as data,
+ * for a caller that stores the record and applies the RBAC objects itself.
+ */
+export interface RetrainModelRendering {
+  /** The model's record: JSON the state machine reads from the SSM parameter `parameterName` (may hold tokens). */
+  readonly record: { [key: string]: any };
+  /** Name of the SSM parameter the record must be stored in (`<configPath><modelName>`). */
+  readonly parameterName: string;
+  /**
+   * The Kubernetes Role and RoleBinding (namespaced) that let the state machine get/patch the model's
+   * Deployments and Ingress; apply them with the model's own objects.
+   */
+  readonly kubernetesObjects: any[];
+}
+
+/**
  * Closes the MLOps loop: a DriftMonitor alarm (or a schedule, or a manual
  * request) starts ONE shared retraining state machine for the model, which
  * guards (lock, cooldown, dedupe, budget), optionally asks a human, runs the
@@ -267,7 +297,9 @@ export class RetrainTrigger extends Construct {
   /** EventBridge `detail-type` of manual requests. */
   public readonly manualDetailType: string = MANUAL_DETAIL_TYPE;
 
-  private readonly models = new Map<string, ssm.StringParameter>();
+  private readonly models = new Map<string, ssm.StringParameter | undefined>();
+  private readonly canaryAlarmNamePrefix?: string;
+  private readonly modelPackageGroupPrefix?: string;
   private readonly clusterGroups = new Map<string, string>();
   private readonly rbacNamespaces = new Set<string>();
   private readonly packageGroups = new Set<string>();
@@ -377,6 +409,10 @@ export class RetrainTrigger extends Construct {
       timeout: Duration.seconds(this.executionTimeoutSeconds),
       comment: 'cdk-mlops retraining (one state machine for every model; see docs/retrain-trigger.md)',
     });
+    this.canaryAlarmNamePrefix = props.canaryAlarmNamePrefix;
+    if (props.canaryAlarmNamePrefix !== undefined) checkPattern(this, 'canaryAlarmNamePrefix', props.canaryAlarmNamePrefix, /^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" and "-"');
+    this.modelPackageGroupPrefix = props.modelPackageGroupPrefix;
+    if (props.modelPackageGroupPrefix !== undefined) checkPattern(this, 'modelPackageGroupPrefix', props.modelPackageGroupPrefix, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*-?$/, 'must be the start of a SageMaker model package group name (letters, digits and -)');
     this.grantStateMachine(training);
 
     // ---- the starter and the rules ------------------------------------------------------
@@ -453,6 +489,34 @@ export class RetrainTrigger extends Construct {
 
   /** Registers a model: its record (an SSM parameter) and the cluster RBAC the canary needs. */
   public addModel(options: RetrainModelOptions): ssm.StringParameter {
+    const rendering = this.register(options);
+    const name = options.modelName;
+    const parameter = new ssm.StringParameter(this, `Model-${name}`, {
+      parameterName: rendering.parameterName,
+      description: `cdk-mlops retraining record of model ${name}`,
+      stringValue: Stack.of(this).toJsonString(rendering.record),
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+    });
+    this.models.set(name, parameter);
+    this.applyRbac(options, rendering.kubernetesObjects);
+    return parameter;
+  }
+
+  /**
+   * Registers a model without creating anything for it: returns its record, the SSM
+   * parameter name to store it under and its Kubernetes RBAC objects, for a caller
+   * that keeps them elsewhere (e.g. the record merged into another SSM parameter of
+   * a stack holding many models, the RBAC objects rendered into the model's own
+   * chart). The state machine's grants (canary alarms, model package group) and the
+   * cluster's access entry are added as for `addModel`.
+   */
+  public renderModel(options: RetrainModelOptions): RetrainModelRendering {
+    const rendering = this.register(options);
+    this.models.set(options.modelName, undefined);
+    return rendering;
+  }
+
+  private register(options: RetrainModelOptions): RetrainModelRendering {
     const name = options.modelName;
     checkDnsLabel(this, 'modelName', name);
     if (this.models.has(name)) invalid(this, 'modelName', name, 'is already registered with this RetrainTrigger');
@@ -542,18 +606,32 @@ export class RetrainTrigger extends Construct {
         ingressStablePatch: weights(0),
       },
     };
-    const parameter = new ssm.StringParameter(this, `Model-${name}`, {
-      parameterName: `${this.configPath}${name}`,
-      description: `cdk-mlops retraining record of model ${name}`,
-      stringValue: Stack.of(this).toJsonString(record),
-      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
-    });
-    this.models.set(name, parameter);
-
-    for (const alarm of options.canaryAlarms) this.alarmArns.add(alarm.alarmArn);
-    this.packageGroups.add(packageGroup);
-    this.grantCluster(options);
-    return parameter;
+    for (const alarm of options.canaryAlarms) {
+      const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
+      if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
+    }
+    if (this.modelPackageGroupPrefix === undefined || isToken(packageGroup) || !packageGroup.startsWith(this.modelPackageGroupPrefix)) this.packageGroups.add(packageGroup);
+    const group = this.clusterGroup(options.cluster);
+    const roleName = `cdk-mlops-retrain-${options.modelName}`.slice(0, 63).replace(/-$/, '');
+    const kubernetesObjects = [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: roleName, namespace: options.namespace },
+        rules: [
+          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [options.primaryDeployment, options.canaryDeployment], verbs: ['get', 'patch'] },
+          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], resourceNames: [options.ingressName], verbs: ['get', 'patch'] },
+        ],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: roleName, namespace: options.namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+      },
+    ];
+    return { record, parameterName: `${this.configPath}${name}`, kubernetesObjects };
   }
 
   /**
@@ -651,7 +729,12 @@ export class RetrainTrigger extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WatchCanaryAlarms',
       actions: ['cloudwatch:DescribeAlarms'],
-      resources: Lazy.list({ produce: () => [...this.alarmArns] }),
+      resources: Lazy.list({
+        produce: () => [
+          ...(this.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${this.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
+          ...this.alarmArns,
+        ],
+      }),
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'OutcomeMetric',
@@ -663,18 +746,18 @@ export class RetrainTrigger extends Construct {
       sid: 'ApproveOrRejectCandidates',
       actions: ['sagemaker:UpdateModelPackage'],
       resources: Lazy.list({
-        produce: () => [...this.packageGroups].map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),
+        produce: () => [...(this.modelPackageGroupPrefix !== undefined ? [`${this.modelPackageGroupPrefix}*`] : []), ...this.packageGroups]
+          .map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),
       }),
     }));
   }
 
   /**
    * `eks:call` authenticates as the state machine role: one EKS access entry per
-   * cluster maps it to a Kubernetes group, and per namespace a Role allows only
-   * get/patch of the model's two Deployments and its Ingress.
+   * cluster maps it to a Kubernetes group (returned), and per namespace a Role allows
+   * only get/patch of the model's two Deployments and its Ingress (see `applyRbac`).
    */
-  private grantCluster(options: RetrainModelOptions): void {
-    const cluster = options.cluster;
+  private clusterGroup(cluster: eks.ICluster): string {
     const clusterKey = Names.nodeUniqueId(cluster.node);
     let group = this.clusterGroups.get(clusterKey);
     if (!group) {
@@ -687,36 +770,23 @@ export class RetrainTrigger extends Construct {
         kubernetesGroups: [group],
       });
     }
-    const rbacKey = `${clusterKey}/${options.namespace}/${options.modelName}`;
+    return group;
+  }
+
+  private applyRbac(options: RetrainModelOptions, objects: any[]): void {
+    const cluster = options.cluster;
+    const rbacKey = `${Names.nodeUniqueId(cluster.node)}/${options.namespace}/${options.modelName}`;
     if (this.rbacNamespaces.has(rbacKey)) return;
     this.rbacNamespaces.add(rbacKey);
     if (!cluster.kubectlProvider) {
       Annotations.of(this).addWarningV2('cdk-mlops:retrain-no-kubectl',
-        `cluster of model ${options.modelName} has no kubectl provider: bind Kubernetes group "${group}" to get/patch of deployments ${options.primaryDeployment}, ${options.canaryDeployment} and ingress ${options.ingressName} in namespace ${options.namespace} yourself`);
+        `cluster of model ${options.modelName} has no kubectl provider: bind Kubernetes group "${this.clusterGroup(cluster)}" to get/patch of deployments ${options.primaryDeployment}, ${options.canaryDeployment} and ingress ${options.ingressName} in namespace ${options.namespace} yourself`);
       return;
     }
-    const roleName = `cdk-mlops-retrain-${options.modelName}`.slice(0, 63).replace(/-$/, '');
     const manifest = new eks.KubernetesManifest(this, `Rbac-${options.modelName}`, {
       cluster,
       overwrite: true,
-      manifest: [
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'Role',
-          metadata: { name: roleName, namespace: options.namespace },
-          rules: [
-            { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [options.primaryDeployment, options.canaryDeployment], verbs: ['get', 'patch'] },
-            { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], resourceNames: [options.ingressName], verbs: ['get', 'patch'] },
-          ],
-        },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name: roleName, namespace: options.namespace },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
-        },
-      ],
+      manifest: objects,
     });
     for (const d of options.dependsOn ?? []) manifest.node.addDependency(d);
   }
@@ -732,6 +802,8 @@ export class RetrainTrigger extends Construct {
         acknowledgeWildcards(this.stateMachineRole, (f) => {
           if (f === 'Resource::*') return 'cloudwatch:PutMetricData has no resource-level permissions (conditioned on the cloudwatch:namespace of the outcome metric); the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
+          if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
+          if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms reads their state during the bake (one ARN pattern instead of one ARN per model).';
           if (f.endsWith(configArn)) return 'GetParameter on this trigger\'s per-model records only (the record path of the model named in the execution input).';
           if (/:execution:.*:\*$/.test(f)) return 'startExecution.sync describes and stops the child executions of the training state machine; their names derive from each retraining execution.';
           if (f === 'Action::kms:GenerateDataKey*' || f === 'Action::kms:ReEncrypt*') return 'CDK KMS grant for the encrypted state table and notification topic; limited to this trigger\'s key.';
