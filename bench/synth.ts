@@ -15,9 +15,10 @@
 // template work.
 // The last line printed is one JSON object.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureTrainingFootprint } from './training-footprint';
 
 const ENDPOINT_COUNTS = [1, 10, 40];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -196,16 +197,18 @@ function median(xs: number[]): number {
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
- * Room for the TrainingPipeline figure (resources and template bytes per
- * additional pipeline), to be filled in by the TrainingPipeline owner. Skipped
- * while lib/training-pipeline.ts does not exist; returns undefined until
- * implemented, so the ModelEndpoint figure stays the last line.
+ * The TrainingPipeline figure: CloudFormation resources and template bytes per
+ * additional pipeline (and per model on one shared pipeline), measured by
+ * bench/training-footprint.ts on synthesized stacks (marginal: N vs 1).
  */
-function trainingPipelineFigure(): Record<string, number> | undefined {
-  if (!existsSync(join(__dirname, '..', 'lib', 'training-pipeline.ts'))) return undefined;
-  // TrainingPipeline section: measure 1 vs N pipelines in one stack and return
-  // { pipelines, resourcesPerPipeline, bytesPerPipeline }.
-  return undefined;
+function trainingPipelineFigure(): Record<string, number> {
+  const f = measureTrainingFootprint();
+  return {
+    trainingResourcesPerPipeline: f.resourcesPerPipeline,
+    trainingBytesPerPipeline: f.bytesPerPipeline,
+    trainingResourcesPerModelOnSharedPipeline: f.resourcesPerModelOnSharedPipeline,
+    trainingBytesPerModelOnSharedPipeline: f.bytesPerModelOnSharedPipeline,
+  };
 }
 
 function main(): void {
@@ -264,13 +267,15 @@ function main(): void {
   };
   console.log(JSON.stringify(perEndpoint));
   const pipeline = trainingPipelineFigure();
-  if (pipeline) console.log(JSON.stringify(pipeline));
+  console.log(`TrainingPipeline: ${pipeline.trainingResourcesPerPipeline} resources and ${pipeline.trainingBytesPerPipeline} template bytes per additional pipeline`
+    + ` (${pipeline.trainingResourcesPerModelOnSharedPipeline} resource, ${pipeline.trainingBytesPerModelOnSharedPipeline} bytes per model on one shared pipeline)`);
   console.log(JSON.stringify({
     endpoints: last,
     librarySeconds: round(b.lib),
     plainSeconds: round(b.plain),
     ratio: round(b.lib / b.plain),
     bytesPerEndpoint: Math.round((b.libBytes - a.libBytes) / (last - first)),
+    ...pipeline,
   }));
 }
 
