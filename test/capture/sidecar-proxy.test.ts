@@ -282,6 +282,13 @@ test('0% sampling proxies everything and captures nothing', async () => {
   expect(fh.calls).toHaveLength(0);
 });
 
+test('a closed stdout (log reader gone) neither stops the proxy nor its shutdown', async () => {
+  const other = await startSidecar({ UPSTREAM_URL: stub.url, CAPTURE_SAMPLING_PERCENT: '0' });
+  other.proc.stdout!.destroy();
+  for (let i = 0; i < 3; i++) expect((await request(`${other.url}/invocations`, { method: 'POST', body: '{}' })).status).toBe(200);
+  expect(await other.stop('SIGTERM')).toBe(0);
+});
+
 test('refuses an invalid configuration with a clear message', async () => {
   await expect(startSidecar({ CAPTURE_SAMPLING_PERCENT: '150' })).rejects.toThrow(/invalid configuration.*CAPTURE_SAMPLING_PERCENT.*150.*must be a number between 0 and 100/);
 });
