@@ -165,6 +165,10 @@ export async function startSidecar(env: Record<string, string>): Promise<Sidecar
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // never leave a sidecar behind when a test fails before stopping it
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
+  proc.once('exit', () => process.removeListener('exit', reap));
   const logs: any[] = [];
   let buf = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
