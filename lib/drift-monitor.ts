@@ -134,6 +134,20 @@ export interface MonitoredModelOptions {
   readonly datapointsToAlarm?: number;
   /** Ground truth: enables quality metrics and the quality alarm. @default - no quality monitoring */
   readonly quality?: ModelQualityOptions;
+  /**
+   * More top-level keys stored in the model's configuration parameter, for another reader of the
+   * same record: e.g. a RetrainTrigger whose `configPath` is this monitor's, reading the record
+   * `RetrainTrigger.renderModel` returns, so a model costs one parameter instead of two. The
+   * handler ignores them; they must not reuse its own keys.
+   * @default - none
+   */
+  readonly additionalConfig?: { [key: string]: any };
+  /**
+   * Tier of the configuration parameter (e.g. `INTELLIGENT_TIERING` when `additionalConfig` holds
+   * values whose length is only known at deploy time).
+   * @default - Standard, or Advanced (with a warning) when the configuration is estimated over 4 KB
+   */
+  readonly configParameterTier?: ssm.ParameterTier;
 }
 
 /** Props of {@link MonitoredModel}. */
@@ -216,6 +230,8 @@ const HOURS_DIVIDING_DAY = [1, 2, 3, 4, 6, 8, 12, 24];
 const STANDARD_PARAMETER_BYTES = 4096;
 const ADVANCED_PARAMETER_BYTES = 8192;
 const MAX_STACK_RESOURCES = 500;
+/** The keys of the handler's record (ModelMonitorConfig), reserved against `additionalConfig`. */
+const CONFIG_KEYS = ['v', 'model', 'capture', 'variants', 'baseline', 'windowHours', 'minSamples', 'featuresPath', 'features', 'thresholds', 'featureMetrics', 'quality'];
 
 /**
  * Drift and model-quality monitoring for many models with one shared,
@@ -691,14 +707,18 @@ export class MonitoredModel extends Construct {
       featureMetrics: props.featureMetrics ?? true,
       ...(quality ? { quality } : {}),
     };
-    const value = Stack.of(this).toJsonString(config);
+    const additional = props.additionalConfig ?? {};
+    const reused = Object.keys(additional).filter((k) => k in config || CONFIG_KEYS.includes(k));
+    if (reused.length > 0) invalid(this, 'additionalConfig', reused, `must not reuse the monitor's own keys (${CONFIG_KEYS.join(', ')})`);
+    const record = { ...additional, ...config };
+    const value = Stack.of(this).toJsonString(record);
     // Bucket names may be tokens: count them at their maximum length (63).
-    const estimate = JSON.stringify(config).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(63)).length;
+    const estimate = JSON.stringify(record).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(63)).length;
     if (estimate > ADVANCED_PARAMETER_BYTES) {
       invalid(this, 'features', `${estimate} bytes of configuration`, `the model's configuration must fit an SSM parameter (${ADVANCED_PARAMETER_BYTES} bytes): list fewer features or drop per-feature thresholds`);
     }
     const advanced = estimate > STANDARD_PARAMETER_BYTES;
-    if (advanced) {
+    if (advanced && props.configParameterTier === undefined) {
       Annotations.of(this).addWarningV2('cdk-mlops:drift-config-advanced-parameter',
         `The configuration of model "${props.modelName}" is ~${estimate} bytes, over a Standard SSM parameter's 4 KB: it uses an Advanced parameter (billed monthly).`);
     }
@@ -706,7 +726,7 @@ export class MonitoredModel extends Construct {
       parameterName: `${monitor.configPath}${props.modelName}`,
       description: `cdk-mlops DriftMonitor configuration of model ${props.modelName}`,
       stringValue: value,
-      tier: advanced ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      tier: props.configParameterTier ?? (advanced ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD),
     });
 
     this.alarm = new cloudwatch.Alarm(this, 'DriftAlarm', {
