@@ -19,8 +19,12 @@ export interface CaptureRecord {
   readonly request: any;
   /** The response body: parsed JSON, or a base64 string when `encoding` is `base64`. */
   readonly response: any;
-  /** Set to `base64` when a body was not JSON. @default - bodies are JSON */
+  /** Set to `base64` when a body was not JSON (see `requestEncoding` / `responseEncoding` for which). @default - bodies are JSON */
   readonly encoding?: string;
+  /** Set to `base64` when `request` is a base64 string (the request was not JSON, or the record was cut). @default - the request is JSON */
+  readonly requestEncoding?: string;
+  /** Set to `base64` when `response` is a base64 string (the response was not JSON, or the record was cut). @default - the response is JSON */
+  readonly responseEncoding?: string;
   /** Time from request to the end of the response, in milliseconds. */
   readonly latencyMs: number;
   /** The HTTP status the model returned. */

@@ -77,7 +77,6 @@ test('each pod runs the capture sidecar in front of the model with the env contr
       LISTEN_PORT: '8081',
       UPSTREAM_URL: 'http://127.0.0.1:8080',
       MODEL_NAME: 'fraud',
-      MODEL_VERSION: version,
       VARIANT: variant,
       CAPTURE_SAMPLING_PERCENT: '10',
       SPILL_DIR: '/var/spool/capture',
@@ -89,6 +88,9 @@ test('each pod runs the capture sidecar in front of the model with the env contr
       SHUTDOWN_GRACE_MS: String((60 - 15 - 5) * 1000),
       NODE_OPTIONS: '--max-old-space-size=192',
     });
+    // The version recorded is the pod's model-version annotation (pre-set to the variant's, patched by retraining).
+    expect(capture.env).toContainEqual({ name: 'MODEL_VERSION', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['cdk-mlops.io/model-version']" } } });
+    expect(objects(fraud).find((o) => o.kind === 'Deployment' && o.metadata.name === `fraud-${variant}`).spec.template.metadata.annotations['cdk-mlops.io/model-version']).toBe(version);
     expect(env.CAPTURE_STREAM_NAME).toBe('CFN-TOKEN'); // the stream name, resolved by CloudFormation (see below)
     expect(capture.volumeMounts).toContainEqual({ name: 'proxy-spill', mountPath: '/var/spool/capture' });
     expect(pod.volumes).toContainEqual({ name: 'proxy-spill', emptyDir: { sizeLimit: '1024Mi' } });

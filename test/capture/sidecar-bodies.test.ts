@@ -46,10 +46,20 @@ test('non-JSON bodies are recorded base64 with encoding, byte for byte', async (
   const res = await request(`${sidecar.url}/echo`, { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream', 'X-Inference-Id': 'bin-1' } });
   expect(sha256(res.body)).toBe(sha256(body));
   const { record } = await recordFor('bin-1');
-  expect(record.encoding).toBe('base64');
+  expect(record).toMatchObject({ encoding: 'base64', requestEncoding: 'base64', responseEncoding: 'base64' });
   expect(record.truncated).toBe(false);
   expect(Buffer.from(record.request, 'base64').equals(body)).toBe(true);
   expect(Buffer.from(record.response, 'base64').equals(body)).toBe(true);
+});
+
+test('each body is encoded on its own: a binary request with a JSON answer keeps the answer as JSON', async () => {
+  const body = randomBytes(2000);
+  const res = await request(`${sidecar.url}/invocations`, { method: 'POST', body, headers: { 'Content-Type': 'image/png', 'X-Inference-Id': 'mixed-1' } });
+  const { record } = await recordFor('mixed-1');
+  expect(record).toMatchObject({ encoding: 'base64', requestEncoding: 'base64', truncated: false });
+  expect(record.responseEncoding).toBeUndefined();
+  expect(Buffer.from(record.request, 'base64').equals(body)).toBe(true);
+  expect(record.response).toEqual(JSON.parse(res.body.toString()));
 });
 
 test('text that is not JSON, and invalid UTF-8, are base64 too', async () => {
@@ -87,7 +97,7 @@ test('a request body over the cap reaches the model whole; the record is cut to 
   const { record, bytes } = await recordFor('big-req');
   expect(bytes).toBeLessThanOrEqual(MAX_RECORD);
   expect(record.truncated).toBe(true);
-  expect(record.encoding).toBe('base64');
+  expect(record).toMatchObject({ encoding: 'base64', requestEncoding: 'base64', responseEncoding: 'base64' });
   const kept = Buffer.from(record.request, 'base64');
   expect(kept.length).toBeGreaterThan(300 * 1024);
   expect(kept.equals(body.subarray(0, kept.length))).toBe(true);

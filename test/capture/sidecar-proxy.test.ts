@@ -97,7 +97,8 @@ test('passes model error statuses, reason phrases, repeated headers and bodies t
   expect(res.body.toString()).toBe('model says no');
   const rec = await recordFor('err-503');
   expect(rec.status).toBe(503);
-  expect(rec.encoding).toBe('base64');
+  expect(rec).toMatchObject({ request: null, encoding: 'base64', responseEncoding: 'base64' });
+  expect(rec.requestEncoding).toBeUndefined();
   expect(Buffer.from(rec.response, 'base64').toString()).toBe('model says no');
 });
 

@@ -62,7 +62,7 @@ function jsonText(body: Buffer, cut: boolean): string | undefined {
   return text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 ? text.replace(/[\r\n]/g, ' ') : text;
 }
 
-function serialize(meta: RecordMeta, request: string, response: string, base64: boolean, truncated: boolean): string {
+function serialize(meta: RecordMeta, request: string, response: string, requestB64: boolean, responseB64: boolean, truncated: boolean): string {
   return '{"inferenceId":' + JSON.stringify(meta.inferenceId)
     + ',"timestamp":' + JSON.stringify(meta.timestamp)
     + ',"modelName":' + JSON.stringify(meta.modelName)
@@ -70,47 +70,44 @@ function serialize(meta: RecordMeta, request: string, response: string, base64: 
     + ',"variant":' + JSON.stringify(meta.variant)
     + ',"request":' + request
     + ',"response":' + response
-    + (base64 ? ',"encoding":"base64"' : '')
+    + (requestB64 || responseB64 ? ',"encoding":"base64"' : '')
+    + (requestB64 ? ',"requestEncoding":"base64"' : '')
+    + (responseB64 ? ',"responseEncoding":"base64"' : '')
     + ',"latencyMs":' + meta.latencyMs
     + ',"status":' + meta.status
     + ',"truncated":' + truncated
     + '}\n';
 }
 
+const fits = (line: string, maxBytes: number) => line.length <= maxBytes && Buffer.byteLength(line, 'utf8') <= maxBytes;
+const b64 = (body: Buffer) => '"' + body.toString('base64') + '"';
+
 /**
  * One capture record as a JSON line (ending in `\n`) of at most `maxBytes`.
- * Both bodies are embedded as JSON when both are complete JSON documents;
- * otherwise both are base64 strings and `encoding` is `base64`. When the bodies
- * do not fit, they are cut (base64) and `truncated` is true.
+ * A body that is a complete JSON document is embedded as JSON; any other body
+ * is a base64 string, flagged by `requestEncoding`/`responseEncoding` (and
+ * `encoding`, set when either is base64). When the bodies do not fit, both are
+ * cut (base64) and `truncated` is true.
  */
 export function buildRecord(meta: RecordMeta, req: BodyTap, res: BodyTap, maxBytes: number): string {
   const reqBytes = req.bytes();
   const resBytes = res.bytes();
   const reqJson = jsonText(reqBytes, req.cut);
-  const resJson = reqJson === undefined ? undefined : jsonText(resBytes, res.cut);
-  if (reqJson !== undefined && resJson !== undefined) {
-    const line = serialize(meta, reqJson, resJson, false, false);
-    if (line.length <= maxBytes && Buffer.byteLength(line, 'utf8') <= maxBytes) return line;
+  const resJson = jsonText(resBytes, res.cut);
+  if (!req.cut && !res.cut) {
+    const line = serialize(meta, reqJson ?? b64(reqBytes), resJson ?? b64(resBytes), reqJson === undefined, resJson === undefined, false);
+    if (fits(line, maxBytes)) return line;
   }
-  // base64: 4 output bytes per 3 input bytes
-  const overhead = Buffer.byteLength(serialize(meta, '""', '""', true, true), 'utf8');
+  // does not fit: both bodies base64 (4 output bytes per 3 input bytes), cut to share the budget
+  const overhead = Buffer.byteLength(serialize(meta, '""', '""', true, true, true), 'utf8');
   const avail = Math.max(0, maxBytes - overhead);
-  const b64 = (n: number) => 4 * Math.ceil(n / 3);
-  let reqPart = reqBytes;
-  let resPart = resBytes;
-  let truncated = req.cut || res.cut;
-  if (b64(reqBytes.length) + b64(resBytes.length) > avail) {
-    truncated = true;
-    const budget = Math.floor(avail / 4) * 3;
-    const half = Math.floor(budget / 6) * 3;
-    let reqLen = Math.min(reqBytes.length, Math.max(half, budget - resBytes.length));
-    reqLen -= reqLen % 3;
-    let resLen = Math.min(resBytes.length, budget - reqLen);
-    resLen -= resLen % 3;
-    reqPart = reqBytes.subarray(0, reqLen);
-    resPart = resBytes.subarray(0, resLen);
-  }
-  return serialize(meta, '"' + reqPart.toString('base64') + '"', '"' + resPart.toString('base64') + '"', true, truncated);
+  const budget = Math.floor(avail / 4) * 3;
+  const half = Math.floor(budget / 6) * 3;
+  let reqLen = Math.min(reqBytes.length, Math.max(half, budget - resBytes.length));
+  reqLen -= reqLen % 3;
+  let resLen = Math.min(resBytes.length, budget - reqLen);
+  resLen -= resLen % 3;
+  return serialize(meta, b64(reqBytes.subarray(0, reqLen)), b64(resBytes.subarray(0, resLen)), true, true, true);
 }
 
 /** The inference id at the start of a serialized record (for logs), without parsing the whole line. */
