@@ -58,6 +58,16 @@ export interface ModelEndpointProps extends InferenceServiceOptions {
    * @default - on: `CaptureStream.of(this)`, 10% sampling
    */
   readonly capture?: EndpointCaptureOptions;
+  /**
+   * An existing role for the pods instead of a new role per endpoint, e.g. ONE role shared by the
+   * models of a stack that reads the artifacts by ABAC on the EKS Pod Identity session tags
+   * (`arn:aws:s3:::<bucket>/models/${aws:PrincipalTag/kubernetes-namespace}/*`). The endpoint
+   * still creates the pod identity association and the capture grants (identical statements are
+   * merged), but grants no artifact read: the role must already allow it. With IRSA its trust
+   * policy must admit the model's service account.
+   * @default - a new role that can read exactly the artifact prefix (plus kms:Decrypt with a bucket key)
+   */
+  readonly podRole?: iam.Role;
 }
 
 /** Options of the metric helpers. */
@@ -121,7 +131,7 @@ export class ModelEndpoint extends Construct {
 
     const credentials = props.podCredentials ?? PodCredentials.POD_IDENTITY;
     const namespace = props.namespace ?? props.modelName;
-    this.podRole = this.createPodRole(credentials, namespace);
+    this.podRole = props.podRole ?? this.createPodRole(credentials, namespace);
 
     this.chart = new InferenceService(new Cdk8sApp(), props.modelName, {
       ...props,
