@@ -5,11 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaptureStream } from './capture-stream';
 import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFeature, MonitoredModel } from './drift-monitor';
 import { InferenceAutoscaling, InferenceResources } from './inference-service';
 import { ModelEndpoint } from './model-endpoint';
+import { RetrainTrigger } from './retrain-trigger';
 import { assignShards } from './private/factory/sharding';
 import { acknowledgeWildcards } from './private/nag';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from './private/validation';
@@ -175,6 +177,11 @@ export interface ModelFactoryProps {
   readonly alarmPrefix?: string;
 }
 
+/** Prefix of the fleet's model package groups (`mlops-<model>`). */
+const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
+/** The Service port and the weighted ALB action of every ModelEndpoint (InferenceService). */
+const ENDPOINT_SERVICE_PORT = 80;
+const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
 /** Models per shard by default. */
 const DEFAULT_MODELS_PER_SHARD = 25;
 /** The guard's resource limit divided by this is the most models a shard can take. */
@@ -210,6 +217,13 @@ export class ModelFactory extends Construct {
   public readonly pipeline: TrainingPipeline;
   /** The shared drift monitor. */
   public readonly monitor: DriftMonitor;
+  /** The shared retrain trigger (one rule, one retraining state machine). */
+  public readonly trigger: RetrainTrigger;
+  /**
+   * The fleet's canary guard: fires when the canary variant of any model answers errors
+   * (watched by every model's canary bake, with the model's quality alarm when it has labels).
+   */
+  public readonly canaryErrorsAlarm: cloudwatch.Alarm;
 
   private readonly props: ModelFactoryProps;
   private readonly endpoints = new Map<string, ModelEndpoint>();
@@ -252,7 +266,7 @@ export class ModelFactory extends Construct {
       instanceType: props.trainingInstanceType,
       metricDefinitions: props.metricDefinitions,
       evaluation: props.evaluation,
-      modelPackageGroupPrefix: 'mlops-',
+      modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
       createModelPackageGroupsAtRunTime: true,
     });
     this.monitor = new DriftMonitor(this, 'Drift', {
@@ -261,6 +275,32 @@ export class ModelFactory extends Construct {
       baselineBucket: props.artifactBucket,
       baselinePrefix: `${outputPrefix}models/`,
       alarmPrefix: props.alarmPrefix,
+    });
+    // ONE record per model: the trigger reads the monitor's path, where each model's
+    // parameter holds both records (their keys are disjoint).
+    this.trigger = new RetrainTrigger(this, 'Retrain', {
+      trainingPipeline: this.pipeline,
+      driftMonitor: this.monitor,
+      configPath: this.monitor.configPath,
+      canaryAlarmNamePrefix: `${this.monitor.alarmPrefix}-`,
+      modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
+    });
+    // A fleet alarm (Metrics Insights over every canary) instead of one per model: a canary that
+    // errors rolls back any canary baking at that time, the safe direction. Its name carries the
+    // alarm prefix (the trigger may describe it) but no retrain suffix (it starts no retrain).
+    this.canaryErrorsAlarm = new cloudwatch.Alarm(this, 'CanaryErrors', {
+      alarmName: `${this.monitor.alarmPrefix}-fleet-canary-errors`,
+      alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); watched while a canary bakes.',
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(Errors) FROM SCHEMA("${CaptureStream.METRICS_NAMESPACE}", ModelName, Variant) WHERE Variant = 'canary'`,
+        period: Duration.minutes(1),
+        label: 'canary errors (fleet)',
+      }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     // The shared pipeline's inherent wildcards, each with its reason (computed once the policies are final).
@@ -323,6 +363,7 @@ export class ModelFactory extends Construct {
       resources: spec.resources,
       autoscaling: spec.autoscaling,
       loadBalancerSourceCidrs: [ctx.vpcCidr],
+      podRole: ctx.podRole,
       capture: { stream: this.capture },
       variants: [
         { name: 'primary', modelVersion: spec.modelVersion, weight: 100 },
@@ -330,6 +371,41 @@ export class ModelFactory extends Construct {
       ],
     });
     this.endpoints.set(name, endpoint);
+
+    // Retraining: the trigger renders the model's record (stored below in the model's one SSM
+    // parameter) and its RBAC objects (rendered into the model's own chart): no resource of its own.
+    const prefix = this.monitor.alarmPrefix;
+    const canaryAlarms = [cloudwatch.Alarm.fromAlarmName(scope, 'FleetCanaryErrors', `${prefix}-fleet-canary-errors`)];
+    if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
+    const r = spec.retrain ?? {};
+    const retrain = this.trigger.renderModel({
+      modelName: name,
+      cluster: this.props.cluster,
+      namespace: endpoint.namespace,
+      primaryDeployment: endpoint.serviceNameForVariant('primary'),
+      canaryDeployment: endpoint.serviceNameForVariant('canary'),
+      primaryService: endpoint.serviceNameForVariant('primary'),
+      canaryService: endpoint.serviceNameForVariant('canary'),
+      servicePort: ENDPOINT_SERVICE_PORT,
+      ingressName: endpoint.ingressName,
+      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
+      canaryAlarms,
+      initialModelArtifactUri: `s3://${ctx.artifactBucket.bucketName}/${outputPrefix}models/${name}/${spec.modelVersion}/`,
+      initialModelVersion: spec.modelVersion,
+      modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
+      trainingInput: {
+        modelName: name,
+        ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
+        ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
+        ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
+      },
+      canaryWeight: r.canaryWeight,
+      bakeTime: r.bakeTime,
+      cooldown: r.cooldown,
+      maxRetrainsPerPeriod: r.maxRetrainsPerPeriod,
+      requireApproval: r.requireApproval,
+    });
+    retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));
 
     const monitored = new MonitoredModel(scope, 'Drift', {
       monitor: this.monitor,
@@ -339,6 +415,8 @@ export class ModelFactory extends Construct {
       features: spec.features,
       thresholds: spec.thresholds,
       quality: spec.quality,
+      additionalConfig: retrain.record,
+      configParameterTier: ssm.ParameterTier.INTELLIGENT_TIERING,
     });
     this.monitored.set(name, monitored);
   }
@@ -359,6 +437,53 @@ export class ModelFactory extends Construct {
       [/^Resource::\*$/, 'ecr:GetAuthorizationToken, sagemaker:ListModelPackages and the X-Ray tracing actions have no resource-level permissions; PutMetricData is conditioned on its namespace.'],
     ];
     acknowledgeWildcards(this.pipeline, (finding) => reasons.find(([re]) => re.test(finding))?.[1]);
+  }
+
+  /**
+   * ONE role for the pods of every model of a shard. Attribute-based: EKS Pod Identity tags the
+   * session with the pod's namespace (`kubernetes-namespace`), which is the model name, so a pod
+   * reads `<outputPrefix>models/<its model>/*` and nothing else, with one policy for all models.
+   */
+  private sharedPodRole(shard: Stack, artifactBucket: s3.IBucket): iam.Role {
+    const prefix = `${this.props.outputPrefix ?? 'training/'}models/\${aws:PrincipalTag/kubernetes-namespace}/`;
+    const role = new iam.Role(shard, 'ModelPodRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
+      description: `Pods of the models of ${shard.stackName}: each reads its own model's artifacts (ABAC on the pod-identity namespace tag)`,
+    });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadOwnModelArtifacts',
+      actions: ['s3:GetObject'],
+      resources: [artifactBucket.arnForObjects(`${prefix}*`)],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListOwnModelArtifacts',
+      actions: ['s3:ListBucket'],
+      resources: [artifactBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }));
+    if (artifactBucket.encryptionKey) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptModelArtifacts',
+        actions: ['kms:Decrypt'],
+        resources: [artifactBucket.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${shard.region}.amazonaws.com` } },
+      }));
+    }
+    shard.node.addValidation({
+      validate: () => {
+        // cdk-nag renders `${x}` as `<x>` in finding ids.
+        const rendered = prefix.replace(/\$\{/g, '<').replace(/\}/g, '>');
+        acknowledgeWildcards(role, (f) => (f.startsWith('Resource::') && f.endsWith(`/${rendered}*`)
+          ? 'Attribute-based: the namespace session tag EKS Pod Identity sets is the model name, so each pod reads only its own model\'s artifacts under this prefix.'
+          : undefined));
+        return [];
+      },
+    });
+    return role;
   }
 
   /** Values a shard reads from the platform, once per shard (SSM-typed stack parameters). */
@@ -396,9 +521,11 @@ export class ModelFactory extends Construct {
     localize(this.props.artifactBucket as unknown as Construct, ['Ref']);
     localize(this.capture.bucket as unknown as Construct, ['Ref']);
     localize(this.capture.deliveryStream, ['Ref', 'Arn']);
+    localize(this.props.cluster, ['Ref', 'Endpoint', 'CertificateAuthorityData']);
     const ctx: ShardContext = {
       cluster,
       artifactBucket,
+      podRole: this.sharedPodRole(shard, artifactBucket),
       vpcCidr: read('vpc-cidr', this.props.cluster.vpc.vpcCidrBlock),
     };
     shardContexts.set(shard, ctx);
@@ -418,6 +545,7 @@ export class ModelFactory extends Construct {
 
 interface ShardContext {
   readonly cluster: eks.ICluster;
+  readonly podRole: iam.Role;
   readonly artifactBucket: s3.IBucket;
   readonly vpcCidr: string;
 }
@@ -429,6 +557,4 @@ interface CrossStackReference {
 }
 
 const shardContexts = new WeakMap<Stack, ShardContext>();
-void cloudwatch;
 void Validations;
-void iam;

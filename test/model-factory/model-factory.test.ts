@@ -88,14 +88,37 @@ describe('ModelFactory with 1,000 models', () => {
     expect(JSON.stringify(platformTemplate)).not.toContain('risk-0999');
   });
 
-  test('shard stacks take platform values once per stack, never through CloudFormation exports', () => {
+  test('at most 5 resources per model, shard overhead included; shared infrastructure once in the platform', () => {
+    const shardResources = stacks.filter((x) => x.stackName !== 'Fleet').reduce((n, x) => n + Object.keys(x.template.Resources).length, 0);
+    expect(shardResources / 1000).toBeLessThanOrEqual(5);
+    const platformTypes = Object.values<any>(stacks.find((x) => x.stackName === 'Fleet')!.template.Resources).map((r) => r.Type);
+    const count = (t: string) => platformTypes.filter((x) => x === t).length;
+    expect(count('AWS::StepFunctions::StateMachine')).toBe(2); // training + retraining
+    expect(count('AWS::Events::Rule')).toBe(2); // the retrain rule (alarms + manual) + the drift schedule
+    expect(count('AWS::KinesisFirehose::DeliveryStream')).toBe(1);
+  });
+
+  test('one record per model holds the drift and the retraining keys; the RBAC the canary needs is in the model\'s chart', () => {
+    const shard = stacks.find((x) => x.stackName === 'Fleet-models-0')!.template;
+    const param = Object.values<any>(shard.Resources).find((r) => r.Type === 'AWS::SSM::Parameter')!;
+    const text = JSON.stringify(param.Properties.Value);
+    for (const key of ['\\"v\\":1', '\\"capture\\"', '\\"schemaVersion\\":1', '\\"canaryAlarmNames\\"', '\\"trainingInput\\"', '\\"eks\\"']) expect(text).toContain(key);
+    expect(param.Properties.Tier).toBe('Intelligent-Tiering');
+    const manifest = Object.values<any>(shard.Resources).find((r) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource')!;
+    expect(JSON.stringify(manifest.Properties.Manifest)).toMatch(/\\"kind\\":\\"RoleBinding\\"/);
+  });
+
+  test('shard stacks take platform values once per stack (the same few SSM-typed parameters, whatever they hold), never through CloudFormation exports', () => {
     const platformTemplate = stacks.find((s) => s.stackName === 'Fleet')!.template;
     expect(Object.keys(platformTemplate.Outputs ?? {})).toEqual([]);
+    const counts = new Set<number>();
     for (const s of stacks.filter((x) => x.stackName !== 'Fleet')) {
       expect(JSON.stringify(s.template)).not.toContain('Fn::ImportValue');
       const ssmParams = Object.values(s.template.Parameters ?? {}).filter((p: any) => String(p.Type).startsWith('AWS::SSM::Parameter::Value'));
-      expect(ssmParams.length).toBeLessThanOrEqual(10);
+      expect(ssmParams.length).toBeLessThanOrEqual(16);
+      counts.add(ssmParams.length);
     }
+    expect(counts.size).toBe(1);
   });
 });
 
