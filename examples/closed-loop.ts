@@ -61,6 +61,8 @@ export class ClosedLoopStack extends Stack {
       cluster: gpu.cluster,
       modelName: model,
       image: 'example/fraud-scoring-server:1.4.2',
+      // The TrainingPipeline writes each candidate under training/models/<model>/<job>/output/: the pod
+      // role reads exactly this model's prefix, so the retraining loop can point the pods at any candidate.
       modelArtifact: { bucket: artifacts, prefix: `training/models/${model}/` },
       port: 8080,
       resources: { cpu: '3', memory: '12Gi', gpuCount: 1 },
@@ -83,6 +85,9 @@ export class ClosedLoopStack extends Stack {
       channels: ['train', 'validation'],
       outputBucket: artifacts,
       outputPrefix: 'training/',
+      // SageMaker encrypts model.tar.gz with the output key: the bucket's key, which the endpoint's pod
+      // role may already use (kms:Decrypt through S3), so the init container can read every candidate.
+      outputEncryptionKey: key,
       instanceType: 'ml.g5.2xlarge',
       instanceCount: 2,
       useSpotInstances: true,

@@ -32,7 +32,11 @@ export interface InferenceResources {
 export interface InferenceVariant {
   /** Variant name, e.g. `primary`, `canary` or a customer segment (1-20 characters, DNS label). */
   readonly name: string;
-  /** The model version this variant serves (a Kubernetes label value, e.g. `v7` or `2026-11-20.1`). */
+  /**
+   * The model version this variant serves (a Kubernetes label value, e.g. `v7` or `2026-11-20.1`): the initial
+   * value of the pod-template annotation `cdk-mlops.io/model-version`, which the model and proxy containers
+   * receive as `MODEL_VERSION` (downward API).
+   */
   readonly modelVersion: string;
   /** Share of the load balancer's traffic, an integer 0-100; the weights of all variants sum to 100. */
   readonly weight: number;
@@ -54,6 +58,9 @@ export interface InferenceVariant {
   /**
    * S3 key (an object, or a prefix ending in `/`) of this variant's artifact.
    * It must lie under the service's artifact prefix (the pod role can read nothing else).
+   * It is the initial value of the pod-template annotation `cdk-mlops.io/model-artifact-uri`, which the
+   * init container reads: a prefix is copied recursively, a `.tar.gz`/`.tgz`/`.tar` object is extracted,
+   * any other object is copied as is.
    * @default - `<artifactPrefix><modelVersion>/`
    */
   readonly artifactKey?: string;
@@ -284,7 +291,8 @@ export interface InferenceServiceOptions {
    */
   readonly proxy?: InferenceProxyOptions;
   /**
-   * Image of the init container that copies the artifact from S3 (needs the `aws` CLI).
+   * Image of the init container that copies the artifact from S3: it needs `/bin/sh`, the `aws` CLI and, for a
+   * `.tar.gz`/`.tar` artifact (SageMaker's `model.tar.gz`), Python (2 or 3) or `tar`.
    * @default "amazon/aws-cli:2.22.35"
    */
   readonly artifactCopyImage?: string;
@@ -327,6 +335,38 @@ const VARIANT_LABEL = 'cdk-mlops.io/variant';
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const MODEL_DIR = '/models';
 const WEIGHTED_ACTION = 'weighted-routing';
+/** Pod-template annotations the retraining loop patches (see lib/private/retrain/definition.ts). */
+const MODEL_URI_ANNOTATION = 'cdk-mlops.io/model-artifact-uri';
+const MODEL_VERSION_ANNOTATION = 'cdk-mlops.io/model-version';
+const annotationRef = (key: string): k8s.EnvVarSource => ({ fieldRef: { fieldPath: `metadata.annotations['${key}']` } });
+
+/**
+ * The init container's script: copies `$MODEL_ARTIFACT_URI` (the pod annotation, read through the
+ * downward API) into the model emptyDir. A prefix (`.../`) is copied recursively; a `.tar.gz`/`.tgz`/`.tar`
+ * object (SageMaker's `model.tar.gz`) is streamed from S3 and extracted (Python's tarfile when the image
+ * has Python, else tar), any other object is copied as is. Writes only to the emptyDirs (/models, /tmp).
+ */
+const FETCH_SCRIPT = [
+  'set -eu',
+  'u="${MODEL_ARTIFACT_URI:-}"; d="$MODEL_DIR"',
+  `case "$u" in s3://?*/?*) ;; *) echo "fetch-model: annotation ${MODEL_URI_ANNOTATION} must be s3://<bucket>/<key>, got '$u'" >&2; exit 64;; esac`,
+  'echo "fetch-model: $u -> $d/"',
+  'case "$u" in */) exec aws s3 cp --recursive --only-show-errors "$u" "$d/";; *.tar) z=;; *.tar.gz|*.tgz) z=z;; *) exec aws s3 cp --only-show-errors "$u" "$d/";; esac',
+  'x() { if command -v python3 >/dev/null; then python3 -c "$EXTRACT_PY" "$d"; elif command -v python >/dev/null; then python -c "$EXTRACT_PY" "$d"; else tar -x${z}f - --no-same-owner -C "$d"; fi; }',
+  'f="${TMPDIR:-/tmp}/fetch-failed"; rm -f "$f"',
+  '{ aws s3 cp --only-show-errors "$u" - || touch "$f"; } | x',
+  'if [ -e "$f" ]; then echo "fetch-model: download of $u failed" >&2; exit 1; fi',
+].join('\n');
+
+/** Python 2/3 tar extraction (streamed, any compression); refuses members outside the target, skips links. */
+const EXTRACT_PY = [
+  'import os,sys,tarfile',
+  "t=tarfile.open(fileobj=getattr(sys.stdin,'buffer',sys.stdin),mode='r|*')",
+  'for m in t:',
+  ' p=os.path.normpath(m.name)',
+  " if os.path.isabs(p) or p.split(os.sep)[0]=='..':sys.exit('fetch-model: unsafe archive member '+m.name)",
+  ' if m.isfile() or m.isdir():t.extract(m,sys.argv[1])',
+].join('\n');
 
 /**
  * The Kubernetes side of a model endpoint, as a cdk8s chart usable on its own
@@ -483,7 +523,7 @@ export class InferenceService extends Chart {
     const { min, max } = variantBounds(v, this.props);
     const scope = new Construct(this, `Variant-${v.name}`);
 
-    lateBoundObject(scope, 'Deployment', k8s.KubeDeployment, this.meta(name, labels), ['spec'],
+    lateBoundObject(scope, 'Deployment', k8s.KubeDeployment, { ...this.meta(name, labels), annotations: { [MODEL_VERSION_ANNOTATION]: v.modelVersion } }, ['spec'],
       () => ({ spec: this.renderDeploymentSpec(v) }));
 
     new k8s.KubeService(scope, 'Service', {
@@ -539,6 +579,19 @@ export class InferenceService extends Chart {
     });
   }
 
+  /** S3 URI of a variant's artifact as rendered (before any retraining patch). */
+  public artifactUriForVariant(variant: string): string {
+    const v = this._variants.find((x) => x.name === variant);
+    if (!v) invalid(this, 'variant', variant, `must name a variant (${this._variants.map((x) => x.name).join(', ')})`);
+    const p = this.props;
+    const key = v.artifactKey ?? `${p.artifactPrefix}${p.artifactPrefix === '' || p.artifactPrefix.endsWith('/') ? '' : '/'}${v.modelVersion}/`;
+    return `s3://${p.artifactBucketName}/${key}`;
+  }
+
+  private modelAnnotations(v: InferenceVariant): Record<string, string> {
+    return { [MODEL_URI_ANNOTATION]: this.artifactUriForVariant(v.name), [MODEL_VERSION_ANNOTATION]: v.modelVersion };
+  }
+
   private renderDeploymentSpec(v: InferenceVariant): k8s.DeploymentSpec {
     const p = this.props;
     const user = p.runAsUser ?? DEFAULTS.runAsUser;
@@ -553,9 +606,11 @@ export class InferenceService extends Chart {
     const preStop = p.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
     const preStopHook = preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined;
 
-    const artifactKey = v.artifactKey ?? `${p.artifactPrefix}${p.artifactPrefix === '' || p.artifactPrefix.endsWith('/') ? '' : '/'}${v.modelVersion}/`;
-    const recursive = artifactKey.endsWith('/');
-    const env = (vars: Record<string, string>): k8s.EnvVar[] => Object.entries(vars).map(([name, value]) => ({ name, value }));
+    // MODEL_VERSION comes from the pod annotation the retraining loop patches, so the model and the
+    // capture records name the version the pod actually loaded.
+    const env = (vars: Record<string, string>): k8s.EnvVar[] => Object.entries(vars).map(([name, value]) => (name === 'MODEL_VERSION'
+      ? { name, valueFrom: annotationRef(MODEL_VERSION_ANNOTATION) }
+      : { name, value }));
 
     const requests: Record<string, k8s.Quantity> = { cpu: quantity(cpu), memory: quantity(memory) };
     const limits: Record<string, k8s.Quantity> = { memory: quantity(memory) };
@@ -567,9 +622,13 @@ export class InferenceService extends Chart {
     const fetch: k8s.Container = {
       name: 'fetch-model',
       image: p.artifactCopyImage ?? InferenceService.DEFAULT_ARTIFACT_COPY_IMAGE,
-      command: ['aws', 's3', 'cp', ...(recursive ? ['--recursive'] : []), '--only-show-errors',
-        `s3://${p.artifactBucketName}/${artifactKey}`, `${MODEL_DIR}/`],
-      env: env({ HOME: '/tmp', AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive', ...(p.region ? { AWS_REGION: p.region } : {}) }),
+      command: ['/bin/sh', '-c', FETCH_SCRIPT],
+      env: [
+        { name: 'MODEL_ARTIFACT_URI', valueFrom: annotationRef(MODEL_URI_ANNOTATION) },
+        ...env({
+          MODEL_DIR, EXTRACT_PY, HOME: '/tmp', AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive', ...(p.region ? { AWS_REGION: p.region } : {}),
+        }),
+      ],
       resources: { requests: { cpu: quantity('250m'), memory: quantity('256Mi') }, limits: { memory: quantity('512Mi') } },
       securityContext: sc,
       volumeMounts: [{ name: 'model', mountPath: MODEL_DIR }, { name: 'tmp', mountPath: '/tmp' }],
@@ -664,8 +723,10 @@ export class InferenceService extends Chart {
             ...selector,
             'app.kubernetes.io/component': 'inference',
             'app.kubernetes.io/part-of': 'cdk-mlops',
-            'app.kubernetes.io/version': v.modelVersion,
           },
+          // What the pods load: the init container and MODEL_VERSION read these (downward API); the
+          // retraining loop's canary/promote/rollback patches change them, which rolls the pods.
+          annotations: this.modelAnnotations(v),
         },
         spec: {
           serviceAccountName: this.serviceAccountName,

@@ -648,8 +648,6 @@ export class RetrainTrigger extends Construct {
     if (!primary) invalid(this, 'primaryVariant', primaryName, `must name a variant of ${endpoint.node.path} (${names})`);
     if (!canary) invalid(this, 'canaryVariant', canaryName, `must name a variant of ${endpoint.node.path} (${names})`);
     if (primaryName === canaryName) invalid(this, 'canaryVariant', canaryName, 'must differ from primaryVariant');
-    const prefix = endpoint.modelArtifact.prefix;
-    const key = primary.artifactKey ?? `${prefix}${prefix === '' || prefix.endsWith('/') ? '' : '/'}${primary.modelVersion}/`;
     return this.addModel({
       ...options,
       modelName: endpoint.modelName,
@@ -662,7 +660,8 @@ export class RetrainTrigger extends Construct {
       servicePort: ENDPOINT_SERVICE_PORT,
       ingressName: endpoint.ingressName,
       ingressActionName: ENDPOINT_WEIGHTED_ACTION,
-      initialModelArtifactUri: `s3://${endpoint.modelArtifact.bucket.bucketName}/${key}`,
+      // The URI the endpoint renders into the variant's model-artifact-uri annotation.
+      initialModelArtifactUri: endpoint.chart.artifactUriForVariant(primaryName),
       initialModelVersion: primary.modelVersion,
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });

@@ -144,6 +144,11 @@ export interface ScenarioResult {
    * canary patch writes (downward API); undefined when the stack renders no such Deployment.
    */
   readonly endpointReadsModelAnnotation?: boolean;
+  /**
+   * The artifact the primary's pods load at the end, resolved as the kubelet would: the init container's
+   * `MODEL_ARTIFACT_URI` (downward API) against the Deployment's pod-template annotations.
+   */
+  readonly primaryLoadsArtifact?: string;
   readonly expected?: string;
   readonly timeline: string[];
 }
@@ -357,6 +362,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     maxHistoryEvents,
     simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,
     endpointReadsModelAnnotation: readsAnnotation,
+    primaryLoadsArtifact: loadedArtifact(primary),
     expected: scenario.expect?.outcome,
     timeline,
   };
@@ -369,6 +375,19 @@ function modelAnnotationRead(objects: any[], record: any): boolean | undefined {
   if (deployments.length === 0) return undefined;
   return deployments.every((d) => [...(d.spec?.template?.spec?.initContainers ?? []), ...(d.spec?.template?.spec?.containers ?? [])]
     .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes('cdk-mlops.io/model-artifact-uri'))));
+}
+
+/** The model URI a Deployment's pods load: the init container's MODEL_ARTIFACT_URI, resolving a downward-API annotation reference. */
+function loadedArtifact(deployment: any): string | undefined {
+  const template = deployment?.spec?.template;
+  for (const c of template?.spec?.initContainers ?? []) {
+    const e = (c.env ?? []).find((x: any) => x.name === 'MODEL_ARTIFACT_URI');
+    if (!e) continue;
+    if (e.value !== undefined) return e.value;
+    const m = /^metadata\.annotations\['(.+)'\]$/.exec(String(e.valueFrom?.fieldRef?.fieldPath ?? ''));
+    if (m) return template.metadata?.annotations?.[m[1]];
+  }
+  return undefined;
 }
 
 function fmtStats(stats: Record<string, Record<string, unknown>>, key: string): string {

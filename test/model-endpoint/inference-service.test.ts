@@ -37,7 +37,9 @@ describe('InferenceService standalone (GitOps)', () => {
     expect(pod.tolerations).toBeUndefined();
     expect(pod.nodeSelector).toBeUndefined();
     expect(pod.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } });
-    expect(pod.initContainers[0].command).toContain('s3://models-bucket/recsys/41/');
+    const template = objs.find((o) => o.metadata.name === 'recsys-primary' && o.kind === 'Deployment').spec.template;
+    expect(template.metadata.annotations['cdk-mlops.io/model-artifact-uri']).toBe('s3://models-bucket/recsys/41/');
+    expect(pod.initContainers[0].env[0].valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['cdk-mlops.io/model-artifact-uri']");
     expect(pod.initContainers[0].env).toEqual(expect.arrayContaining([{ name: 'AWS_REGION', value: 'eu-west-1' }]));
   });
 

@@ -1,3 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -154,22 +158,120 @@ describe('rendered Kubernetes objects', () => {
     expect(model.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
     expect(model.volumeMounts).toEqual([{ name: 'model', mountPath: '/models', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }]);
     const env = Object.fromEntries(model.env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ MODEL_NAME: 'fraud-scoring', MODEL_VERSION: 'v7', VARIANT: 'primary', MODEL_DIR: '/models', PORT: '8080' });
+    expect(env).toMatchObject({ MODEL_NAME: 'fraud-scoring', VARIANT: 'primary', MODEL_DIR: '/models', PORT: '8080' });
+    // The version is the pod annotation the retraining loop patches, not a value baked into the container.
+    expect(model.env).toContainEqual({ name: 'MODEL_VERSION', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['cdk-mlops.io/model-version']" } } });
   });
 
-  test('init container copies the variant\'s artifact from S3 into the shared emptyDir with a pinned AWS CLI image', () => {
-    const primary = find(fraudObjs, 'Deployment', 'fraud-scoring-primary').spec.template.spec;
-    const canary = find(fraudObjs, 'Deployment', 'fraud-scoring-canary').spec.template.spec;
+  test('the model each variant loads is a pod-template annotation (pre-set to its artifact) that the init container reads through the downward API', () => {
+    const primaryDeployment = find(fraudObjs, 'Deployment', 'fraud-scoring-primary');
+    const primary = primaryDeployment.spec.template.spec;
+    const canary = find(fraudObjs, 'Deployment', 'fraud-scoring-canary');
+    expect(primaryDeployment.spec.template.metadata.annotations).toEqual({
+      'cdk-mlops.io/model-artifact-uri': 's3://CFN-TOKEN/models/fraud-scoring/v7/',
+      'cdk-mlops.io/model-version': 'v7',
+    });
+    expect(canary.spec.template.metadata.annotations).toEqual({
+      'cdk-mlops.io/model-artifact-uri': 's3://CFN-TOKEN/models/fraud-scoring/v8/',
+      'cdk-mlops.io/model-version': 'v8',
+    });
+    // The Deployment carries the version annotation the retraining patch also writes; no version label goes stale.
+    expect(primaryDeployment.metadata.annotations).toEqual({ 'cdk-mlops.io/model-version': 'v7' });
+    expect(primaryDeployment.spec.template.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
     const [init] = primary.initContainers;
     expect(init.name).toBe('fetch-model');
     expect(init.image).toMatch(/^amazon\/aws-cli:\d+\.\d+\.\d+$/);
-    expect(init.command).toEqual(['aws', 's3', 'cp', '--recursive', '--only-show-errors', 's3://CFN-TOKEN/models/fraud-scoring/v7/', '/models/']);
-    expect(canary.initContainers[0].command[5]).toBe('s3://CFN-TOKEN/models/fraud-scoring/v8/');
-    expect(init.volumeMounts[0]).toEqual({ name: 'model', mountPath: '/models' });
+    expect(init.env[0]).toEqual({ name: 'MODEL_ARTIFACT_URI', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['cdk-mlops.io/model-artifact-uri']" } } });
+    expect(init.env).toContainEqual({ name: 'MODEL_DIR', value: '/models' });
+    expect(init.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    const script: string = init.command[2];
+    // Nothing is baked in: the same script serves every variant and every patched model.
+    expect(script).not.toContain('s3://CFN-TOKEN');
+    expect(canary.spec.template.spec.initContainers[0].command).toEqual(init.command);
+    expect(init.command[2]).toMatch(/^set -eu\n/);
+    // Only the emptyDirs are written (read-only root filesystem).
+    expect(init.volumeMounts).toEqual([{ name: 'model', mountPath: '/models' }, { name: 'tmp', mountPath: '/tmp' }]);
+    expect(init.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(primary.volumes[0]).toEqual({ name: 'model', emptyDir: { sizeLimit: '20Gi' } });
-    // A single object key is copied without --recursive.
-    const churn = find(churnObjs, 'Deployment', 'churn-primary').spec.template.spec;
-    expect(churn.initContainers[0].command).toEqual(['aws', 's3', 'cp', '--only-show-errors', 's3://shared-models/churn/special/model.tar.gz', '/models/']);
+    // A variant's single-object artifactKey is the annotation's initial value.
+    const churn = find(churnObjs, 'Deployment', 'churn-primary').spec.template;
+    expect(churn.metadata.annotations['cdk-mlops.io/model-artifact-uri']).toBe('s3://shared-models/churn/special/model.tar.gz');
+    expect(churn.spec.initContainers[0].command).toEqual(init.command);
+    expect(fraud.chart.artifactUriForVariant('canary')).toBe(`s3://${bucket.bucketName}/models/fraud-scoring/v8/`);
+  });
+
+  describe('the init container script, run with sh against a local stand-in for `aws s3 cp`', () => {
+    // The stand-in maps s3://<bucket>/<key> to <root>/s3/<bucket>/<key> and implements the three
+    // forms the script uses: --recursive prefix copy, object to file, object to stdout ("-").
+    const init = find(fraudObjs, 'Deployment', 'fraud-scoring-primary').spec.template.spec.initContainers[0];
+    const root = mkdtempSync(join(tmpdir(), 'fetch-model-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'aws'), [
+      '#!/bin/sh',
+      'shift 2; rec=; while [ "${1#--}" != "$1" ]; do [ "$1" = --recursive ] && rec=1; shift; done',
+      `src="${root}/s3/\${1#s3://}"`,
+      'if [ -n "$rec" ]; then cp -R "$src". "$2"; elif [ "$2" = - ]; then cat "$src"; else cp "$src" "$2"; fi',
+    ].join('\n'), { mode: 0o755 });
+    const put = (key: string, body: string) => { mkdirSync(join(root, 's3', dirname(key)), { recursive: true }); writeFileSync(join(root, 's3', key), body); };
+    put('art/models/v7/weights.bin', 'w7');
+    put('art/training/job-1/output/model.onnx', 'onnx');
+    mkdirSync(join(root, 'src', 'code'), { recursive: true });
+    writeFileSync(join(root, 'src', 'model.pt'), 'pt');
+    writeFileSync(join(root, 'src', 'code', 'inference.py'), 'py');
+    mkdirSync(join(root, 's3', 'art', 'training', 'job-2', 'output'), { recursive: true });
+    execFileSync('tar', ['-czf', join(root, 's3', 'art', 'training', 'job-2', 'output', 'model.tar.gz'), '-C', join(root, 'src'), '.']);
+    let n = 0;
+    // An image without Python: only the tools the tar fallback needs.
+    const noPython = join(root, 'no-python');
+    mkdirSync(noPython);
+    for (const tool of ['sh', 'cat', 'cp', 'rm', 'touch', 'tar', 'gzip']) {
+      const at = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      symlinkSync(at, join(noPython, tool));
+    }
+    const run = (uri: string, path = `${bin}:${process.env.PATH}`) => {
+      const dir = join(root, `models-${++n}`);
+      mkdirSync(dir);
+      const env: Record<string, string> = { PATH: path, TMPDIR: root, MODEL_ARTIFACT_URI: uri };
+      for (const e of init.env) if (e.value !== undefined) env[e.name] = e.value;
+      env.MODEL_DIR = dir;
+      const r = spawnSync(init.command[0], init.command.slice(1), { env, encoding: 'utf8' });
+      const files: string[] = [];
+      const walk = (d: string, rel: string) => {
+        for (const f of readdirSync(d, { withFileTypes: true })) {
+          if (f.isDirectory()) walk(join(d, f.name), `${rel}${f.name}/`);
+          else files.push(`${rel}${f.name}`);
+        }
+      };
+      walk(dir, '');
+      return { status: r.status, stderr: r.stderr, files: files.sort(), read: (f: string) => readFileSync(join(dir, f), 'utf8') };
+    };
+
+    test('a prefix is copied recursively', () => {
+      const r = run('s3://art/models/v7/');
+      expect(r.status).toBe(0);
+      expect(r.files).toEqual(['weights.bin']);
+    });
+    test('a SageMaker model.tar.gz is streamed and extracted into the model directory', () => {
+      const r = run('s3://art/training/job-2/output/model.tar.gz');
+      expect(r.status).toBe(0);
+      expect(r.files).toEqual(['code/inference.py', 'model.pt']);
+      expect(r.read('model.pt')).toBe('pt');
+      const withTar = run('s3://art/training/job-2/output/model.tar.gz', `${bin}:${noPython}`);
+      expect([withTar.status, withTar.files]).toEqual([0, ['code/inference.py', 'model.pt']]);
+    });
+    test('another single object is copied as is', () => {
+      const r = run('s3://art/training/job-1/output/model.onnx');
+      expect([r.status, r.files]).toEqual([0, ['model.onnx']]);
+    });
+    test('a missing object or a URI that is not s3://bucket/key fails the pod start', () => {
+      expect(run('s3://art/training/job-9/output/model.tar.gz').status).not.toBe(0);
+      const empty = run('');
+      expect(empty.status).toBe(64);
+      expect(empty.stderr).toMatch(/annotation cdk-mlops\.io\/model-artifact-uri must be s3:\/\/<bucket>\/<key>/);
+      expect(run('/etc/passwd').status).toBe(64);
+    });
   });
 
   test('proxy hook: Service, ALB and probes target the proxy; the model listens on localhost', () => {
@@ -183,7 +285,7 @@ describe('rendered Kubernetes objects', () => {
     expect(proxy.ports).toEqual([{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
     expect(Object.fromEntries(proxy.env.map((e: any) => [e.name, e.value]))).toEqual({
       SAMPLE_RATE: '0.1', LISTEN_PORT: '8081', UPSTREAM_URL: 'http://127.0.0.1:8080', MODEL_NAME: 'fraud-scoring',
-      MODEL_VERSION: 'v8', VARIANT: 'canary', NAMESPACE: 'fraud-scoring', SPILL_DIR: '/var/spool/capture',
+      MODEL_VERSION: undefined, VARIANT: 'canary', NAMESPACE: 'fraud-scoring', SPILL_DIR: '/var/spool/capture',
     });
     expect(proxy.resources).toEqual({ requests: { cpu: '200m', memory: '192Mi' }, limits: { memory: '192Mi' } });
     expect(proxy.securityContext).toEqual(model.securityContext);

@@ -149,6 +149,29 @@ describe('closed-loop example', () => {
     expect([record.rolloutPollSeconds, record.rolloutMaxPolls]).toEqual([60, 5]);
   });
 
+  test('the endpoint pods can load every candidate the pipeline writes: exactly the training output prefix, and its output key', () => {
+    const training = definitionOf(json, trainingId);
+    const prepare: any = Object.values<any>(training.States).find((st) => st.Parameters?.Payload?.action === 'prepare');
+    const frame = prepare.Parameters.Payload.frame;
+    const trainJob: any = Object.values<any>(training.States).find((st) => st.Parameters?.OutputDataConfig);
+    // The handler sets S3OutputPath to s3://<outputBucket>/<outputPrefix>models/<model>/ (SageMaker adds <job>/output/model.tar.gz).
+    const outputPrefix = `${frame.outputPrefix}models/fraud-scoring/`;
+    expect(outputPrefix).toBe(stack.endpoint.modelArtifact.prefix);
+    const podRoleId = stack.getLogicalId(stack.endpoint.podRole.node.defaultChild as any);
+    const statements = Object.values<any>(json.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: podRoleId }]))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement);
+    const read = statements.find((st: any) => st.Sid === 'ReadModelArtifacts');
+    const bucketArn = resolveCfnString(read.Resource).split('/')[0];
+    expect(resolveCfnString(read.Resource)).toBe(`${bucketArn}/${outputPrefix}*`);
+    expect(bucketArn).toBe(`arn:aws:cdk:us-east-1:123456789012:${stack.getLogicalId(stack.endpoint.modelArtifact.bucket.node.defaultChild as any)}`);
+    expect(frame.outputBucket).toBe(`ref-${stack.getLogicalId(stack.endpoint.modelArtifact.bucket.node.defaultChild as any)}`);
+    // SageMaker encrypts the artifact with OutputDataConfig.KmsKeyId: the key the pod role may decrypt with (through S3).
+    const decrypt = statements.find((st: any) => st.Sid === 'DecryptModelArtifacts');
+    expect(resolveCfnString(decrypt.Resource)).toBe(trainJob.Parameters.OutputDataConfig.KmsKeyId);
+    expect(decrypt.Condition.StringEquals['kms:ViaService']).toBeDefined();
+  });
+
   test('addModelEndpoint: variants must exist on the endpoint', () => {
     expect(() => stack.trigger.addModelEndpoint(stack.endpoint, { canaryAlarms: [], canaryVariant: 'blue' }))
       .toThrow(/ClosedLoop\/Retrain: invalid prop "canaryVariant" \("blue"\): must name a variant of ClosedLoop\/Endpoint \(primary, canary\)/);

@@ -56,10 +56,18 @@ describe('built-in scenarios', () => {
     });
   });
 
-  test('the simulation reports whether the endpoint really loads the model named by the patched annotation', () => {
-    const r = results.get('drift-promote')!;
-    expect(typeof r.endpointReadsModelAnnotation).toBe('boolean');
-    expect(r.timeline.some((l) => l.startsWith('note: the rendered model Deployments do not read'))).toBe(r.endpointReadsModelAnnotation === false);
+  test('the endpoint loads the model named by the patched annotation: the primary pods load the champion on every path', () => {
+    for (const r of results.values()) {
+      // The rendered Deployments read cdk-mlops.io/model-artifact-uri through the downward API, so no note is printed.
+      expect([r.scenario, r.endpointReadsModelAnnotation]).toEqual([r.scenario, true]);
+      expect(r.timeline.some((l) => l.startsWith('note: the rendered model Deployments do not read'))).toBe(false);
+      // What the primary's init container copies, resolved from its env against the patched pod template.
+      expect([r.scenario, r.primaryLoadsArtifact]).toEqual([r.scenario, r.championAfter.modelArtifactUri]);
+    }
+    const promoted = results.get('drift-promote')!;
+    expect(promoted.primaryLoadsArtifact).toMatch(/\/training\/models\/fraud-scoring\/[^/]+\/output\/model\.tar\.gz$/);
+    expect(promoted.primaryLoadsArtifact).not.toBe(promoted.championBefore.modelArtifactUri);
+    expect(results.get('canary-alarm-rollback')!.primaryLoadsArtifact).toMatch(/\/training\/models\/fraud-scoring\/v7\/$/);
   });
 
   test('the alarm comes from the real drift engine crossing its thresholds', () => {
