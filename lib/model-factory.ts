@@ -150,7 +150,7 @@ export interface ModelFactoryProps {
   readonly trainingInstanceType?: string;
   /**
    * Models per shard stack.
-   * @default 60 (5 resources and ~11 KB of template per model, leaving room under the guard's 450 resources and 900 KiB)
+   * @default 22 (about 30 KB of template and 4-5 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
    */
   readonly modelsPerShard?: number;
   /**
@@ -183,7 +183,7 @@ const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
 const ENDPOINT_SERVICE_PORT = 80;
 const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
 /** Models per shard by default. */
-const DEFAULT_MODELS_PER_SHARD = 25;
+const DEFAULT_MODELS_PER_SHARD = 22;
 /** The guard's resource limit divided by this is the most models a shard can take. */
 const RESOURCES_PER_MODEL_MAX = 7;
 

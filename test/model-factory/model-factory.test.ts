@@ -61,6 +61,8 @@ describe('ModelFactory with 1,000 models', () => {
       expect({ stack: s.stackName, ok: Object.keys(template.Resources ?? {}).length <= 450 }).toEqual({ stack: s.stackName, ok: true });
       expect({ stack: s.stackName, ok: bytes <= 900 * 1024 }).toEqual({ stack: s.stackName, ok: true });
       expect({ stack: s.stackName, ok: Object.keys(template.Outputs ?? {}).length <= 180 }).toEqual({ stack: s.stackName, ok: true });
+      // ...and none near them (the guard warns at 80%).
+      expect(s.messages.filter((m) => String(m.entry.data).includes('cdk-mlops:stack-limits')).map((m) => m.entry.data)).toEqual([]);
     }
   });
 
