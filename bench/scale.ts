@@ -12,6 +12,9 @@
  * over every stack of the app, measured in the same run: what one more model
  * adds, its share of the per-shard overhead included.
  *
+ * Each size is measured in --rounds rounds (default 3) that interleave the sizes; wall time and
+ * peak RSS are medians over the rounds.
+ *
  * Without --models: 10, 100 and 1,000 models, then the naive composition (one
  * ModelEndpoint, TrainingPipeline, DriftMonitor and RetrainTrigger per model in
  * one stack, beside one cluster, as a user would write without the factory):
@@ -103,6 +106,12 @@ function line(m: Measurement): string {
   return JSON.stringify({ models, wallSeconds, peakRssMb, stacks, maxResourcesPerStack, maxTemplateBytes, resourcesPerModel, bytesPerModel });
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -120,12 +129,28 @@ function main(): void {
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 2)) throw new Error('--models must be an integer >= 2');
   console.error(`node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model}`);
 
-  const base = measure('factory', 1);
-  console.error(`factory   1 model : ${JSON.stringify(base)}`);
+  // Rounds interleave the sizes (1 model, then each n) so load changes on a shared machine hit
+  // every size alike; wall time and RSS are the medians over the rounds (counts do not vary).
+  const roundsIndex = args.indexOf('--rounds');
+  const rounds = roundsIndex >= 0 ? Number(args[roundsIndex + 1]) : 3;
   const sizes = requested !== undefined ? [requested] : [10, 100, 1000];
+  const samples = new Map<number, Measurement[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const n of [1, ...sizes]) {
+      const m = measure('factory', n);
+      samples.set(n, [...(samples.get(n) ?? []), m]);
+      console.error(`round ${round + 1}/${rounds} factory ${String(n).padStart(4)} model(s): ${m.wallSeconds} s, ${m.peakRssMb} MB${m.error ? ` ERROR ${m.error}` : ''}`);
+    }
+  }
+  const medianOf = (n: number): Measurement => {
+    const ms = samples.get(n)!;
+    return { ...ms[0], wallSeconds: median(ms.map((m) => m.wallSeconds)), peakRssMb: median(ms.map((m) => m.peakRssMb)) };
+  };
+  const base = medianOf(1);
+  console.error(`factory    1 model : ${line(base)}`);
   const results: Measurement[] = [];
   for (const n of sizes) {
-    const m = marginal(measure('factory', n), base);
+    const m = marginal(medianOf(n), base);
     results.push(m);
     console.error(`factory ${String(n).padStart(4)} models: ${line(m)}${m.error ? ` ERROR ${m.error}` : ''}`);
   }
