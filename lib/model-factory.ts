@@ -1,4 +1,4 @@
-import { CfnResource, Duration, IResolvable, Stack, Stage, Tokenization, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, IResolvable, Stack, Stage, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -557,4 +557,3 @@ interface CrossStackReference {
 }
 
 const shardContexts = new WeakMap<Stack, ShardContext>();
-void Validations;
