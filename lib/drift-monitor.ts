@@ -583,6 +583,10 @@ export class MonitoredModel extends Construct {
   public readonly configParameter: ssm.StringParameter;
   /** The variants monitored. */
   public readonly variants: string[];
+  /** Bucket of the baseline the handler compares against (RetrainTrigger copies a promoted champion's baseline here). */
+  public readonly baselineBucket: s3.IBucket;
+  /** Key of that baseline. */
+  public readonly baselineKey: string;
   private readonly monitor: DriftMonitor;
 
   constructor(scope: Construct, id: string, props: MonitoredModelProps) {
@@ -618,6 +622,8 @@ export class MonitoredModel extends Construct {
       invalid(this, 'baselineKey', props.baselineKey, 'must be an S3 object key (not starting or ending with "/")');
     }
     const baselineBucket = props.baselineBucket ?? monitor._baselineBucket;
+    this.baselineBucket = baselineBucket;
+    this.baselineKey = props.baselineKey;
     if (props.baselineBucket) {
       monitor.grantHandlerRead(props.baselineBucket, props.baselineKey);
     } else if (!isToken(props.baselineKey) && !props.baselineKey.startsWith(monitor._baselinePrefix)) {

@@ -10,12 +10,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IDependable } from 'constructs';
-import { DriftMonitor } from './drift-monitor';
+import { DriftMonitor, MonitoredModel } from './drift-monitor';
 import { ModelEndpoint } from './model-endpoint';
 import { acknowledgeWildcards } from './private/nag';
 import { TrainingPipeline } from './training-pipeline';
@@ -125,6 +126,22 @@ export interface RetrainTriggerProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** One S3 object: the DriftMonitor baseline a promotion replaces with the new champion's. */
+export interface MonitorBaselineLocation {
+  /** The bucket (its KMS key, if any, gets `kms:GenerateDataKey` through S3 for the copy). */
+  readonly bucket: s3.IBucket;
+  /** The object key (e.g. a MonitoredModel's `baselineKey`). */
+  readonly key: string;
+}
+
+/** Where the training state machine writes the candidates' baselines (the copy may read exactly this prefix). */
+export interface BaselineSourceLocation {
+  /** The bucket (its KMS key, if any, gets `kms:Decrypt` through S3 for the copy). */
+  readonly bucket: s3.IBucket;
+  /** Key prefix of the model's candidates, ending in `/` (e.g. `training/models/fraud/`). */
+  readonly prefix: string;
+}
+
 /** How a model is retrained and canaried (shared by {@link RetrainModelOptions} and {@link RetrainEndpointOptions}). */
 export interface RetrainPolicyOptions {
   /** Alarms watched while the canary bakes (error rate, latency, quality); 1-100. */
@@ -195,6 +212,23 @@ export interface RetrainPolicyOptions {
    * @default - none
    */
   readonly dependsOn?: IDependable[];
+  /**
+   * The DriftMonitor model whose baseline follows the champion: on promotion the new champion's baseline
+   * (the training output's `baselineLocation`) is copied over its `baselineBucket`/`baselineKey`; a rollback
+   * or a rejected candidate leaves it untouched.
+   * @default - the `driftMonitor`'s model of the same name when the trigger has a `driftMonitor` and it has one
+   */
+  readonly monitoredModel?: MonitoredModel;
+  /**
+   * Where a promotion copies the new champion's baseline, when not (or not only) from a `monitoredModel`.
+   * @default - the `monitoredModel`'s baseline; none (not copied) without one
+   */
+  readonly monitorBaseline?: MonitorBaselineLocation;
+  /**
+   * Where the training state machine writes this model's candidates (the baseline copy reads exactly this prefix).
+   * @default - with a `trainingPipeline`: its output bucket, prefix `<modelOutputPrefix><trainingInput.modelName or modelName>/`
+   */
+  readonly baselineSource?: BaselineSourceLocation;
 }
 
 /** How one model is retrained and rolled out; registered with {@link RetrainTrigger.addModel}. */
@@ -304,6 +338,14 @@ export class RetrainTrigger extends Construct {
   private readonly rbacNamespaces = new Set<string>();
   private readonly packageGroups = new Set<string>();
   private readonly alarmArns = new Set<string>();
+  private readonly baselineReads = new Set<string>();
+  private readonly baselineWrites = new Set<string>();
+  private readonly baselineDecryptKeys = new Set<string>();
+  private readonly baselineEncryptKeys = new Set<string>();
+  private readonly baselineSourcePrefixes = new Set<string>();
+  private readonly baselineStatements = new Set<string>();
+  private readonly driftMonitor?: DriftMonitor;
+  private readonly trainingPipeline?: TrainingPipeline;
   private readonly stateMachineRole: iam.Role;
   private readonly executionTimeoutSeconds: number;
 
@@ -312,6 +354,8 @@ export class RetrainTrigger extends Construct {
     const stack = Stack.of(this);
 
     const source = props.driftMonitor ?? props.alarmSource;
+    this.driftMonitor = props.driftMonitor;
+    this.trainingPipeline = props.trainingPipeline;
     const prefix = props.alarmPrefix ?? source?.alarmPrefix;
     if (prefix === undefined) invalid(this, 'alarmPrefix', prefix, 'give alarmPrefix or driftMonitor');
     if (props.alarmPrefix !== undefined && source !== undefined && props.alarmPrefix !== source.alarmPrefix) {
@@ -574,6 +618,7 @@ export class RetrainTrigger extends Construct {
         },
       },
     });
+    const monitorBaseline = this.monitorBaselineOf(options);
     const record = {
       schemaVersion: 1,
       modelName: name,
@@ -589,6 +634,7 @@ export class RetrainTrigger extends Construct {
       canaryWeight,
       canaryAlarmNames: options.canaryAlarms.map((a) => a.alarmName),
       trainingInput: options.trainingInput ?? {},
+      ...(monitorBaseline ? { monitorBaseline } : {}),
       initialChampion: {
         modelPackageArn: options.initialModelPackageArn ?? 'none',
         modelArtifactUri: options.initialModelArtifactUri,
@@ -665,6 +711,68 @@ export class RetrainTrigger extends Construct {
       initialModelVersion: primary.modelVersion,
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });
+  }
+
+  /**
+   * The DriftMonitor baseline a promotion of this model replaces (record field `monitorBaseline`), and the
+   * state machine's rights for that copy: `s3:GetObject` on exactly the model's candidate prefix,
+   * `s3:PutObject` on exactly the baseline key, KMS through S3 on the two buckets' keys.
+   */
+  private monitorBaselineOf(options: RetrainModelOptions): { bucket: string; key: string } | undefined {
+    const name = options.modelName;
+    const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${name}`);
+    const model = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
+    const destination = options.monitorBaseline ?? (model ? { bucket: model.baselineBucket, key: model.baselineKey } : undefined);
+    if (!destination) return undefined;
+    if (!isToken(destination.key) && (destination.key === '' || destination.key.startsWith('/') || destination.key.endsWith('/'))) {
+      invalid(this, 'monitorBaseline.key', destination.key, 'must be an S3 object key (not empty, not starting or ending with "/")');
+    }
+    const trainingModel = typeof options.trainingInput?.modelName === 'string' ? options.trainingInput.modelName : name;
+    const source = options.baselineSource ?? (this.trainingPipeline
+      ? { bucket: this.trainingPipeline.outputBucket, prefix: `${this.trainingPipeline.modelOutputPrefix}${trainingModel}/` }
+      : undefined);
+    if (!source) {
+      invalid(this, 'baselineSource', undefined, 'is required to copy the champion\'s baseline when the trigger has a trainingStateMachine instead of a trainingPipeline (the bucket and prefix its candidates are written under)');
+    }
+    if (!isToken(source.prefix) && (source.prefix.startsWith('/') || source.prefix.includes('*') || (source.prefix !== '' && !source.prefix.endsWith('/')))) {
+      invalid(this, 'baselineSource.prefix', source.prefix, 'must be an S3 key prefix ending in "/" without a leading "/" or wildcards');
+    }
+    // Reads: the candidates' baselines, the monitor's baseline and its kept copy (<key>.previous, restored by the cleanup).
+    // Writes: the monitor's baseline and the kept copy.
+    this.baselineReads.add(source.bucket.arnForObjects(`${source.prefix}*`));
+    this.baselineSourcePrefixes.add(source.prefix);
+    for (const key of [destination.key, `${destination.key}.previous`]) {
+      this.baselineReads.add(destination.bucket.arnForObjects(key));
+      this.baselineWrites.add(destination.bucket.arnForObjects(key));
+    }
+    if (source.bucket.encryptionKey) this.baselineDecryptKeys.add(source.bucket.encryptionKey.keyArn);
+    if (destination.bucket.encryptionKey) {
+      this.baselineDecryptKeys.add(destination.bucket.encryptionKey.keyArn);
+      this.baselineEncryptKeys.add(destination.bucket.encryptionKey.keyArn);
+    }
+    this.addBaselineGrants();
+    return { bucket: destination.bucket.bucketName, key: destination.key };
+  }
+
+  /** One statement per kind of baseline right, created on first use; its resources grow with each model (deduplicated). */
+  private addBaselineGrants(): void {
+    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } };
+    const statements: [string, string, Set<string>, boolean][] = [
+      ['ReadCandidateBaselines', 's3:GetObject', this.baselineReads, false],
+      ['WriteMonitorBaselines', 's3:PutObject', this.baselineWrites, false],
+      ['DecryptCandidateBaselines', 'kms:Decrypt', this.baselineDecryptKeys, true],
+      ['EncryptMonitorBaselines', 'kms:GenerateDataKey', this.baselineEncryptKeys, true],
+    ];
+    for (const [sid, action, resources, kms] of statements) {
+      if (resources.size === 0 || this.baselineStatements.has(sid)) continue;
+      this.baselineStatements.add(sid);
+      this.stateMachineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid,
+        actions: [action],
+        resources: Lazy.list({ produce: () => [...resources] }),
+        ...(kms ? { conditions: viaS3 } : {}),
+      }));
+    }
   }
 
   /** The registered model names. */
@@ -803,6 +911,9 @@ export class RetrainTrigger extends Construct {
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
           if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
           if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms reads their state during the bake (one ARN pattern instead of one ARN per model).';
+          if ([...this.baselineSourcePrefixes].some((prefix) => f.startsWith('Resource::') && f.endsWith(`/${prefix}*`))) {
+            return 'The promotion copies the new champion\'s drift baseline from its training output (<prefix><job>/output/baseline.json, the job named per run): GetObject under this model\'s candidate prefix only.';
+          }
           if (f.endsWith(configArn)) return 'GetParameter on this trigger\'s per-model records only (the record path of the model named in the execution input).';
           if (/:execution:.*:\*$/.test(f)) return 'startExecution.sync describes and stops the child executions of the training state machine; their names derive from each retraining execution.';
           if (f === 'Action::kms:GenerateDataKey*' || f === 'Action::kms:ReEncrypt*') return 'CDK KMS grant for the encrypted state table and notification topic; limited to this trigger\'s key.';

@@ -339,6 +339,10 @@ export class TrainingPipeline extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** The state machine's log group. */
   public readonly logGroup: logs.LogGroup;
+  /** Bucket the model artifacts and baselines are written to. */
+  public readonly outputBucket: s3.IBucket;
+  /** Key prefix of every model's candidates: `<modelOutputPrefix><modelName>/<job>/output/{model.tar.gz,baseline.json}`. */
+  public readonly modelOutputPrefix: string;
   /** The pipeline's fixed frame (internal). */
   private readonly frame: PipelineFrame;
   private readonly stateMachineRole: iam.Role;
@@ -349,6 +353,8 @@ export class TrainingPipeline extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const outputPrefix = props.outputPrefix ?? 'training/';
+    this.outputBucket = props.outputBucket;
+    this.modelOutputPrefix = `${outputPrefix}models/`;
     const checkpointPrefix = props.checkpointPrefix ?? '';
     this.groupPrefix = props.modelPackageGroupPrefix ?? '';
     if (props.modelPackageGroupPrefix !== undefined && !/^[a-z0-9](-*[a-z0-9])*-?$/.test(props.modelPackageGroupPrefix)) {
@@ -841,6 +847,8 @@ export class TrainingPipeline extends Construct {
       }),
       resultSelector: {
         'uri.$': '$.Payload.uri',
+        'bucket.$': '$.Payload.bucket',
+        'key.$': '$.Payload.key',
         'recordCount.$': '$.Payload.recordCount',
         'featureCount.$': '$.Payload.featureCount',
       },
@@ -943,6 +951,7 @@ export class TrainingPipeline extends Construct {
         'modelVersion.$': "States.ArrayGetItem(States.StringSplit($.registration.modelPackageArn, '/'), 2)",
         'modelArtifactUri.$': '$.training.ModelArtifacts.S3ModelArtifacts',
         'baselineUri.$': '$.baseline.uri',
+        'baselineLocation': { 'bucket.$': '$.baseline.bucket', 'key.$': '$.baseline.key' },
         'trainingJobName.$': '$.training.TrainingJobName',
         'trainingAttempts.$': '$.attempt.number',
         'trainingImage.$': '$.image.uri',

@@ -149,6 +149,12 @@ export interface ScenarioResult {
    * `MODEL_ARTIFACT_URI` (downward API) against the Deployment's pod-template annotations.
    */
   readonly primaryLoadsArtifact?: string;
+  /**
+   * The DriftMonitor baseline of the model (the record's `monitorBaseline`) at the end: where it is, whether
+   * a promotion replaced it, and the S3 URI of the baseline whose content it now holds (the seeded one, or a
+   * candidate's `.../output/baseline.json`). Undefined when the record names none.
+   */
+  readonly monitorBaseline?: { location: string; changed: boolean; sameAs?: string };
   readonly expected?: string;
   readonly timeline: string[];
 }
@@ -209,6 +215,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     return { ...record.initialChampion };
   };
   const championBefore = championOf();
+  const monitorLocation = record.monitorBaseline ? `${record.monitorBaseline.bucket}/${record.monitorBaseline.key}` : undefined;
+  const monitorBefore = monitorLocation ? world.s3.objects.get(monitorLocation)?.etag : undefined;
 
   // ---- executions ----
   const retrainRuns: Promise<ExecutionRecord>[] = [];
@@ -317,6 +325,14 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     }
   });
   const packages = world.packages;
+  // The monitor's baseline: which stored object has the same content (the seeded one, or a candidate's).
+  const monitorNow = monitorLocation ? world.s3.objects.get(monitorLocation) : undefined;
+  const monitorBaseline = monitorLocation ? {
+    location: `s3://${monitorLocation}`,
+    changed: monitorNow?.etag !== monitorBefore,
+    sameAs: [...world.s3.objects.entries()].filter(([k, o]) => k !== monitorLocation && o.etag === monitorNow?.etag).map(([k]) => `s3://${k}`)[0],
+  } : undefined;
+  const championBaseline = world.table.items.get(`champion#${model}`)?.baselineUri?.S;
   const invariants: Record<string, boolean> = {
     championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
     lockReleased,
@@ -326,6 +342,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.['cdk-mlops.io/model-artifact-uri'] === championAfter.modelArtifactUri,
     trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
+    // The DriftMonitor compares against the champion's baseline: replaced by the promoted candidate's, untouched otherwise.
+    monitorBaselineFollowsChampion: !monitorBaseline
+      || (championAfter.modelPackageArn !== championBefore.modelPackageArn ? monitorBaseline.changed && monitorBaseline.sameAs === championBaseline : !monitorBaseline.changed),
   };
 
   const timeline: string[] = [];
@@ -343,6 +362,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   }
   if (readsAnnotation === false) {
     timeline.push('note: the rendered model Deployments do not read the cdk-mlops.io/model-artifact-uri pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load');
+  }
+  if (monitorBaseline) {
+    timeline.push(`drift monitor baseline ${monitorBaseline.location}: ${monitorBaseline.changed ? `now the champion's (${monitorBaseline.sameAs})` : 'unchanged'}`);
   }
   timeline.push(`champion: ${championBefore.modelVersion} -> ${championAfter.modelVersion}; lock released: ${lockReleased}; training jobs: ${world.trainingJobs.size}; outcome notifications: ${notifications.length}`);
 
@@ -363,6 +385,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,
     endpointReadsModelAnnotation: readsAnnotation,
     primaryLoadsArtifact: loadedArtifact(primary),
+    monitorBaseline,
     expected: scenario.expect?.outcome,
     timeline,
   };

@@ -171,6 +171,10 @@ export class World {
       obj: mergePatch(ingress ? JSON.parse(JSON.stringify(ingress)) : { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: eks.ingressName, namespace: eks.namespace }, spec: {} },
         { metadata: { generation: 1 } }),
     });
+    // The DriftMonitor's baseline of the model in production (the one a promotion replaces).
+    if (record.monitorBaseline) {
+      this.s3.put(record.monitorBaseline.bucket, record.monitorBaseline.key, JSON.stringify({ schemaVersion: 1, seeded: `baseline of ${champion.modelVersion}` }));
+    }
     // The model in production was registered (and approved) as version 1 of its group.
     const champArn = String(champion.modelPackageArn).startsWith('arn:') ? champion.modelPackageArn : `arn:aws:sagemaker:us-east-1:123456789012:model-package/${packageGroup}/1`;
     this.packages.push({
@@ -310,6 +314,16 @@ export class World {
       case 'aws-sdk:s3:putObject':
         this.s3.put(p.Bucket, p.Key, typeof p.Body === 'string' ? p.Body : JSON.stringify(p.Body));
         return { ETag: '"simulated"' };
+      case 'aws-sdk:s3:copyObject': {
+        // CopySource is "<bucket>/<key>" (URL-encoded in general; the keys here need no encoding).
+        const source = String(p.CopySource ?? '');
+        const slash = source.indexOf('/');
+        if (slash <= 0) throw simError('S3.InvalidArgument', `CopySource must be <bucket>/<key>: ${source}`);
+        const o = this.s3.objects.get(`${source.slice(0, slash)}/${decodeURIComponent(source.slice(slash + 1))}`);
+        if (!o) throw simError('S3.NoSuchKeyException', `s3://${source} does not exist`);
+        this.s3.put(p.Bucket, p.Key, o.body);
+        return { CopyObjectResult: { ETag: `"${this.s3.objects.get(`${p.Bucket}/${p.Key}`)!.etag}"`, LastModified: new Date(0).toISOString() } };
+      }
       // ---- Lambda: the real handler code ---------------------------------------------------------
       case 'lambda:invoke': {
         if (!this.options.trainingHandler) throw simError('Lambda.ResourceNotFoundException', `no simulated function ${p.FunctionName}`);
@@ -395,6 +409,7 @@ function summarize(service: string, p: any): string {
     case 'states:startExecution.sync:2': return `StartExecution ${p.Name} (sync)`;
     case 'aws-sdk:ecr:describeImages': return `DescribeImages ${p.RepositoryName}`;
     case 'aws-sdk:s3:putObject': return `PutObject s3://${p.Bucket}/${p.Key}`;
+    case 'aws-sdk:s3:copyObject': return `CopyObject s3://${p.CopySource} -> s3://${p.Bucket}/${p.Key}`;
     default: return service;
   }
 }

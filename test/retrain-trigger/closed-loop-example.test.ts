@@ -172,6 +172,60 @@ describe('closed-loop example', () => {
     expect(decrypt.Condition.StringEquals['kms:ViaService']).toBeDefined();
   });
 
+  test('promotion copies the champion\'s baseline over the DriftMonitor\'s baseline key (SDK CopyObject); least privilege on exactly those objects', () => {
+    const param = Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::SSM::Parameter' && r.Properties.Name === '/cdk-mlops/retrain/ClosedLoop-mlops/fraud-scoring');
+    const record = JSON.parse(resolveCfnString(param.Properties.Value));
+    const artifactsId = stack.getLogicalId(stack.endpoint.modelArtifact.bucket.node.defaultChild as any);
+    // Defaulted from the DriftMonitor's model of the same name.
+    const monitored = stack.monitor.node.tryFindChild('Model-fraud-scoring') as any;
+    expect(record.monitorBaseline).toEqual({ bucket: `ref-${artifactsId}`, key: monitored.baselineKey });
+    expect(monitored.baselineKey).toBe('models/fraud-scoring/baseline.json');
+    const copy = retrainAsl.States.UpdateMonitorBaseline;
+    expect(copy.Resource).toMatch(/:states:::aws-sdk:s3:copyObject$/);
+    expect(copy.Parameters).toEqual({
+      'Bucket.$': '$.config.monitorBaseline.bucket',
+      'Key.$': '$.config.monitorBaseline.key',
+      'CopySource.$': "States.Format('{}/{}', $.training.output.baselineLocation.bucket, $.training.output.baselineLocation.key)",
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    });
+    expect(copy.Retry[0]).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2 });
+    expect(copy.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cleanup' }]);
+    // Only the promote path reaches it: after the package is approved, before the champion record.
+    expect(retrainAsl.States.ApprovePackage.Next).toBe('MonitorBaselineNeeded');
+    // The current baseline is kept as <key>.previous first, so the cleanup can put it back if the promotion fails later.
+    expect(retrainAsl.States.BackupMonitorBaseline.Parameters).toMatchObject({
+      'Key.$': "States.Format('{}.previous', $.config.monitorBaseline.key)",
+      'CopySource.$': "States.Format('{}/{}', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)",
+    });
+    expect(retrainAsl.States.CleanupRestoreMonitorBaseline.Parameters['CopySource.$']).toBe("States.Format('{}/{}.previous', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)");
+    expect(copy.Next).toBe('RecordChampion');
+    const into = (target: string) => Object.entries<any>(retrainAsl.States)
+      .filter(([, st]) => st.Next === target || (st.Choices ?? []).some((c: any) => c.Next === target) || (st.Catch ?? []).some((c: any) => c.Next === target))
+      .map(([n]) => n);
+    expect(into('BackupMonitorBaseline')).toEqual(['MonitorBaselineNeeded']);
+    expect(into('UpdateMonitorBaseline')).toEqual(['BackupMonitorBaseline']);
+    // IAM: GetObject under the model's candidate prefix, PutObject on the one baseline key, the bucket key through S3.
+    const roleId = stack.getLogicalId(stack.trigger.stateMachine.role.node.defaultChild as any);
+    const statements = Object.values<any>(json.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const bySid = (sid: string) => statements.find((st: any) => st.Sid === sid);
+    const resources = (sid: string) => [].concat(bySid(sid).Resource).map((r) => resolveCfnString(r));
+    const bucketArn = `arn:aws:cdk:us-east-1:123456789012:${artifactsId}`;
+    expect(bySid('ReadCandidateBaselines').Action).toBe('s3:GetObject');
+    expect(resources('ReadCandidateBaselines')).toEqual([
+      `${bucketArn}/training/models/fraud-scoring/*`, `${bucketArn}/models/fraud-scoring/baseline.json`, `${bucketArn}/models/fraud-scoring/baseline.json.previous`,
+    ]);
+    expect(bySid('WriteMonitorBaselines').Action).toBe('s3:PutObject');
+    expect(resources('WriteMonitorBaselines')).toEqual([`${bucketArn}/models/fraud-scoring/baseline.json`, `${bucketArn}/models/fraud-scoring/baseline.json.previous`]);
+    const keyArn = `arn:aws:cdk:us-east-1:123456789012:${stack.getLogicalId((stack.node.findChild('DataKey') as any).node.defaultChild)}`;
+    for (const [sid, action] of [['DecryptCandidateBaselines', 'kms:Decrypt'], ['EncryptMonitorBaselines', 'kms:GenerateDataKey']]) {
+      expect([sid, bySid(sid).Action, resources(sid)]).toEqual([sid, action, [keyArn]]);
+      expect(bySid(sid).Condition.StringEquals['kms:ViaService']).toBeDefined();
+    }
+  });
+
   test('addModelEndpoint: variants must exist on the endpoint', () => {
     expect(() => stack.trigger.addModelEndpoint(stack.endpoint, { canaryAlarms: [], canaryVariant: 'blue' }))
       .toThrow(/ClosedLoop\/Retrain: invalid prop "canaryVariant" \("blue"\): must name a variant of ClosedLoop\/Endpoint \(primary, canary\)/);

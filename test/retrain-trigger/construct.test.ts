@@ -136,6 +136,35 @@ describe('RetrainTrigger invalid props', () => {
     expect(() => t.addModel(g.model(options))).toThrow(/^\[cdk-mlops\] S\/T: invalid prop "/);
   });
 
+  test('the DriftMonitor baseline copy: where it reads and writes must be known and well-formed', () => {
+    const g = fixture();
+    const t = new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a' });
+    const monitorBucket = s3.Bucket.fromBucketName(g.stack, 'Monitor', 'monitor-bucket');
+    const outputBucket = s3.Bucket.fromBucketName(g.stack, 'Output', 'training-output');
+    expect(() => t.addModel(g.model({ monitorBaseline: { bucket: monitorBucket, key: 'baselines/fraud/current.json' } })))
+      .toThrow(/S\/T: invalid prop "baselineSource" \(undefined\): is required to copy the champion's baseline when the trigger has a trainingStateMachine/);
+    expect(() => t.addModel(g.model({ monitorBaseline: { bucket: monitorBucket, key: 'baselines/fraud/' }, baselineSource: { bucket: outputBucket, prefix: 'models/fraud/' } })))
+      .toThrow(/invalid prop "monitorBaseline.key" \("baselines\/fraud\/"\): must be an S3 object key/);
+    expect(() => t.addModel(g.model({ monitorBaseline: { bucket: monitorBucket, key: 'baselines/fraud/current.json' }, baselineSource: { bucket: outputBucket, prefix: 'models/fraud' } })))
+      .toThrow(/invalid prop "baselineSource.prefix" \("models\/fraud"\): must be an S3 key prefix ending in "\/"/);
+    // Well-formed: the record names the destination, the role may read the source prefix and write the key (and its kept copy).
+    t.addModel(g.model({ monitorBaseline: { bucket: monitorBucket, key: 'baselines/fraud/current.json' }, baselineSource: { bucket: outputBucket, prefix: 'models/fraud/' } }));
+    const out = Template.fromStack(g.stack).toJSON();
+    const record = JSON.parse(Object.values<any>(out.Resources).find((r) => r.Type === 'AWS::SSM::Parameter').Properties.Value);
+    expect(record.monitorBaseline).toEqual({ bucket: 'monitor-bucket', key: 'baselines/fraud/current.json' });
+    const statements = Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement);
+    const text = (sid: string) => JSON.stringify(statements.find((st: any) => st.Sid === sid));
+    expect(text('ReadCandidateBaselines')).toContain(':s3:::training-output/models/fraud/*');
+    expect(text('ReadCandidateBaselines')).toContain(':s3:::monitor-bucket/baselines/fraud/current.json.previous');
+    expect(text('WriteMonitorBaselines')).toContain(':s3:::monitor-bucket/baselines/fraud/current.json"');
+    expect(text('WriteMonitorBaselines')).not.toContain('training-output');
+    // Imported buckets without a key: no KMS statements.
+    expect(statements.some((st: any) => st.Sid === 'DecryptCandidateBaselines' || st.Sid === 'EncryptMonitorBaselines')).toBe(false);
+    // A model without a monitor baseline has no such record field.
+    const plain = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter').map((r) => JSON.parse(r.Properties.Value));
+    expect(plain.map((r) => r.monitorBaseline)).toEqual([undefined, undefined]);
+  });
+
   test('a model registered twice', () => {
     const g = fixture();
     const t = new RetrainTrigger(g.stack, 'T', { trainingStateMachine: g.training, alarmPrefix: 'a' });

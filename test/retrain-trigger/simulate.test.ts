@@ -53,7 +53,27 @@ describe('built-in scenarios', () => {
       primaryServesChampion: true,
       trafficBackOnPrimary: true,
       championPackageApproved: true,
+      monitorBaselineFollowsChampion: true,
     });
+  });
+
+  test('drift-promote: the DriftMonitor\'s baseline now holds the new champion\'s baseline (S3 CopyObject on promotion)', () => {
+    const r = results.get('drift-promote')!;
+    expect(r.states).toEqual(expect.arrayContaining(['ApprovePackage', 'MonitorBaselineNeeded', 'UpdateMonitorBaseline', 'RecordChampion']));
+    expect(r.states.indexOf('UpdateMonitorBaseline')).toBeLessThan(r.states.indexOf('RecordChampion'));
+    expect(r.monitorBaseline).toEqual({
+      location: expect.stringMatching(/\/models\/fraud-scoring\/baseline\.json$/),
+      changed: true,
+      // The copy's source: the baseline the real TrainingPipeline handler wrote beside the promoted artifact.
+      sameAs: r.championAfter.modelArtifactUri.replace(/model\.tar\.gz$/, 'baseline.json'),
+    });
+    expect(r.timeline.join('\n')).toMatch(/CopyObject s3:\/\/\S+\/training\/models\/fraud-scoring\/\S+\/output\/baseline\.json -> s3:\/\/\S+\/models\/fraud-scoring\/baseline\.json -> ok/);
+  });
+
+  test.each(['candidate-worse', 'canary-alarm-rollback', 'training-fails', 'deploy-error'])('%s: the DriftMonitor\'s baseline is untouched', (name) => {
+    const r = results.get(name)!;
+    expect(r.monitorBaseline).toMatchObject({ changed: false });
+    expect(r.states).not.toContain('UpdateMonitorBaseline');
   });
 
   test('the endpoint loads the model named by the patched annotation: the primary pods load the champion on every path', () => {
@@ -170,6 +190,21 @@ describe('scenario files', () => {
     expect(r.championAfter).toEqual(r.championBefore);
     expect(r.invariants).toMatchObject({ lockReleased: true, primaryServesChampion: true, trafficBackOnPrimary: true, championChangesOnlyOnPromotion: true });
     expect(r.timeline.join('\n')).toMatch(/UpdateModelPackage \S+\/fraud-scoring\/2 -> Rejected/);
+    // The candidate's baseline had been copied over the monitor's: the kept copy is put back.
+    expect(r.states).toEqual(expect.arrayContaining(['BackupMonitorBaseline', 'UpdateMonitorBaseline', 'CleanupMonitorBaselineNeeded', 'CleanupRestoreMonitorBaseline']));
+    expect(r.monitorBaseline).toMatchObject({ changed: false });
+    expect(r.invariants.monitorBaselineFollowsChampion).toBe(true);
+  });
+
+  test('a baseline copy that keeps failing undoes the promotion; the monitor keeps the champion\'s baseline', async () => {
+    const r = await runScenario(loaded, parseScenario({ name: 'copy-fails', faults: [{ state: 'UpdateMonitorBaseline', error: 'S3.S3Exception', cause: 'Access Denied', times: 99 }] }));
+    expect(r.outcome).toBe('failed');
+    expect(r.states).toEqual(expect.arrayContaining(['UpdateMonitorBaseline', 'Cleanup', 'CleanupRestorePrimary', 'CleanupRejectPackage', 'ReleaseLock']));
+    expect(r.states).not.toContain('RecordChampion');
+    expect(r.states).not.toContain('CleanupRestoreMonitorBaseline');
+    expect(r.timeline.join('\n')).toMatch(/UpdateMonitorBaseline[\s\S]*retry 1 of 4 after [0-9.]+ s \(backoff 1 s, FULL jitter\)/);
+    expect(r.monitorBaseline).toMatchObject({ changed: false });
+    expect(r.invariants).toMatchObject({ monitorBaselineFollowsChampion: true, primaryServesChampion: true, championChangesOnlyOnPromotion: true, lockReleased: true });
   });
 
   test('no drift: no alarm, nothing starts', async () => {

@@ -120,9 +120,10 @@ describe('success', () => {
     });
     expect(o.modelArtifactUri).toBe(`s3://${OUT}/training/models/fraud/${o.trainingJobName}/output/model.tar.gz`);
     expect(o.baselineUri).toBe(`s3://${OUT}/training/models/fraud/${o.trainingJobName}/output/baseline.json`);
+    expect(o.baselineLocation).toEqual({ bucket: OUT, key: `training/models/fraud/${o.trainingJobName}/output/baseline.json` });
     expect(o.dataset).toMatchObject({ uri: `s3://${DATA}/datasets/fraud/`, objectCount: 3 });
     expect(Object.keys(o).sort()).toEqual([
-      'approvalStatus', 'baselineUri', 'champion', 'codeRevision', 'dataset', 'imageDigest', 'metrics', 'modelArtifactUri',
+      'approvalStatus', 'baselineLocation', 'baselineUri', 'champion', 'codeRevision', 'dataset', 'imageDigest', 'metrics', 'modelArtifactUri',
       'modelName', 'modelPackageArn', 'modelPackageGroupName', 'modelVersion', 'objective', 'reason', 'trainingAttempts', 'trainingImage', 'trainingJobName', 'verdict',
     ]);
   });

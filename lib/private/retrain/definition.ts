@@ -383,6 +383,18 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
         { Variable: '$.training.output.modelArtifactUri', IsPresent: true },
         { Variable: '$.training.output.baselineUri', IsPresent: true },
         { Variable: '$.training.output.metrics', IsPresent: true },
+        // A model whose DriftMonitor baseline follows the champion needs the candidate's baseline location.
+        {
+          Or: [
+            { Not: { Variable: '$.config.monitorBaseline', IsPresent: true } },
+            {
+              And: [
+                { Variable: '$.training.output.baselineLocation.bucket', IsPresent: true },
+                { Variable: '$.training.output.baselineLocation.key', IsPresent: true },
+              ],
+            },
+          ],
+        },
       ],
       Next: 'Candidate',
     }],
@@ -476,6 +488,47 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
     ResultPath: '$.packageApproval',
     Retry: [retry(['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'States.Timeout'])],
     Catch: [catchAll()],
+    Next: 'MonitorBaselineNeeded',
+  });
+  S.MonitorBaselineNeeded = {
+    Type: 'Choice',
+    Comment: 'Models with a DriftMonitor baseline location: the monitor compares against the new champion\'s baseline from now on.',
+    Choices: [{ Variable: '$.config.monitorBaseline', IsPresent: true, Next: 'BackupMonitorBaseline' }],
+    Default: 'RecordChampion',
+  };
+  task('BackupMonitorBaseline', {
+    Comment: 'Keeps the current baseline as <key>.previous, so a failure before the champion is recorded can put it back.',
+    Resource: arn('aws-sdk:s3:copyObject'),
+    Parameters: {
+      'Bucket.$': '$.config.monitorBaseline.bucket',
+      'Key.$': "States.Format('{}.previous', $.config.monitorBaseline.key)",
+      'CopySource.$': "States.Format('{}/{}', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)",
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    },
+    ResultSelector: { saved: true },
+    ResultPath: '$.monitorBaselineBackup',
+    Retry: [retry(IDEMPOTENT, 2)],
+    // Best effort: no baseline yet (a new model; S3 reports a missing copy source as a generic S3 error) or no
+    // copy kept means the cleanup cannot restore it, not that the promotion stops.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.monitorBaselineBackup', Next: 'UpdateMonitorBaseline' }],
+    Next: 'UpdateMonitorBaseline',
+  });
+  task('UpdateMonitorBaseline', {
+    Comment: 'Copies the promoted candidate\'s baseline (beside its artifact) over the DriftMonitor\'s baseline key; a rollback never gets here.',
+    Resource: arn('aws-sdk:s3:copyObject'),
+    Parameters: {
+      'Bucket.$': '$.config.monitorBaseline.bucket',
+      'Key.$': '$.config.monitorBaseline.key',
+      'CopySource.$': "States.Format('{}/{}', $.training.output.baselineLocation.bucket, $.training.output.baselineLocation.key)",
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    },
+    ResultSelector: { 'copied': true, 'etag.$': '$.CopyObjectResult.ETag' },
+    ResultPath: '$.monitorBaseline',
+    // The same source over the same key: a retried copy is idempotent.
+    Retry: [retry(IDEMPOTENT)],
+    Catch: [catchAll()],
     Next: 'RecordChampion',
   });
   task('RecordChampion', {
@@ -562,7 +615,7 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
     Type: 'Choice',
     Comment: 'Approved but not recorded as champion (a later step failed): the registry must not call it the approved model.',
     Choices: [{ And: [{ Variable: '$.packageApproval.approved', IsPresent: true }, { Variable: '$.packageApproval.approved', BooleanEquals: true }], Next: 'CleanupRejectPackage' }],
-    Default: 'Finalize',
+    Default: 'CleanupMonitorBaselineNeeded',
   };
   task('CleanupRejectPackage', {
     Resource: arn('aws-sdk:sagemaker:updateModelPackage'),
@@ -573,6 +626,33 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
     },
     ResultPath: null,
     Retry: [retry(['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'States.Timeout'])],
+    Catch: bestEffort('CleanupMonitorBaselineNeeded'),
+    Next: 'CleanupMonitorBaselineNeeded',
+  });
+  S.CleanupMonitorBaselineNeeded = {
+    Type: 'Choice',
+    Comment: 'The candidate\'s baseline was copied over the monitor\'s but the champion was not recorded: put the kept one back.',
+    Choices: [{
+      And: [
+        { Variable: '$.monitorBaseline.copied', IsPresent: true }, { Variable: '$.monitorBaseline.copied', BooleanEquals: true },
+        { Variable: '$.monitorBaselineBackup.saved', IsPresent: true }, { Variable: '$.monitorBaselineBackup.saved', BooleanEquals: true },
+      ],
+      Next: 'CleanupRestoreMonitorBaseline',
+    }],
+    Default: 'Finalize',
+  };
+  task('CleanupRestoreMonitorBaseline', {
+    Resource: arn('aws-sdk:s3:copyObject'),
+    Parameters: {
+      'Bucket.$': '$.config.monitorBaseline.bucket',
+      'Key.$': '$.config.monitorBaseline.key',
+      'CopySource.$': "States.Format('{}/{}.previous', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)",
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    },
+    ResultSelector: { copied: false, restored: true },
+    ResultPath: '$.monitorBaseline',
+    Retry: [retry(IDEMPOTENT)],
     Catch: bestEffort('Finalize'),
     Next: 'Finalize',
   });

@@ -70,7 +70,7 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
 
 export async function computeBaselineWith(
   s3: S3Like, event: BaselineEvent, getObject: GetObject, builder: BaselineBuilderLike,
-): Promise<{ uri: string; recordCount: number; featureCount: number; files: number }> {
+): Promise<{ uri: string; bucket: string; key: string; recordCount: number; featureCount: number; files: number }> {
   const prefix = `${event.settings.datasetPrefix}${event.settings.baselineChannel}/`;
   const max = event.settings.baselineMaxRows;
   let rows = 0;
@@ -95,5 +95,5 @@ export async function computeBaselineWith(
   const artifact = parseS3Uri(event.modelArtifactUri);
   const key = `${artifact.key.replace(/[^/]*$/, '')}baseline.json`;
   await s3.send(new PutObjectCommand({ Bucket: artifact.bucket, Key: key, Body: JSON.stringify(baseline), ContentType: 'application/json' }));
-  return { uri: `s3://${artifact.bucket}/${key}`, recordCount: baseline.recordCount, featureCount: Object.keys(baseline.features).length, files };
+  return { uri: `s3://${artifact.bucket}/${key}`, bucket: artifact.bucket, key, recordCount: baseline.recordCount, featureCount: Object.keys(baseline.features).length, files };
 }
