@@ -37,6 +37,8 @@ export interface SidecarConfig {
   readonly retryMaxMs: number;
   readonly maxRecordBytes: number;
   readonly maxInFlightBatches: number;
+  /** Records per PutRecordBatch call (<= 500). */
+  readonly batchRecords: number;
   readonly firehoseTimeoutMs: number;
   readonly metricsNamespace: string;
   readonly metricsPublishIntervalMs: number;
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SidecarConfig 
     retryMaxMs: int('RETRY_MAX_MS', 20_000, 1, 3_600_000),
     maxRecordBytes: int('CAPTURE_MAX_RECORD_BYTES', FIREHOSE_MAX_RECORD_BYTES, 4096, FIREHOSE_MAX_RECORD_BYTES),
     maxInFlightBatches: int('FIREHOSE_MAX_IN_FLIGHT', 4, 1, 64),
+    batchRecords: int('FIREHOSE_BATCH_RECORDS', FIREHOSE_MAX_BATCH_RECORDS, 1, FIREHOSE_MAX_BATCH_RECORDS),
     firehoseTimeoutMs: int('FIREHOSE_TIMEOUT_MS', 10_000, 100, 600_000),
     metricsNamespace: str('METRICS_NAMESPACE', ''),
     metricsPublishIntervalMs: int('METRICS_PUBLISH_INTERVAL_MS', 60_000, 100, 3_600_000),

@@ -4,7 +4,7 @@
  * exponential backoff and full jitter, spilling to disk when the queue is full,
  * replay once Firehose recovers, and the flush on shutdown.
  */
-import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_BATCH_RECORDS, SidecarConfig } from './config';
+import { FIREHOSE_MAX_BATCH_BYTES, SidecarConfig } from './config';
 import { BatchSender } from './firehose';
 import { errorText, log } from './log';
 import { Counters, Gauges } from './metrics';
@@ -71,7 +71,7 @@ export class Shipper {
     }
     this.queue.push(record);
     this.queueBytes += record.length;
-    if (this.queue.length >= FIREHOSE_MAX_BATCH_RECORDS || this.queueBytes >= FIREHOSE_MAX_BATCH_BYTES) this.kick();
+    if (this.queue.length >= this.cfg.batchRecords || this.queueBytes >= FIREHOSE_MAX_BATCH_BYTES) this.kick();
   }
 
   /**
@@ -112,7 +112,7 @@ export class Shipper {
         this.scheduleRetry(this.nextAttemptAt - now);
         return;
       }
-      const full = this.queue.length >= FIREHOSE_MAX_BATCH_RECORDS || this.queueBytes >= FIREHOSE_MAX_BATCH_BYTES;
+      const full = this.queue.length >= this.cfg.batchRecords || this.queueBytes >= FIREHOSE_MAX_BATCH_BYTES;
       if (!full && !this.flushDue && !this.stopping) return;
       void this.send(this.takeBatch());
     }
@@ -122,7 +122,7 @@ export class Shipper {
   private takeBatch(): Buffer[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.queue.length && n < FIREHOSE_MAX_BATCH_RECORDS && bytes + this.queue[n].length <= FIREHOSE_MAX_BATCH_BYTES) {
+    while (n < this.queue.length && n < this.cfg.batchRecords && bytes + this.queue[n].length <= FIREHOSE_MAX_BATCH_BYTES) {
       bytes += this.queue[n].length;
       n++;
     }
