@@ -62,6 +62,8 @@ test('100% sampling: every inference id arrives exactly once, in batches within 
   const ids = Array.from({ length: 1200 }, (_, i) => `load-${i}`);
   await send(sidecar, ids, 32);
   await waitFor('all records delivered', () => fh.accepted.length >= ids.length);
+  // the fake records a call before the sidecar has read the answer: wait for its counters too
+  await waitFor('delivered counted', async () => (await sidecar.metrics()).delivered >= ids.length);
   const m = await sidecar.metrics();
   expect(await sidecar.stop()).toBe(0);
   expectExactlyOnce(fh, ids);
@@ -87,6 +89,8 @@ test('throttled calls and per-record failures (FailedPutCount) are retried until
   const ids = Array.from({ length: 400 }, (_, i) => `retry-${i}`);
   await send(sidecar, ids);
   await waitFor('all records delivered', () => fh.accepted.length >= ids.length);
+  // the fake records a call before the sidecar has read the answer: wait for its counters too
+  await waitFor('delivered counted', async () => (await sidecar.metrics()).delivered >= ids.length);
   const m = await sidecar.metrics();
   expect(await sidecar.stop()).toBe(0);
   expectExactlyOnce(fh, ids);
@@ -110,6 +114,7 @@ test.each(['503', 'reset'] as const)('a sustained outage (%s) spills to disk and
   fh.outage = false;
   await waitFor('all records delivered after recovery', () => fh.accepted.length >= ids.length);
   await waitFor('spill directory drained', () => spillFiles(dir).length === 0);
+  await waitFor('delivered counted', async () => (await sidecar.metrics()).delivered >= ids.length);
   const m = await sidecar.metrics();
   expect(await sidecar.stop()).toBe(0);
   expectExactlyOnce(fh, ids);
