@@ -3,14 +3,13 @@
 // (TrainingPipeline), and — when its drift alarm fires — retrained, canaried,
 // and promoted or rolled back (RetrainTrigger). `cdk-mlops simulate` executes
 // this stack's real state machines offline.
-import { App, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { exampleBuckets } from './shared';
 import {
   ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
 } from '../lib';
@@ -28,31 +27,11 @@ export class ClosedLoopStack extends Stack {
     super(scope, id, props);
     const model = CLOSED_LOOP_MODEL;
 
-    const key = new kms.Key(this, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Server access log destination of the data buckets; logging it into itself would loop.',
-    });
-    const bucket = (name: string) => new s3.Bucket(this, name, {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: `${name.toLowerCase()}/`,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     // Models (written by training, read by the endpoint's init container), datasets, capture records.
-    const artifacts = bucket('Artifacts');
-    const datasets = bucket('Datasets');
-    const capture = bucket('Capture');
+    const { key, buckets } = exampleBuckets(this, ['Artifacts', 'Datasets', 'Capture'], {
+      accessLogsReason: 'Server access log destination of the data buckets; logging it into itself would loop.',
+    });
+    const { Artifacts: artifacts, Datasets: datasets, Capture: capture } = buckets;
 
     // Step Functions' eks:call reaches the Kubernetes API through the public endpoint only.
     const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 20, endpointAccess: eks.EndpointAccess.PUBLIC_AND_PRIVATE });

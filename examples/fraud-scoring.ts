@@ -1,10 +1,9 @@
 // A real-time fraud-scoring service on GPU: a 90/10 canary between model
 // versions v7 and v8, and a Black-Friday / Cyber-Monday window that raises the
 // replica floor ahead of the peak (US Eastern time) and restores it after.
-import { App, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { exampleBuckets } from './shared';
 import { GpuCluster, ModelEndpoint } from '../lib';
 
 export class FraudScoringStack extends Stack {
@@ -14,27 +13,10 @@ export class FraudScoringStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
 
-    const key = new kms.Key(this, 'ArtifactKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log destination of the artifact bucket; logging it into itself would loop.',
-    });
-    const artifacts = new s3.Bucket(this, 'Artifacts', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'artifacts/',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const { Artifacts: artifacts } = exampleBuckets(this, ['Artifacts'], {
+      keyId: 'ArtifactKey',
+      accessLogsReason: 'This bucket is the server access log destination of the artifact bucket; logging it into itself would loop.',
+    }).buckets;
 
     this.gpuCluster = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 40 });
 

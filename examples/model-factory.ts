@@ -3,11 +3,10 @@
 // many shard stacks as the fleet needs. The example has 50 models; the scale
 // benchmark (bench/scale.ts) and the 1,000-model test build the same app with
 // more.
-import { App, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { exampleBuckets } from './shared';
 import { FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps } from '../lib';
 import { MetricDirection, TrainingImage } from '../lib/training-pipeline';
 
@@ -51,30 +50,15 @@ export class ModelFactoryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ModelFactoryStackProps) {
     super(scope, id, props);
-    const key = new kms.Key(this, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'Server access log destination of the data buckets; logging it into itself would loop.' });
-    const bucket = (name: string) => new s3.Bucket(this, name, {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: `${name.toLowerCase()}/`,
-      removalPolicy: RemovalPolicy.RETAIN,
+    const { buckets } = exampleBuckets(this, ['Artifacts', 'Datasets'], {
+      accessLogsReason: 'Server access log destination of the data buckets; logging it into itself would loop.',
     });
     const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 50 });
     this.factory = new ModelFactory(this, 'Fleet', {
       models: props.models,
       cluster: gpu.cluster,
-      artifactBucket: bucket('Artifacts'),
-      datasetBucket: bucket('Datasets'),
+      artifactBucket: buckets.Artifacts,
+      datasetBucket: buckets.Datasets,
       trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(this, 'TrainingRepo', 'fleet-training'), '2026.11.1'),
       metricDefinitions: [{ name: 'validation:auc', regex: 'val_auc=([0-9.]+)' }],
       evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.8 },

@@ -4,9 +4,9 @@
 // Environment-agnostic: no account/region lookups.
 import { App, CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { exampleBuckets } from './shared';
 import { ApprovalPolicy, MetricDirection, TrainingImage, TrainingPipeline } from '../lib';
 
 export class FraudTrainingStack extends Stack {
@@ -15,30 +15,10 @@ export class FraudTrainingStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
 
-    const key = new kms.Key(this, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log destination of the dataset and model buckets; logging it into itself would loop.',
-    });
-    const bucket = (name: string) => new s3.Bucket(this, name, {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: key,
+    const { Datasets: datasets, Models: models } = exampleBuckets(this, ['Datasets', 'Models'], {
+      accessLogsReason: 'This bucket is the server access log destination of the dataset and model buckets; logging it into itself would loop.',
       bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true, // the dataset snapshot records object version ids
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: `${name.toLowerCase()}/`,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const datasets = bucket('Datasets');
-    const models = bucket('Models');
+    }).buckets;
     const repository = new ecr.Repository(this, 'Trainer', {
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
