@@ -4,8 +4,8 @@
  * recording every PutMetricData call.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { LoopbackServer } from './loopback-server';
 
 export interface MetricDatumJson {
   MetricName: string;
@@ -17,38 +17,30 @@ export interface MetricDatumJson {
   Unit?: string;
 }
 
-export class FakeCloudWatch {
+export class FakeCloudWatch extends LoopbackServer {
   public readonly calls: { Namespace: string; MetricData: MetricDatumJson[] }[] = [];
   public readonly violations: string[] = [];
-  private server?: http.Server;
 
   public get endpoint(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
 
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        let body = Buffer.concat(chunks);
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        const target = String(req.headers['x-amz-target']);
-        if (target !== 'GraniteServiceVersion20100801.PutMetricData') this.violations.push(`unexpected target ${target}`);
-        const parsed = JSON.parse(body.toString('utf8'));
-        for (const d of parsed.MetricData as MetricDatumJson[]) {
-          if ((d.Values?.length ?? 0) > 150) this.violations.push(`${d.MetricName}: ${d.Values!.length} values`);
-        }
-        this.calls.push(parsed);
-        res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': '2' });
-        res.end('{}');
-      });
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      const target = String(req.headers['x-amz-target']);
+      if (target !== 'GraniteServiceVersion20100801.PutMetricData') this.violations.push(`unexpected target ${target}`);
+      const parsed = JSON.parse(body.toString('utf8'));
+      for (const d of parsed.MetricData as MetricDatumJson[]) {
+        if ((d.Values?.length ?? 0) > 150) this.violations.push(`${d.MetricName}: ${d.Values!.length} values`);
+      }
+      this.calls.push(parsed);
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': '2' });
+      res.end('{}');
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-  }
-
-  public async stop(): Promise<void> {
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
   }
 
   /** Every datum of a metric under exactly these dimension names. */

@@ -5,7 +5,7 @@
  * and can inject throttling, per-record failures and a full outage.
  */
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { LoopbackServer } from './loopback-server';
 
 export interface PutCall {
   readonly records: Buffer[];
@@ -16,7 +16,7 @@ export interface PutCall {
 
 export type RecordFailure = (record: Buffer, callIndex: number) => string | undefined;
 
-export class FakeFirehose {
+export class FakeFirehose extends LoopbackServer {
   public readonly calls: PutCall[] = [];
   /** Data of every record the fake accepted, in order. */
   public readonly accepted: Buffer[] = [];
@@ -29,28 +29,14 @@ export class FakeFirehose {
   /** Per-record failure injector: return an ErrorCode to fail that record. */
   public failRecord: RecordFailure = () => undefined;
 
-  private server?: http.Server;
-  private readonly sockets = new Set<Socket>();
   private recordSeq = 0;
 
-  constructor(public readonly streamName = 'capture-test') {}
+  constructor(public readonly streamName = 'capture-test') {
+    super();
+  }
 
   public get endpoint(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  public async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    return `http://127.0.0.1:${this.port}`;
   }
 
   /** The accepted records parsed as JSON lines. */
@@ -62,7 +48,7 @@ export class FakeFirehose {
     });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

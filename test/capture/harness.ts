@@ -5,8 +5,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as path from 'node:path';
+import { LoopbackServer } from './loopback-server';
 
 export const SIDECAR = path.join(__dirname, '..', '..', 'assets', 'capture-sidecar', 'index.js');
 
@@ -31,18 +32,11 @@ export interface SeenRequest {
  * - `POST /drop-reused`: like `/invocations` on a fresh connection; on a reused one the connection is closed without an answer
  * - `GET /healthz`: `ok`
  */
-export class StubModel {
+export class StubModel extends LoopbackServer {
   public readonly seen: SeenRequest[] = [];
-  public connections = 0;
   /** Requests `/drop-reused` answered by closing the (reused) connection. */
   public dropped = 0;
-  private server?: http.Server;
-  private readonly sockets = new Set<Socket>();
   private releaseStream?: () => void;
-
-  public get port(): number {
-    return (this.server!.address() as AddressInfo).port;
-  }
 
   public get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -53,22 +47,7 @@ export class StubModel {
     this.releaseStream?.();
   }
 
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.connections++;
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  public async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://stub');
     if (url.pathname === '/first-chunk') {
       req.once('data', (c: Buffer) => {
