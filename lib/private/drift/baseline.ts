@@ -1,5 +1,5 @@
 /** Building and validating a drift baseline from a reference sample. */
-import { FeatureCollector } from './collector';
+import { SampleCollector } from './collector';
 import { binOf, countLe, countLt, edgesOf } from './quantile';
 import { meanStd } from './stats';
 import { Baseline, CategoricalBaseline, FeatureSpec, NumericBaseline, QuantileSketch } from './types';
@@ -30,15 +30,12 @@ export interface BaselineBuilderOptions {
  * value (8 bytes each) so that edges, shares, mean and std are exact.
  */
 export class BaselineBuilder {
-  private readonly specs: FeatureSpec[] | undefined;
   private readonly sketchSize: number;
   private readonly topK: number;
   private readonly maxValues: number | undefined;
-  private readonly collectors = new Map<string, FeatureCollector>();
-  private rows = 0;
+  private readonly sample: SampleCollector;
 
   constructor(opts: BaselineBuilderOptions = {}) {
-    this.specs = opts.features;
     this.sketchSize = opts.sketchSize ?? DEFAULT_SKETCH_SIZE;
     this.topK = opts.topK ?? DEFAULT_TOP_K;
     if (!Number.isInteger(this.sketchSize) || this.sketchSize < 2) {
@@ -49,44 +46,33 @@ export class BaselineBuilder {
     if (this.maxValues !== undefined && (!Number.isInteger(this.maxValues) || this.maxValues < 10)) {
       throw new Error(`maxValues must be an integer >= 10, got ${this.maxValues}`);
     }
-    if (this.specs) for (const s of this.specs) this.collectors.set(s.name, new FeatureCollector(s.type, this.maxValues));
+    this.sample = new SampleCollector(opts.features, this.maxValues);
   }
 
   /** Adds one reference row (field name → value). */
   public add(row: Record<string, unknown>): void {
-    this.rows++;
-    if (this.specs) {
-      for (const [name, c] of this.collectors) c.add(row[name]);
-      return;
-    }
-    for (const name in row) {
-      let c = this.collectors.get(name);
-      if (!c) {
-        c = new FeatureCollector(undefined, this.maxValues);
-        this.collectors.set(name, c);
-      }
-      c.add(row[name]);
-    }
+    this.sample.add(row);
   }
 
   /** Records added so far. */
   public get recordCount(): number {
-    return this.rows;
+    return this.sample.rows;
   }
 
   /** The baseline of everything added. */
   public finish(): Baseline {
+    const rows = this.sample.rows;
     const features: Baseline['features'] = {};
-    for (const [name, c] of this.collectors) {
+    for (const [name, c] of this.sample.collectors) {
       if (c.numeric) {
-        const nb = numericBaseline(c.numbers!.sorted(), this.rows, this.sketchSize, c.nonMissing);
+        const nb = numericBaseline(c.numbers!.sorted(), rows, this.sketchSize, c.nonMissing);
         if (c.numbers!.sampled) nb.sampledFrom = c.nonMissing;
         features[name] = nb;
       } else {
-        features[name] = categoricalBaseline(c.categoryCounts(), c.nonMissing, this.rows, this.topK);
+        features[name] = categoricalBaseline(c.categoryCounts(), c.nonMissing, rows, this.topK);
       }
     }
-    return { schemaVersion: 1, createdAt: new Date().toISOString(), recordCount: this.rows, features };
+    return { schemaVersion: 1, createdAt: new Date().toISOString(), recordCount: rows, features };
   }
 }
 

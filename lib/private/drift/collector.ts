@@ -1,5 +1,5 @@
 /** Per-feature value collection shared by the baseline builder and the exact comparison. */
-import { FeatureType } from './types';
+import { FeatureSpec, FeatureType } from './types';
 import { categoryKey, isMissing, toNumber } from './values';
 
 /**
@@ -137,5 +137,38 @@ export class FeatureCollector {
   public categoryCounts(): Map<string, number> {
     if (this.numeric) this.switchToCategorical();
     return this.categories!;
+  }
+}
+
+/**
+ * Collects one sample row by row: a {@link FeatureCollector} per feature (the
+ * given features, or every field seen with its type inferred), the row count.
+ */
+export class SampleCollector {
+  public rows = 0;
+  /** Rows the caller could not parse (counted by the caller). */
+  public malformed = 0;
+  public readonly collectors = new Map<string, FeatureCollector>();
+
+  /** @param maxValues numeric values kept per feature (see {@link FeatureCollector}); default all */
+  constructor(private readonly specs?: FeatureSpec[], private readonly maxValues?: number) {
+    if (specs) for (const s of specs) this.collectors.set(s.name, new FeatureCollector(s.type, maxValues));
+  }
+
+  /** Adds one row (field name → value). */
+  public add(row: Record<string, unknown>): void {
+    this.rows++;
+    if (this.specs) {
+      for (const [name, c] of this.collectors) c.add(row[name]);
+      return;
+    }
+    for (const name in row) {
+      let c = this.collectors.get(name);
+      if (!c) {
+        c = new FeatureCollector(undefined, this.maxValues);
+        this.collectors.set(name, c);
+      }
+      c.add(row[name]);
+    }
   }
 }

@@ -1,7 +1,7 @@
 /** Exact comparison of two full samples (the CLI's path). */
 import { binShares } from './baseline';
 import { categoricalDrift } from './categorical';
-import { FeatureCollector } from './collector';
+import { FeatureCollector, SampleCollector } from './collector';
 import { ks2sampSorted } from './ks';
 import { edgesOf } from './quantile';
 import { jensenShannonDistance, meanStd, psi, wassersteinSorted } from './stats';
@@ -14,32 +14,6 @@ export interface CompareOptions {
   readonly features?: FeatureSpec[];
   /** Thresholds for `drifted`. */
   readonly thresholds?: Partial<DriftThresholds>;
-}
-
-/** Collects one sample (rows, malformed count, per-feature values). */
-export class SampleCollector {
-  public rows = 0;
-  public malformed = 0;
-  public readonly collectors = new Map<string, FeatureCollector>();
-  constructor(private readonly specs?: FeatureSpec[]) {
-    if (specs) for (const s of specs) this.collectors.set(s.name, new FeatureCollector(s.type));
-  }
-
-  public add(row: Record<string, unknown>): void {
-    this.rows++;
-    if (this.specs) {
-      for (const [name, c] of this.collectors) c.add(row[name]);
-      return;
-    }
-    for (const name in row) {
-      let c = this.collectors.get(name);
-      if (!c) {
-        c = new FeatureCollector();
-        this.collectors.set(name, c);
-      }
-      c.add(row[name]);
-    }
-  }
 }
 
 /** Exact statistics of two full samples, fed row by row (reference and current may be interleaved). */
