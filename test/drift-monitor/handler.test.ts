@@ -16,6 +16,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { rng } from '../../bin/simulate/drift';
 import { DriftMonitor } from '../../lib/drift-monitor';
 import { BaselineBuilder } from '../../lib/private/drift';
 import { MonitorDeps, handler, runMonitor, shardOf } from '../../lib/runtime/drift-monitor/handler';
@@ -27,17 +28,7 @@ const BUCKET = 'mlops-data';
 const NAMESPACE = 'Test/Drift';
 const EVENT_TIME = '2026-11-27T10:20:00Z'; // window: hour 09; quality (2 h late labels): hour 07
 
-/** Deterministic PRNG (mulberry32) and a normal sampler. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A normal sampler over the simulator's deterministic PRNG (`rng`, mulberry32). */
 function normal(r: () => number, mean: number, sd: number): number {
   return mean + sd * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
