@@ -5,7 +5,7 @@
  * the same load (BENCH_CONNECTIONS keep-alive connections, POST of a ~1 KB JSON
  * body) straight at the stub, through the sidecar at 0% sampling and through
  * the sidecar at 100% sampling (Firehose = a loopback recorder speaking the
- * PutRecordBatch JSON protocol), interleaved in rounds in one run. Reports the
+ * PutRecordBatch JSON protocol, in its own process), interleaved in rounds in one run. Reports the
  * medians over rounds of throughput ratios and added p99 latency (per-request
  * latencies from autocannon's response events, so sub-millisecond), and the
  * sidecar's CPU time per request (its own process.cpuUsage(), read from its
@@ -55,10 +55,19 @@ function runStub(): void {
   process.on('SIGTERM', () => process.exit(0));
 }
 
-/** A loopback Firehose that accepts every PutRecordBatch and counts records. */
-async function startRecorder(): Promise<{ server: http.Server; endpoint: string; records: () => number }> {
+/**
+ * Child mode: a loopback Firehose that accepts every PutRecordBatch and counts
+ * records. Its own process, like the stub: parsing a ~1.5 MB batch blocks an
+ * event loop for ~4 ms, which in the load generator's process would delay the
+ * responses autocannon is timing (and only in the 100% runs).
+ */
+function runRecorder(): void {
   let records = 0;
   const server = http.createServer((req, res) => {
+    if (req.url === '/__records') {
+      res.end(JSON.stringify({ records }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -70,8 +79,8 @@ async function startRecorder(): Promise<{ server: http.Server; endpoint: string;
       res.end(out);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, records: () => records };
+  server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })));
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 interface Child {
@@ -165,7 +174,8 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
-  const recorder = await startRecorder();
+  const recorder = await startChild([__filename, 'recorder'], {});
+  const recorderEndpoint = `http://127.0.0.1:${recorder.port}`;
   const stub = await startChild([__filename, 'stub'], {});
   const sidecarEnv = (sampling: string) => ({
     LISTEN_PORT: '0',
@@ -174,7 +184,7 @@ async function main(): Promise<void> {
     UPSTREAM_URL: `http://127.0.0.1:${stub.port}`,
     CAPTURE_STREAM_NAME: 'bench',
     CAPTURE_SAMPLING_PERCENT: sampling,
-    FIREHOSE_ENDPOINT: recorder.endpoint,
+    FIREHOSE_ENDPOINT: recorderEndpoint,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDBENCH',
     AWS_SECRET_ACCESS_KEY: 'bench',
@@ -215,7 +225,8 @@ async function main(): Promise<void> {
   await exited;
   s0.proc.kill('SIGTERM');
   stub.proc.kill('SIGTERM');
-  recorder.server.close();
+  const { records: recordsDelivered } = await getJson(`${recorderEndpoint}/__records`);
+  recorder.proc.kill('SIGTERM');
 
   const ratio = (n: Name) => median(results[n].map((x, i) => x.rps / results.direct[i].rps));
   const added = (n: Name) => median(results[n].map((x, i) => x.p99Ms - results.direct[i].p99Ms));
@@ -237,7 +248,7 @@ async function main(): Promise<void> {
     sidecarP50Ms: round(median(results.sidecar100.map((x) => x.p50Ms))),
     stubCpuPercentMax: round(Math.max(...names.flatMap((n) => results[n].map((x) => x.stubCpuPercent))), 1),
     captured: final.captured,
-    recordsDelivered: recorder.records(),
+    recordsDelivered,
     connections: CONNECTIONS,
     rounds: ROUNDS,
     durationS: DURATION_S,
@@ -252,6 +263,8 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === 'stub') {
   runStub();
+} else if (process.argv[2] === 'recorder') {
+  runRecorder();
 } else {
   main().catch((err) => {
     console.error(err);

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const counters = new Counters();
   // shipping (Firehose, retries, spill) runs in a worker thread, off the proxy's event loop
   const shipper = cfg.streamName !== '' ? new ShipperClient(__filename, counters) : undefined;
-  const sink: RecordSink = shipper ?? { enqueue: () => undefined };
+  const sink: RecordSink = shipper ?? { capture: () => undefined };
   const snapshot = async () => merged(counters, shipper ? await shipper.stats() : NO_SHIPPING);
   const requestMetrics = new InferenceMetrics(cfg);
   const proxy = new CaptureProxy(cfg, sink, counters, requestMetrics.enabled ? requestMetrics : undefined);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { SidecarConfig } from './config';
 import { log } from './log';
 import { Counters } from './metrics';
-import { BodyTap, buildRecord } from './record';
+import { BodyTap } from './record';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1): not forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
@@ -21,7 +21,8 @@ const REPLAY_MAX_BYTES = 64 * 1024;
 const VALID_ID = /^[\x21-\x7e]{1,128}$/;
 
 export interface RecordSink {
-  enqueue(line: string): void;
+  /** One sampled exchange; the record is built (bodies validated, serialized) by the sink, off the event loop. */
+  capture(inferenceId: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap): void;
 }
 
 export interface RequestObserver {
@@ -231,17 +232,9 @@ export class CaptureProxy {
       if (!health) this.observer?.observe(status, latencyMs);
       if (reqTap && resTap) {
         try {
-          this.sink.enqueue(buildRecord({
-            inferenceId: id,
-            timestamp: new Date(startedAt).toISOString(),
-            modelName: this.cfg.modelName,
-            modelVersion: this.cfg.modelVersion,
-            variant: this.cfg.variant,
-            latencyMs,
-            status,
-          }, reqTap, resTap, this.cfg.maxRecordBytes));
+          this.sink.capture(id, startedAt, latencyMs, status, reqTap, resTap);
         } catch (err) {
-          log('error', 'could not build capture record', { inferenceId: id, error: String(err) });
+          log('error', 'could not queue capture record', { inferenceId: id, error: String(err) });
         }
       }
     });

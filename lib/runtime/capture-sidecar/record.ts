@@ -34,6 +34,83 @@ export class BodyTap {
   public bytes(): Buffer {
     return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
   }
+
+  /** Bytes kept (at most the cap). */
+  public get length(): number {
+    return this.kept;
+  }
+
+  /** Copies the kept bytes into `target` at `offset`; returns the offset after them. */
+  public copyTo(target: Buffer, offset: number): number {
+    for (const c of this.chunks) offset += c.copy(target, offset);
+    return offset;
+  }
+}
+
+/**
+ * A sampled exchange as the proxy hands it to the shipping worker: a binary
+ * frame (fixed header, inference id, raw request bytes, raw response bytes),
+ * so validating the bodies and serializing the record happen off the event loop.
+ * Header: startedAt f64, latencyMs f64, status u16, flags u8 (1 = request cut,
+ * 2 = response cut), id length u8, request length u32, response length u32.
+ */
+export const FRAME_HEADER_BYTES = 28;
+
+/** Bytes `writeFrame` needs for this exchange (the id is ASCII, at most 255 characters). */
+export function frameBytes(id: string, req: BodyTap, res: BodyTap): number {
+  return FRAME_HEADER_BYTES + id.length + req.length + res.length;
+}
+
+/** Writes one frame at `offset` (room checked by the caller); returns the offset after it. */
+export function writeFrame(b: Buffer, offset: number, id: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap): number {
+  b.writeDoubleLE(startedAt, offset);
+  b.writeDoubleLE(latencyMs, offset + 8);
+  b.writeUInt16LE(status, offset + 16);
+  b[offset + 18] = (req.cut ? 1 : 0) | (res.cut ? 2 : 0);
+  b[offset + 19] = id.length;
+  b.writeUInt32LE(req.length, offset + 20);
+  b.writeUInt32LE(res.length, offset + 24);
+  let o = offset + FRAME_HEADER_BYTES;
+  o += b.write(id, o, 'latin1');
+  o = req.copyTo(b, o);
+  return res.copyTo(b, o);
+}
+
+/** Decodes the frames in `data` and calls `each` with the record of every one (bodies are views into `data`). */
+export function readFrames(data: Buffer, model: { modelName: string; modelVersion: string; variant: string }, maxBytes: number, each: (line: string | undefined, id: string, err?: unknown) => void): void {
+  let o = 0;
+  while (o + FRAME_HEADER_BYTES <= data.length) {
+    const startedAt = data.readDoubleLE(o);
+    const latencyMs = data.readDoubleLE(o + 8);
+    const status = data.readUInt16LE(o + 16);
+    const flags = data[o + 18];
+    const idLen = data[o + 19];
+    const reqLen = data.readUInt32LE(o + 20);
+    const resLen = data.readUInt32LE(o + 24);
+    o += FRAME_HEADER_BYTES;
+    const id = data.toString('latin1', o, o + idLen);
+    o += idLen;
+    const req = data.subarray(o, o + reqLen);
+    o += reqLen;
+    const res = data.subarray(o, o + resLen);
+    o += resLen;
+    let line: string;
+    try {
+      line = buildRecordFromBytes({
+        inferenceId: id,
+        timestamp: new Date(startedAt).toISOString(),
+        modelName: model.modelName,
+        modelVersion: model.modelVersion,
+        variant: model.variant,
+        latencyMs,
+        status,
+      }, req, (flags & 1) !== 0, res, (flags & 2) !== 0, maxBytes);
+    } catch (err) {
+      each(undefined, id, err);
+      continue;
+    }
+    each(line, id);
+  }
 }
 
 export interface RecordMeta {
@@ -90,11 +167,14 @@ const b64 = (body: Buffer) => '"' + body.toString('base64') + '"';
  * cut (base64) and `truncated` is true.
  */
 export function buildRecord(meta: RecordMeta, req: BodyTap, res: BodyTap, maxBytes: number): string {
-  const reqBytes = req.bytes();
-  const resBytes = res.bytes();
-  const reqJson = jsonText(reqBytes, req.cut);
-  const resJson = jsonText(resBytes, res.cut);
-  if (!req.cut && !res.cut) {
+  return buildRecordFromBytes(meta, req.bytes(), req.cut, res.bytes(), res.cut, maxBytes);
+}
+
+/** `buildRecord` from the kept bytes of both bodies and whether each was cut. */
+export function buildRecordFromBytes(meta: RecordMeta, reqBytes: Buffer, reqCut: boolean, resBytes: Buffer, resCut: boolean, maxBytes: number): string {
+  const reqJson = jsonText(reqBytes, reqCut);
+  const resJson = jsonText(resBytes, resCut);
+  if (!reqCut && !resCut) {
     const line = serialize(meta, reqJson ?? b64(reqBytes), resJson ?? b64(resBytes), reqJson === undefined, resJson === undefined, false);
     if (fits(line, maxBytes)) return line;
   }

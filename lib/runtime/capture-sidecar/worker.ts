@@ -4,7 +4,7 @@
  * and replay never block the event loop that proxies requests, so they do not
  * show up in the model's tail latency.
  *
- * Main thread -> worker: { type: 'records', buffer, length } (transferred) | { type: 'stats', id } | { type: 'shutdown', graceMs }
+ * Main thread -> worker: { type: 'frames', buffer, length } (transferred; see writeFrame in record.ts) | { type: 'stats', id } | { type: 'shutdown', graceMs }
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
  */
 import { parentPort, Worker } from 'node:worker_threads';
@@ -13,6 +13,7 @@ import { FirehoseSender } from './firehose';
 import { errorText, log } from './log';
 import { Counters, Gauges } from './metrics';
 import { RecordSink } from './proxy';
+import { BodyTap, frameBytes, readFrames, writeFrame } from './record';
 import { Shipper } from './shipper';
 import { SpillStore } from './spill';
 
@@ -39,12 +40,13 @@ export function runShipperWorker(): void {
     shipper.start();
     // messages sent before this listener existed were queued by the port
     port.on('message', (m: any) => {
-      if (m.type === 'records') {
-        // one transferred buffer of JSON lines per message; records are views into it (no copies)
+      if (m.type === 'frames') {
+        // one transferred buffer of capture frames per message: the records are built here, off the proxy's event loop
         const data = Buffer.from(m.buffer as ArrayBuffer, 0, m.length as number);
-        for (let start = 0, end = data.indexOf(10); end >= 0; start = end + 1, end = data.indexOf(10, start)) {
-          shipper.enqueueRecord(data.subarray(start, end + 1));
-        }
+        readFrames(data, cfg, cfg.maxRecordBytes, (line, inferenceId, err) => {
+          if (line !== undefined) shipper.enqueueRecord(Buffer.from(line, 'utf8'));
+          else log('error', 'could not build capture record', { inferenceId, error: String(err) });
+        });
       } else if (m.type === 'stats') {
         port.postMessage({ type: 'stats', id: m.id, ...stats() });
       } else if (m.type === 'shutdown') {
@@ -64,11 +66,15 @@ const EMPTY_STATS: ShipperStats = {
 
 /** How long records wait in the main thread before they are posted to the worker (one message per batch). */
 const POST_INTERVAL_MS = 20;
+const PENDING_INITIAL_BYTES = 64 * 1024;
 
 /** The main thread's handle on the worker: a RecordSink that posts records in batches every 20 ms. */
 export class ShipperClient implements RecordSink {
   private worker!: Worker;
-  private pending = '';
+  /** Capture frames not yet posted (not from the shared pool: its ArrayBuffer is transferred). */
+  private pending = Buffer.allocUnsafeSlow(PENDING_INITIAL_BYTES);
+  private used = 0;
+  private readonly flushNow = () => this.flush();
   private timer?: NodeJS.Timeout;
   private seq = 0;
   private readonly waiters = new Map<number, (s: ShipperStats) => void>();
@@ -82,10 +88,18 @@ export class ShipperClient implements RecordSink {
     this.spawn();
   }
 
-  public enqueue(line: string): void {
+  public capture(inferenceId: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap): void {
+    const need = frameBytes(inferenceId, req, res);
+    if (this.used + need > this.pending.length) this.grow(need);
+    this.used = writeFrame(this.pending, this.used, inferenceId, startedAt, latencyMs, status, req, res);
     this.counters.captured++;
-    this.pending += line;
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), POST_INTERVAL_MS);
+    if (!this.timer) this.timer = setTimeout(this.flushNow, POST_INTERVAL_MS);
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(this.pending.length * 2, this.used + need));
+    this.pending.copy(next, 0, 0, this.used);
+    this.pending = next;
   }
 
   /** The worker's counters and gauges, fresh (falls back to the last known after 2 s). */
@@ -135,13 +149,13 @@ export class ShipperClient implements RecordSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending === '') return;
-    // not from the shared pool: its ArrayBuffer is transferred (detached here)
-    const length = Buffer.byteLength(this.pending, 'utf8');
-    const data = Buffer.allocUnsafeSlow(length);
-    data.write(this.pending, 0, 'utf8');
-    this.pending = '';
-    this.worker.postMessage({ type: 'records', buffer: data.buffer, length }, [data.buffer]);
+    if (this.used === 0) return;
+    const data = this.pending;
+    const length = this.used;
+    // the next buffer is sized like this one was (no repeated growing under steady load), up to 1 MiB
+    this.pending = Buffer.allocUnsafeSlow(Math.min(Math.max(PENDING_INITIAL_BYTES, data.length), 1024 * 1024));
+    this.used = 0;
+    this.worker.postMessage({ type: 'frames', buffer: data.buffer, length }, [data.buffer]);
   }
 
   private spawn(): void {
