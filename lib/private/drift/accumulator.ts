@@ -5,6 +5,7 @@
 import { driftedFeatures, numericUndefined, categoricalUndefined } from './thresholds';
 import { categoricalDrift } from './categorical';
 import { ks2sampPValue } from './ks';
+import { binOf } from './quantile';
 import { jensenShannonDistance, psi } from './stats';
 import {
   Baseline, CategoricalBaseline, CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec,
@@ -109,9 +110,7 @@ class NumericState {
     }
     let b = this.posBin[p];
     if (b < 0) {
-      const e = this.edges;
-      b = 0;
-      while (b < 9 && e[b] < x) b++;
+      b = binOf(this.edges, x);
     }
     this.bins[b]++;
   }
@@ -192,7 +191,7 @@ export class DriftAccumulator {
       const v = row[nn[i]];
       const s = ns[i];
       // a non-number in a numeric feature counts as missing
-      const x = typeof v === 'number' ? v : isMissing(v) ? NaN : toNumber(v);
+      const x = typeof v === 'number' ? v : toNumber(v); // missing values parse as NaN
       if (x === x && x !== Infinity && x !== -Infinity) s.add(x); else s.missing++;
     }
     const cn = this.catNames;

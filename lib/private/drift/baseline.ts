@@ -1,6 +1,6 @@
 /** Building and validating a drift baseline from a reference sample. */
 import { SampleCollector } from './collector';
-import { binOf, countLe, countLt, edgesOf } from './quantile';
+import { countLe, countLt, edgesOf } from './quantile';
 import { meanStd } from './stats';
 import { Baseline, CategoricalBaseline, FeatureSpec, NumericBaseline, QuantileSketch } from './types';
 
@@ -106,13 +106,6 @@ export function binShares(sorted: ArrayLike<number>, edges: number[]): number[] 
     prev = upto;
   }
   return shares;
-}
-
-/** Bin counts of an unsorted sample (for callers that do not sort). */
-export function binCounts(values: ArrayLike<number>, edges: number[]): number[] {
-  const counts = new Array<number>(edges.length + 1).fill(0);
-  for (let i = 0; i < values.length; i++) counts[binOf(edges, values[i])]++;
-  return counts;
 }
 
 /**
