@@ -3,7 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import { evaluate, EvaluateEvent } from '../../lib/private/training/gate';
 import { distributedEnvironment, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TrainingSettings } from '../../lib/private/training/rules';
-import { recordsOf, splitCsvLine } from '../../lib/runtime/training-pipeline/baseline';
+import { readRecords } from '../../lib/runtime/training-pipeline/baseline';
 import { createHandler, listDataset, mergeSettings } from '../../lib/runtime/training-pipeline';
 import { resolveCfnString } from '../util/asl';
 import { FakeS3 } from './simulators';
@@ -105,12 +105,56 @@ describe('prepare (dataset snapshot)', () => {
   });
 });
 
-test('baseline readers: CSV quoting, gzipped JSON Lines, malformed lines skipped', () => {
-  expect(splitCsvLine('1,"a, b","say ""hi""",')).toEqual(['1', 'a, b', 'say "hi"', '']);
-  const rows = [...recordsOf('part.jsonl.gz', gzipSync(Buffer.from('{"a":1}\nnot json\n{"a":2,"b":"x"}\n')))];
-  expect(rows).toEqual([{ a: 1 }, { a: 2, b: 'x' }]);
-  expect([...recordsOf('p.csv', Buffer.from('a,b\n1,\n2,z'))]).toEqual([{ a: '1', b: null }, { a: '2', b: 'z' }]);
-  expect([...recordsOf('model.tar.gz', gzipSync(Buffer.from('binary')))]).toEqual([]);
+describe('baseline readers (the drift engine\'s CsvParser / LineSplitter)', () => {
+  const read = (key: string, bytes: Uint8Array) => {
+    const rows: Record<string, unknown>[] = [];
+    const malformed: string[] = [];
+    readRecords(key, bytes, (r) => rows.push(r), (why) => malformed.push(why));
+    return { rows, malformed };
+  };
+
+  test('CSV quoting (embedded comma, "" escape, quoted newline), empty cell is null, BOM and header spaces stripped', () => {
+    const csv = '\uFEFFid, text ,q,e\r\n1,"a, b","say ""hi""",\r\n2,"line one\nline two",x,y\n';
+    expect(read('p.csv', Buffer.from(csv))).toEqual({
+      rows: [{ id: '1', text: 'a, b', q: 'say "hi"', e: null }, { id: '2', text: 'line one\nline two', q: 'x', e: 'y' }],
+      malformed: [],
+    });
+    expect(read('p.csv', Buffer.from('a,b\n1,\n2,z')).rows).toEqual([{ a: '1', b: null }, { a: '2', b: 'z' }]);
+  });
+
+  test('a CSV row with the wrong field count is counted as malformed, never padded or cut', () => {
+    const r = read('p.csv', Buffer.from('a,b\n1,2\n3\n4,5,6\n7,8\n'));
+    expect(r.rows).toEqual([{ a: '1', b: '2' }, { a: '7', b: '8' }]);
+    expect(r.malformed).toEqual(['1 fields, header has 2', '3 fields, header has 2']);
+  });
+
+  test('gzipped JSON Lines: plain objects are rows, bad JSON and non-objects are counted; other files yield nothing', () => {
+    const r = read('part.jsonl.gz', gzipSync(Buffer.from('{"a":1}\nnot json\n[1]\n{"a":2,"b":"x"}\n')));
+    expect(r.rows).toEqual([{ a: 1 }, { a: 2, b: 'x' }]);
+    expect(r.malformed).toEqual(['not valid JSON', 'not a JSON object']);
+    expect(read('model.tar.gz', gzipSync(Buffer.from('binary')))).toEqual({ rows: [], malformed: [] });
+  });
+
+  test('the baseline action returns malformedRows and keeps baselineMaxRows', async () => {
+    const s3 = new FakeS3();
+    s3.put('d', 'datasets/fraud/train/a.csv', '\uFEFFx,y\n1,"2\n"\n3\n4,5\n');
+    s3.put('d', 'datasets/fraud/train/b.jsonl', '{"x":6,"y":7}\nnope\n');
+    s3.put('d', 'datasets/fraud/train/c.jsonl', '{"x":8,"y":9}\n');
+    const baseline = (baselineMaxRows: number) => createHandler(s3)({
+      action: 'baseline', datasetBucket: 'd', modelArtifactUri: 's3://o/job/output/model.tar.gz', settings: { ...defaults, baselineMaxRows },
+    });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const all: any = await baseline(1000);
+      expect(all).toMatchObject({ recordCount: 4, files: 3, malformedRows: 2, key: 'job/output/baseline.json' });
+      // each object with malformed rows is logged with its key
+      expect(warn.mock.calls.map((c) => JSON.parse(c[0]).baseline.object)).toEqual(['s3://d/datasets/fraud/train/a.csv', 's3://d/datasets/fraud/train/b.jsonl']);
+      const capped: any = await baseline(2);
+      expect(capped).toMatchObject({ recordCount: 2, files: 1, malformedRows: 1 });
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
 
 describe('evaluation gate', () => {

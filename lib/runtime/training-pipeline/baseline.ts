@@ -3,7 +3,9 @@
 // windows against, with the same engine code the monitor uses; stores it as
 // baseline.json beside the model artifact (…/<job>/output/baseline.json).
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StringDecoder } from 'node:string_decoder';
 import { gunzipSync } from 'node:zlib';
+import { CsvParser, LineSplitter } from '../../private/drift/csv';
 import type { S3Like } from './index';
 
 export interface BaselineEvent {
@@ -21,45 +23,63 @@ export interface BaselineBuilderLike {
 
 export type GetObject = (bucket: string, key: string) => Promise<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>;
 
-/** Splits one CSV line (RFC 4180 quoting). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
+/** Bytes decoded and fed to the parser at a time (lets reading stop at `baselineMaxRows`). */
+const CHUNK_BYTES = 1 << 16;
 
-/** Yields the records of one data file: CSV with a header row, or JSON Lines (optionally gzipped). */
-export function* recordsOf(key: string, bytes: Uint8Array): Generator<Record<string, unknown>> {
+/**
+ * Reads the records of one data file with the drift engine's parsers: CSV with a header row
+ * (CsvParser: RFC 4180 quoting incl. quoted newlines, BOM stripped, header names trimmed, a
+ * record with the wrong field count is malformed) or JSON Lines of plain objects (LineSplitter +
+ * JSON.parse), optionally gzipped. Empty CSV cells become null. Other files yield nothing.
+ * `onRow` gets each well-formed record, `onMalformed` each malformed one; reading stops once
+ * `stop()` returns true (checked between chunks, so a few more rows may still be delivered).
+ */
+export function readRecords(
+  key: string, bytes: Uint8Array,
+  onRow: (row: Record<string, unknown>) => void,
+  onMalformed: (reason: string) => void,
+  stop: () => boolean = () => false,
+): void {
   let name = key.toLowerCase();
   let data = bytes;
   if (name.endsWith('.gz')) { data = gunzipSync(bytes); name = name.slice(0, -3); }
-  const text = Buffer.from(data).toString('utf8');
-  const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
+  let sink: { write(s: string): void; end(): void };
   if (name.endsWith('.csv')) {
-    const header = splitCsvLine(lines[0] ?? '');
-    for (const line of lines.slice(1)) {
-      const cells = splitCsvLine(line);
+    sink = new CsvParser((cells) => {
       const row: Record<string, unknown> = {};
-      header.forEach((h, i) => { row[h] = cells[i] === undefined || cells[i] === '' ? null : cells[i]; });
-      yield row;
-    }
+      for (const h of Object.keys(cells)) row[h] = cells[h] === '' ? null : cells[h];
+      onRow(row);
+    }, onMalformed);
   } else if (name.endsWith('.jsonl') || name.endsWith('.json') || name.endsWith('.ndjson')) {
-    for (const line of lines) {
+    sink = new LineSplitter((line) => {
+      let v: unknown;
       try {
-        const v = JSON.parse(line);
-        if (v && typeof v === 'object' && !Array.isArray(v)) yield v as Record<string, unknown>;
-      } catch { /* a malformed line is skipped */ }
-    }
+        v = JSON.parse(line);
+      } catch {
+        onMalformed('not valid JSON');
+        return;
+      }
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) onRow(v as Record<string, unknown>);
+      else onMalformed('not a JSON object');
+    });
+  } else {
+    return;
   }
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const decoder = new StringDecoder('utf8');
+  let first = true;
+  for (let off = 0; off < buf.length; off += CHUNK_BYTES) {
+    if (stop()) return;
+    let s = decoder.write(buf.subarray(off, off + CHUNK_BYTES));
+    if (first && s.length > 0) {
+      first = false;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    sink.write(s);
+  }
+  if (stop()) return;
+  sink.write(decoder.end());
+  sink.end();
 }
 
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
@@ -70,12 +90,14 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
 
 export async function computeBaselineWith(
   s3: S3Like, event: BaselineEvent, getObject: GetObject, builder: BaselineBuilderLike,
-): Promise<{ uri: string; bucket: string; key: string; recordCount: number; featureCount: number; files: number }> {
+): Promise<{ uri: string; bucket: string; key: string; recordCount: number; featureCount: number; files: number; malformedRows: number }> {
   const prefix = `${event.settings.datasetPrefix}${event.settings.baselineChannel}/`;
   const max = event.settings.baselineMaxRows;
   let rows = 0;
+  let malformedRows = 0;
   let files = 0;
   let token: string | undefined;
+  const full = () => rows >= max;
   outer: do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: event.datasetBucket, Prefix: prefix, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
@@ -83,10 +105,25 @@ export async function computeBaselineWith(
       const res = await getObject(event.datasetBucket, o.Key);
       const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
       files++;
-      for (const row of recordsOf(o.Key, bytes)) {
+      let bad = 0;
+      const examples: string[] = [];
+      let record = 0;
+      readRecords(o.Key, bytes, (row) => {
+        record++;
+        if (full()) return;
         builder.add(row);
-        if (++rows >= max) break outer;
+        rows++;
+      }, (why) => {
+        record++;
+        if (full()) return;
+        bad++;
+        if (examples.length < 5) examples.push(`record ${record}: ${why}`);
+      }, full);
+      if (bad > 0) {
+        malformedRows += bad;
+        console.warn(JSON.stringify({ baseline: { malformedRows: bad, object: `s3://${event.datasetBucket}/${o.Key}`, examples } }));
       }
+      if (full()) break outer;
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -95,5 +132,5 @@ export async function computeBaselineWith(
   const artifact = parseS3Uri(event.modelArtifactUri);
   const key = `${artifact.key.replace(/[^/]*$/, '')}baseline.json`;
   await s3.send(new PutObjectCommand({ Bucket: artifact.bucket, Key: key, Body: JSON.stringify(baseline), ContentType: 'application/json' }));
-  return { uri: `s3://${artifact.bucket}/${key}`, bucket: artifact.bucket, key, recordCount: baseline.recordCount, featureCount: Object.keys(baseline.features).length, files };
+  return { uri: `s3://${artifact.bucket}/${key}`, bucket: artifact.bucket, key, recordCount: baseline.recordCount, featureCount: Object.keys(baseline.features).length, files, malformedRows };
 }
