@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { InferenceProxyOptions } from './inference-service';
 import { checkInt, checkNumber, checkPattern, invalid } from './private/validation';
 
@@ -356,17 +356,28 @@ export class CaptureStream extends Construct {
    * still needs `grantPutRecords` (and `grantPutRequestMetrics`).
    */
   public sidecarProxy(options: CaptureSidecarProxyOptions): InferenceProxyOptions {
+    return this._sidecarProxy(this, options);
+  }
+
+  /**
+   * `sidecarProxy` with the `capture.*` options validated against `scope`
+   * (ModelEndpoint passes itself, so errors name the endpoint and its prop).
+   * @internal
+   */
+  public _sidecarProxy(scope: IConstruct, options: CaptureSidecarProxyOptions): InferenceProxyOptions {
     const c = options.capture;
     const sampling = c.samplingPercent ?? this.defaultSamplingPercent;
-    checkNumber(this, 'capture.samplingPercent', sampling, 0, 100);
+    checkNumber(scope, 'capture.samplingPercent', sampling, 0, 100);
     const port = c.port ?? (options.modelPort === 8081 ? 8082 : 8081);
-    checkInt(this, 'capture.port', port, 1, 65535);
+    checkInt(scope, 'capture.port', port, 1, 65535);
+    if (port === options.modelPort) invalid(scope, 'capture.port', port, `must differ from the model port (${options.modelPort})`);
+    checkPattern(scope, 'capture.cpu', c.cpu, CPU_QUANTITY, 'must be a CPU quantity such as "250m"');
     const memoryMiB = c.memoryMiB ?? 256;
-    checkInt(this, 'capture.memoryMiB', memoryMiB, 128, 65536);
+    checkInt(scope, 'capture.memoryMiB', memoryMiB, 128, 65536);
     const spillMiB = (c.spillSize ?? Size.gibibytes(1)).toMebibytes();
-    checkInt(this, 'capture.spillSize', spillMiB, 16);
+    checkInt(scope, 'capture.spillSize', spillMiB, 16);
     const timeoutMs = (c.upstreamTimeout ?? Duration.seconds(60)).toMilliseconds();
-    checkInt(this, 'capture.upstreamTimeout', timeoutMs, 1);
+    checkInt(scope, 'capture.upstreamTimeout', timeoutMs, 1);
     const adminPort = [CaptureStream.ADMIN_PORT, CaptureStream.ADMIN_PORT + 1, CaptureStream.ADMIN_PORT + 2].find((p) => p !== port && p !== options.modelPort)!;
     return {
       image: this.sidecarImage.imageUri,
@@ -494,4 +505,6 @@ export class CaptureStream extends Construct {
 
 const SINGLETON_ID = 'CdkMlopsCaptureStream';
 const FIREHOSE_RECORD_BYTES = 1000 * 1024;
+/** A Kubernetes CPU quantity ("250m", "1", "0.5"), as the proxy check in private/inference-options accepts. */
+const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const PREFIX_PATTERN = /^(([A-Za-z0-9_.-]+\/)+)?$/;

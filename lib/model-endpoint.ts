@@ -344,7 +344,7 @@ export class ModelEndpoint extends Construct {
     if (p.proxy) invalid(this, 'proxy', p.proxy.image, 'the capture sidecar is this endpoint\'s proxy; set capture: { enabled: false } to use your own');
     const stream = capture.stream ?? CaptureStream.of(this);
     const graceSeconds = (p.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds) - (p.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds);
-    this.chart.useProxy(stream.sidecarProxy({
+    this.chart.useProxy(stream._sidecarProxy(this, {
       capture,
       modelPort: this.chart.port,
       healthPaths: [p.readinessPath ?? DEFAULTS.readinessPath, p.livenessPath ?? DEFAULTS.livenessPath],

@@ -159,3 +159,16 @@ test('a custom proxy needs capture off', () => {
     cluster: g.cluster, image: 'example/server:1.0.0', modelArtifact: { bucket: b, prefix: 'm/' }, modelName: 'h', capture: { samplingPercent: 101 },
   })).toThrow(/invalid prop "capture.samplingPercent" \(101\)/);
 });
+
+test('invalid capture options name the endpoint and the capture.<field> prop', () => {
+  const s = new Stack(testApp(), 'S');
+  const g = new GpuCluster(s, 'Gpu');
+  const b = new s3.Bucket(s, 'B');
+  const endpoint = (id: string, capture: object) => new ModelEndpoint(s, id, {
+    cluster: g.cluster, image: 'example/server:1.0.0', modelArtifact: { bucket: b, prefix: 'm/' }, modelName: id.toLowerCase(), capture,
+  });
+  expect(() => endpoint('Port', { port: 8080 })).toThrow(/^\[cdk-mlops\] S\/Port: invalid prop "capture.port" \(8080\): must differ from the model port \(8080\)/);
+  expect(() => endpoint('Sampling', { samplingPercent: 150 })).toThrow(/^\[cdk-mlops\] S\/Sampling: invalid prop "capture.samplingPercent" \(150\)/);
+  expect(() => endpoint('Cpu', { cpu: 'lots' })).toThrow(/^\[cdk-mlops\] S\/Cpu: invalid prop "capture.cpu" \("lots"\): must be a CPU quantity/);
+  expect(() => endpoint('Memory', { memoryMiB: 64 })).toThrow(/^\[cdk-mlops\] S\/Memory: invalid prop "capture.memoryMiB" \(64\)/);
+});
