@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InferenceService } from './inference-service';
 import { acknowledgeManagedPolicies, acknowledgeWildcards } from './private/nag';
-import { checkInt } from './private/validation';
+import { checkInt, invalid } from './private/validation';
 
 /** Props of GpuCluster. */
 export interface GpuClusterProps {
@@ -105,7 +105,7 @@ export class GpuCluster extends Construct {
     checkInt(this, 'systemNodes', props.systemNodes, 1, 100);
     const gpuMin = props.gpuMinSize ?? 1;
     const gpuMax = props.gpuMaxSize ?? Math.max(10, gpuMin);
-    if (gpuMin > gpuMax) checkInt(this, 'gpuMinSize', gpuMin, 0, gpuMax);
+    if (gpuMin > gpuMax) invalid(this, 'gpuMinSize', gpuMin, `must be <= gpuMaxSize (${gpuMax})`);
 
     this.vpc = props.vpc ?? this.createVpc();
 

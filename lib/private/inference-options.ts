@@ -58,11 +58,17 @@ export function checkImage(scope: IConstruct, prop: string, image: string | unde
   if (tag === 'latest' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) invalid(scope, prop, image, allowed);
 }
 
+/** A lower-case name (model, variant, window) of at most `maxLength` characters; tokens pass. */
+function checkName(scope: IConstruct, prop: string, value: string | undefined, maxLength: number): void {
+  if (value !== undefined && isToken(value)) return;
+  if (value === undefined || value.length > maxLength || !MODEL_NAME.test(value)) {
+    invalid(scope, prop, value, `must be 1-${maxLength} characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
+  }
+}
+
 /** Validates everything in the options that does not need the whole tree. */
 export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): void {
-  if (o.modelName === undefined || (!isToken(o.modelName) && (o.modelName.length > 40 || !MODEL_NAME.test(o.modelName)))) {
-    invalid(scope, 'modelName', o.modelName, 'must be 1-40 characters: lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit');
-  }
+  checkName(scope, 'modelName', o.modelName, 40);
   checkDnsLabel(scope, 'namespace', o.namespace);
   checkImage(scope, 'image', o.image);
   checkInt(scope, 'port', o.port, 1, 65535);
@@ -97,9 +103,8 @@ export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): voi
   }
   checkInt(scope, 'runAsUser', o.runAsUser, 1, 2147483647);
   checkPattern(scope, 'modelVolumeSizeLimit', o.modelVolumeSizeLimit, MEMORY, 'must be a size quantity such as "20Gi"');
-  if (o.certificateArn !== undefined && !isToken(o.certificateArn) && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(o.certificateArn)) {
-    invalid(scope, 'certificateArn', o.certificateArn, 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)');
-  }
+  checkPattern(scope, 'certificateArn', o.certificateArn, /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+    'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)');
   (o.allowedNamespaces ?? []).forEach((ns, i) => checkDnsLabel(scope, `allowedNamespaces[${i}]`, ns));
   for (const [k, v] of Object.entries(o.gpuNodeSelector ?? {})) {
     checkPattern(scope, `gpuNodeSelector["${k}"]`, k, /^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key');
@@ -146,9 +151,7 @@ export function checkProxy(scope: IConstruct, prop: string, p: InferenceProxyOpt
 
 /** Validates one variant (not the cross-variant weight sum). */
 export function checkVariant(scope: IConstruct, prop: string, v: InferenceVariant, o: InferenceServiceOptions): void {
-  if (v.name === undefined || (!isToken(v.name) && (v.name.length > 20 || !MODEL_NAME.test(v.name)))) {
-    invalid(scope, `${prop}.name`, v.name, 'must be 1-20 characters: lower-case letters, digits and \'-\', starting with a letter');
-  }
+  checkName(scope, `${prop}.name`, v.name, 20);
   checkPattern(scope, `${prop}.modelVersion`, v.modelVersion, LABEL_VALUE,
     'must be 1-63 characters usable as a Kubernetes label value (letters, digits, "-", "_", "."; starting and ending with a letter or digit)');
   if (v.modelVersion === undefined) invalid(scope, `${prop}.modelVersion`, v.modelVersion, 'is required');
@@ -185,9 +188,7 @@ export function variantSetErrors(path: string, variants: readonly InferenceVaria
 
 /** Validates a scheduled scaling window on its own. */
 export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScalingWindow): void {
-  if (w.name === undefined || w.name.length > 30 || !MODEL_NAME.test(w.name)) {
-    invalid(scope, `${prop}.name`, w.name, 'must be 1-30 characters: lower-case letters, digits and \'-\', starting with a letter');
-  }
+  checkName(scope, `${prop}.name`, w.name, 30);
   if (!isValidTimeZone(w.timeZone)) {
     invalid(scope, `${prop}.timeZone`, w.timeZone, 'must be an IANA time zone name such as "America/New_York" or "UTC"');
   }
@@ -196,8 +197,7 @@ export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScaling
       invalid(scope, `${prop}.${key}`, w[key], 'must be a local date-time "YYYY-MM-DDTHH:mm" (in timeZone), e.g. "2026-11-26T18:00"');
     }
   }
-  const start = windowUtc(w).start;
-  const end = windowUtc(w).end;
+  const { start, end } = windowUtc(w);
   if (end <= start) invalid(scope, `${prop}.end`, w.end, `must be after start (${w.start})`);
   if (end - start > 31 * 24 * 3600_000) invalid(scope, `${prop}.end`, w.end, `must be at most 31 days after start (${w.start}); windows recur yearly on the same dates`);
   checkInt(scope, `${prop}.minReplicas`, w.minReplicas, 1, 1000);

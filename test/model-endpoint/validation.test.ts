@@ -152,6 +152,6 @@ describe('checks that need the whole tree', () => {
   });
   test('GpuCluster bounds', () => {
     expect(() => new GpuCluster(new Stack(testApp(), 'G'), 'Gpu', { gpuMinSize: 5, gpuMaxSize: 2 }))
-      .toThrow('[cdk-mlops] G/Gpu: invalid prop "gpuMinSize" (5): must be an integer between 0 and 2');
+      .toThrow('[cdk-mlops] G/Gpu: invalid prop "gpuMinSize" (5): must be <= gpuMaxSize (2)');
   });
 });
