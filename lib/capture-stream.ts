@@ -385,21 +385,17 @@ export class CaptureStream extends Construct {
       name: 'capture',
       resources: { cpu: c.cpu ?? '250m', memory: `${memoryMiB}Mi` },
       spillVolume: { mountPath: CaptureStream.SPILL_DIR, sizeLimit: `${spillMiB}Mi` },
-      env: {
-        CAPTURE_STREAM_NAME: this.deliveryStreamName,
-        CAPTURE_SAMPLING_PERCENT: String(sampling),
-        ADMIN_PORT: String(adminPort),
+      env: this.sharedEnv({
+        sampling, adminPort, timeoutMs,
         // 90% of the volume: the rest is headroom for the file being written
-        SPILL_MAX_BYTES: String(Math.floor(spillMiB * 1024 * 1024 * 0.9)),
+        spillMaxBytes: Math.floor(spillMiB * 1024 * 1024 * 0.9),
+        shutdownGraceMs: (options.shutdownGrace ?? Duration.seconds(25)).toMilliseconds(),
+      }, {
         // a quarter of the memory for queued records, the heap capped below the limit
         QUEUE_MAX_BYTES: String(Math.max(FIREHOSE_RECORD_BYTES, Math.floor(memoryMiB * 1024 * 1024 / 4))),
         NODE_OPTIONS: `--max-old-space-size=${Math.floor(memoryMiB * 0.75)}`,
         HEALTH_PATHS: [...new Set(options.healthPaths)].join(','),
-        UPSTREAM_TIMEOUT_MS: String(timeoutMs),
-        SHUTDOWN_GRACE_MS: String((options.shutdownGrace ?? Duration.seconds(25)).toMilliseconds()),
-        ...(c.requestMetrics === false ? {} : { METRICS_NAMESPACE: CaptureStream.METRICS_NAMESPACE }),
-        AWS_REGION: Stack.of(this).region,
-      },
+      }, c.requestMetrics === false ? {} : { METRICS_NAMESPACE: CaptureStream.METRICS_NAMESPACE }),
     };
   }
 
@@ -485,19 +481,44 @@ export class CaptureStream extends Construct {
     checkInt(this, 'listenPort', options.listenPort, 1, 65535);
     checkInt(this, 'upstreamPort', options.upstreamPort, 1, 65535);
     if (options.listenPort === options.upstreamPort) invalid(this, 'upstreamPort', options.upstreamPort, 'must differ from listenPort (the sidecar and the model share the pod\'s network namespace)');
-    return {
+    const adminPort = options.adminPort ?? CaptureStream.ADMIN_PORT;
+    checkInt(this, 'adminPort', adminPort, 1, 65535);
+    if (adminPort === options.listenPort || adminPort === options.upstreamPort) {
+      invalid(this, 'adminPort', adminPort, `must differ from listenPort (${options.listenPort}) and upstreamPort (${options.upstreamPort}): the sidecar would exit with EADDRINUSE`);
+    }
+    return this.sharedEnv({
+      sampling, adminPort,
+      timeoutMs: options.upstreamTimeoutMs ?? 60_000,
+      shutdownGraceMs: options.shutdownGraceMs ?? 25_000,
+      spillMaxBytes: options.spillMaxBytes ?? 256 * 1024 * 1024,
+    }, {
       LISTEN_PORT: String(options.listenPort),
       UPSTREAM_URL: `http://127.0.0.1:${options.upstreamPort}`,
-      ADMIN_PORT: String(options.adminPort ?? CaptureStream.ADMIN_PORT),
-      CAPTURE_STREAM_NAME: this.deliveryStreamName,
-      CAPTURE_SAMPLING_PERCENT: String(sampling),
       MODEL_NAME: options.modelName,
       MODEL_VERSION: options.modelVersion,
       VARIANT: options.variant,
       SPILL_DIR: options.spillDir ?? CaptureStream.SPILL_DIR,
-      SPILL_MAX_BYTES: String(options.spillMaxBytes ?? 256 * 1024 * 1024),
-      UPSTREAM_TIMEOUT_MS: String(options.upstreamTimeoutMs ?? 60_000),
-      SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs ?? 25_000),
+    }, {});
+  }
+
+  /**
+   * The sidecar variables both `sidecarProxy` and `sidecarEnvironment` set (one
+   * place, so the two stop drifting), with each method's own ones in between.
+   */
+  private sharedEnv(
+    o: { sampling: number; adminPort: number; spillMaxBytes: number; timeoutMs: number; shutdownGraceMs: number },
+    own: { [name: string]: string },
+    beforeRegion: { [name: string]: string },
+  ): { [name: string]: string } {
+    return {
+      CAPTURE_STREAM_NAME: this.deliveryStreamName,
+      CAPTURE_SAMPLING_PERCENT: String(o.sampling),
+      ADMIN_PORT: String(o.adminPort),
+      SPILL_MAX_BYTES: String(o.spillMaxBytes),
+      ...own,
+      UPSTREAM_TIMEOUT_MS: String(o.timeoutMs),
+      SHUTDOWN_GRACE_MS: String(o.shutdownGraceMs),
+      ...beforeRegion,
       AWS_REGION: Stack.of(this).region,
     };
   }

@@ -173,6 +173,15 @@ test('sidecarEnvironment renders the sidecar configuration contract', () => {
     .toThrow(/invalid prop "upstreamPort" \(8080\): must differ from listenPort/);
 });
 
+test('sidecarEnvironment rejects an admin port the listen or upstream port already uses', () => {
+  const base = { modelName: 'm', modelVersion: '1', variant: 'primary' };
+  expect(() => first.sidecarEnvironment({ ...base, listenPort: 9901, upstreamPort: 8080 }))
+    .toThrow(/invalid prop "adminPort" \(9901\): must differ from listenPort \(9901\) and upstreamPort \(8080\)/);
+  expect(() => first.sidecarEnvironment({ ...base, listenPort: 8080, upstreamPort: 8081, adminPort: 8081 }))
+    .toThrow(/invalid prop "adminPort" \(8081\)/);
+  expect(first.sidecarEnvironment({ ...base, listenPort: 9901, upstreamPort: 8080, adminPort: 9902 }).ADMIN_PORT).toBe('9902');
+});
+
 test('invalid props throw MlopsValidationError naming the prop', () => {
   const s = new Stack(testApp(), 'Invalid');
   expect(() => new CaptureStream(s, 'A', { defaultSamplingPercent: 150 })).toThrow(/Invalid\/A: invalid prop "defaultSamplingPercent" \(150\)/);
