@@ -297,6 +297,34 @@ describe('runMonitor with injected real clients', () => {
     }
   });
 
+  test('a corrupt .gz object is counted as one malformed record and logged; the model\'s other objects are still read', async () => {
+    server.puts.length = 0;
+    // churn, hour 12 (a window no other test reads): a gzip header followed by garbage, listed
+    // before an intact gzipped object and a plain one.
+    const hour = 'capture/model=churn/variant=primary/dt=2026-11-27/hour=12/';
+    const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) =>
+      record(`k-${from + i}`, '2026-11-27T12:05:00Z', 'primary', { amount: 100 + ((from + i) % 7), country: 'de' })).join('\n');
+    server.putObject(BUCKET, `${hour}part-0.jsonl.gz`, Buffer.concat([gzipSync(rows(0, 10)).subarray(0, 10), Buffer.from('this is not deflate data')]));
+    server.putObject(BUCKET, `${hour}part-1.jsonl.gz`, gzipSync(rows(10, 40)));
+    server.putObject(BUCKET, `${hour}part-2.jsonl`, rows(50, 30));
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    let summary: Awaited<ReturnType<typeof runMonitor>>;
+    try {
+      summary = await runMonitor({ time: '2026-11-27T13:20:00Z', models: ['churn'] }, deps());
+      expect(logged.mock.calls.map((c) => JSON.parse(c[0]))).toEqual([
+        expect.objectContaining({ model: 'churn', variant: 'primary', unreadableObject: `s3://${BUCKET}/${hour}part-0.jsonl.gz` }),
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
+    expect(summary.failed).toEqual([]);
+    expect(summary.models).toEqual([expect.objectContaining({ model: 'churn', samples: 70, malformed: 1 })]);
+    expect(value(server.datums, 'SampleCount', { ModelName: 'churn', Variant: 'primary' })).toBe(70);
+    expect(value(server.datums, 'MalformedRecords', { ModelName: 'churn', Variant: 'primary' })).toBe(1);
+    expect(value(server.datums, 'MalformedRecords', { ModelName: 'churn' })).toBe(1);
+    expect(value(server.datums, 'DriftedFeatureCount', { ModelName: 'churn' })).toBeDefined(); // 70 >= minSamples 50
+  });
+
   test('an invalid shard is rejected', async () => {
     await expect(runMonitor({ time: EVENT_TIME, shard: 3, shards: 3 }, deps())).rejects.toThrow(/invalid shard 3 of 3/);
   });

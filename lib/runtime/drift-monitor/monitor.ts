@@ -8,7 +8,7 @@ import {
 } from '../../private/quality';
 import { getPath } from './json-path';
 import { MetricPublisher } from './metrics';
-import { listKeys, readJson, readLines } from './s3-io';
+import { ObjectReadError, listKeys, readJson, readLines } from './s3-io';
 import { hoursBefore, labelHourPrefix, minusHours } from './window';
 
 /** Metric names: the published contract (see docs/drift-monitor.md). */
@@ -104,28 +104,39 @@ export async function monitorModel(
       const role = hours.get(hourMs)!;
       const prefix = CapturePrefix.forHour(cfg.capture.prefix, cfg.model, variant, new Date(hourMs));
       for await (const key of listKeys(s3, cfg.capture.bucket, prefix)) {
-        for await (const line of readLines(s3, cfg.capture.bucket, key)) {
-          if (line.trim() === '') continue;
-          let record: any;
-          try {
-            record = JSON.parse(line);
-          } catch {
-            record = undefined;
-          }
-          if (role.drift) {
-            const row = record === undefined ? undefined : safeFeatures(record, cfg.featuresPath);
-            if (row === undefined) {
-              bad++;
-              acc.addMalformed();
-            } else {
-              n++;
-              acc.add(row);
+        try {
+          for await (const line of readLines(s3, cfg.capture.bucket, key)) {
+            if (line.trim() === '') continue;
+            let record: any;
+            try {
+              record = JSON.parse(line);
+            } catch {
+              record = undefined;
+            }
+            if (role.drift) {
+              const row = record === undefined ? undefined : safeFeatures(record, cfg.featuresPath);
+              if (row === undefined) {
+                bad++;
+                acc.addMalformed();
+              } else {
+                n++;
+                acc.add(row);
+              }
+            }
+            if (role.quality && qacc && record && typeof record === 'object' && typeof record.inferenceId === 'string') {
+              const label = labels!.get(record.inferenceId);
+              if (label !== undefined) joinPair(q!, record, label, qacc, pooled!);
             }
           }
-          if (role.quality && qacc && record && typeof record === 'object' && typeof record.inferenceId === 'string') {
-            const label = labels!.get(record.inferenceId);
-            if (label !== undefined) joinPair(q!, record, label, qacc, pooled!);
+        } catch (e) {
+          // A corrupt object (e.g. a truncated .gz) costs its unread records, not the model:
+          // counted as one malformed record of the drift window, logged, and the next object is read.
+          if (!(e instanceof ObjectReadError)) throw e;
+          if (role.drift) {
+            bad++;
+            acc.addMalformed();
           }
+          console.error(JSON.stringify({ model: cfg.model, variant, unreadableObject: `s3://${e.bucket}/${e.key}`, error: e.message }));
         }
       }
     }

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 
@@ -12,21 +12,41 @@ export async function* listKeys(s3: S3Client, bucket: string, prefix: string): A
   }
 }
 
+/** An object whose body could not be read to its end (e.g. a corrupt gzip stream, or the body stream failed). */
+export class ObjectReadError extends Error {
+  constructor(public readonly bucket: string, public readonly key: string, cause: unknown) {
+    super(`s3://${bucket}/${key}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ObjectReadError';
+  }
+}
+
 /**
  * The lines of an object, streamed (memory bounded by the longest line, not
  * the object). Objects whose key ends in `.gz` (Firehose GZIP output) are
- * decompressed on the fly.
+ * decompressed on the fly. GetObject errors are thrown as they are; an error
+ * while reading the body (source stream or decompression) is thrown as an
+ * {@link ObjectReadError}, after the lines read before it.
  */
 export async function* readLines(s3: S3Client, bucket: string, key: string): AsyncGenerator<string> {
   const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!res.Body) return;
   let stream = res.Body as Readable;
-  if (key.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  if (key.endsWith('.gz')) {
+    // pipeline (unlike pipe) forwards a source error: it destroys the gunzip stream with it,
+    // so every error reaches the line iterator below. The callback only keeps it from being
+    // reported twice.
+    const gunzip = createGunzip();
+    pipeline(stream, gunzip, () => {});
+    stream = gunzip;
+  }
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   try {
     for await (const line of rl) yield line;
+  } catch (e) {
+    throw new ObjectReadError(bucket, key, e);
   } finally {
     rl.close();
+    stream.destroy();
   }
 }
 
