@@ -1,12 +1,12 @@
 // `npm start`: the main job, offline (no AWS credentials, no Docker).
-// 1. bundles the runtime handlers and compiles bin/ + examples/ (so it works
+// 1. bundles the runtime handlers and the CLI, compiles bin/ + examples/ (so it works
 //    straight after `npm ci`),
 // 2. synthesizes every example stack into cdk.out/ with the CDK CLI from
 //    devDependencies (cdk-nag runs as a policy-validation plugin),
 // 3. prints a summary per stack: resources by type, Kubernetes objects by kind,
-// 4. runs the closed-loop simulation when the CLI has it.
+// 4. runs the closed-loop simulation (cdk-mlops simulate --scenario drift-promote).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleAll } from './bundle.mjs';
@@ -68,10 +68,7 @@ for (const file of templates) {
   }
 }
 
-// The closed loop, once the CLI has the simulate command.
-const cli = join(root, 'bin', 'cdk-mlops.js');
-const commands = join(root, 'bin', 'commands', 'simulate.ts');
-if (existsSync(cli) && existsSync(commands)) {
-  console.log('');
-  run(process.execPath, [cli, 'simulate', '--scenario', 'drift-promote']);
-}
+// The closed loop: the real retraining and training definitions, executed
+// locally (bin/cdk-mlops.js is the bundled CLI, built by bundleAll above).
+console.log('');
+run(process.execPath, [join(root, 'bin', 'cdk-mlops.js'), 'simulate', '--scenario', 'drift-promote']);
