@@ -16,7 +16,7 @@ import { assignShards } from './private/factory/sharding';
 import { acknowledgeWildcards } from './private/nag';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from './private/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
-import { EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from './training-pipeline';
+import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from './training-pipeline';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {
@@ -268,6 +268,8 @@ export class ModelFactory extends Construct {
       evaluation: props.evaluation,
       modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
       createModelPackageGroupsAtRunTime: true,
+      // The RetrainTrigger canaries a candidate before promoting it: the registry must not approve it first.
+      approval: ApprovalPolicy.MANUAL,
     });
     this.monitor = new DriftMonitor(this, 'Drift', {
       captureBucket: this.capture.bucket,

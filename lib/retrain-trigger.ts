@@ -19,7 +19,7 @@ import { Construct, IDependable } from 'constructs';
 import { DriftMonitor, MonitoredModel } from './drift-monitor';
 import { ModelEndpoint } from './model-endpoint';
 import { acknowledgeWildcards } from './private/nag';
-import { TrainingPipeline } from './training-pipeline';
+import { ApprovalPolicy, TrainingPipeline } from './training-pipeline';
 import { retrainDefinition } from './private/retrain/definition';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from './private/validation';
 
@@ -363,6 +363,10 @@ export class RetrainTrigger extends Construct {
     }
     if ((props.trainingPipeline === undefined) === (props.trainingStateMachine === undefined)) {
       invalid(this, 'trainingStateMachine', props.trainingStateMachine?.stateMachineArn, 'give exactly one of trainingPipeline and trainingStateMachine');
+    }
+    if (props.trainingPipeline?.approval === ApprovalPolicy.AUTO) {
+      Annotations.of(this).addWarningV2('cdk-mlops:auto-approval',
+        `trainingPipeline ${props.trainingPipeline.node.path} registers candidates as Approved (approval: ApprovalPolicy.AUTO) before this trigger's canary; give it approval: ApprovalPolicy.MANUAL so only the trigger promotes a candidate`);
     }
     const training: sfn.IStateMachine = props.trainingPipeline?.stateMachine ?? props.trainingStateMachine!;
     if (Token.isUnresolved(prefix)) invalid(this, 'alarmPrefix', prefix, 'must be a literal string (alarm names are matched by prefix)');

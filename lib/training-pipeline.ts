@@ -343,6 +343,8 @@ export class TrainingPipeline extends Construct {
   public readonly outputBucket: s3.IBucket;
   /** Key prefix of every model's candidates: `<modelOutputPrefix><modelName>/<job>/output/{model.tar.gz,baseline.json}`. */
   public readonly modelOutputPrefix: string;
+  /** What the registry does with a candidate that passes the evaluation gate (the `approval` prop, defaulted). */
+  public readonly approval: ApprovalPolicy;
   /** The pipeline's fixed frame (internal). */
   private readonly frame: PipelineFrame;
   private readonly stateMachineRole: iam.Role;
@@ -366,6 +368,7 @@ export class TrainingPipeline extends Construct {
     }
     const report = (prop: string, value: unknown, allowed: string): never => invalid(this, prop, value, allowed);
     const timeout = props.timeout ?? Duration.days(14);
+    this.approval = props.approval ?? ApprovalPolicy.AUTO;
 
     // Keys.
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
@@ -400,7 +403,7 @@ export class TrainingPipeline extends Construct {
         threshold: props.evaluation.threshold,
         ...(props.evaluation.minImprovement !== undefined ? { minImprovement: props.evaluation.minImprovement } : {}),
       },
-      approval: props.approval ?? ApprovalPolicy.AUTO,
+      approval: this.approval,
       codeRevision: props.codeRevision ?? 'unknown',
       tags: { ...(props.tags ?? {}) },
       maxTrainingAttempts: props.maxTrainingAttempts ?? 3,

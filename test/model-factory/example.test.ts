@@ -29,3 +29,14 @@ test('50 models: one platform stack and shard stacks of 22, 22 and 6, none near 
     expect(warnings).toEqual([]);
   }
 });
+
+test('the shared TrainingPipeline registers candidates PendingManualApproval: the RetrainTrigger canaries before promoting', () => {
+  const platform = assembly!.getStackByName('ModelFactory');
+  const definitions = Object.values<any>(platform.template.Resources)
+    .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map((r) => JSON.stringify(r.Properties.DefinitionString));
+  expect(definitions.filter((d) => d.includes('approval'))).not.toHaveLength(0);
+  expect(definitions.some((d) => d.includes('\\"approval\\":\\"manual\\"'))).toBe(true);
+  expect(definitions.some((d) => d.includes('\\"approval\\":\\"auto\\"'))).toBe(false);
+  expect(platform.messages.filter((m) => String(m.entry.data).includes('cdk-mlops:auto-approval'))).toEqual([]);
+});
