@@ -8,7 +8,7 @@
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
  */
 import { parentPort, Worker } from 'node:worker_threads';
-import { loadConfig } from './config';
+import { loadConfig, SidecarConfig } from './config';
 import { FirehoseSender } from './firehose';
 import { errorText, log } from './log';
 import { Counters, Gauges } from './metrics';
@@ -43,10 +43,7 @@ export function runShipperWorker(): void {
       if (m.type === 'frames') {
         // one transferred buffer of capture frames per message: the records are built here, off the proxy's event loop
         const data = Buffer.from(m.buffer as ArrayBuffer, 0, m.length as number);
-        readFrames(data, cfg, cfg.maxRecordBytes, (line, inferenceId, err) => {
-          if (line !== undefined) shipper.enqueueRecord(Buffer.from(line, 'utf8'));
-          else log('error', 'could not build capture record', { inferenceId, error: String(err) });
-        });
+        ingestFrames(data, cfg, counters, (record) => shipper.enqueueRecord(record));
       } else if (m.type === 'stats') {
         port.postMessage({ type: 'stats', id: m.id, ...stats() });
       } else if (m.type === 'shutdown') {
@@ -59,7 +56,24 @@ export function runShipperWorker(): void {
   });
 }
 
-const EMPTY_STATS: ShipperStats = {
+/**
+ * Builds the record of every frame in `data` and hands it to `enqueue`; a frame
+ * whose record cannot be built is logged and counted as dropped (so delivered +
+ * dropped still adds up to captured).
+ */
+export function ingestFrames(data: Buffer, cfg: SidecarConfig, counters: Counters, enqueue: (record: Buffer) => void): void {
+  readFrames(data, cfg, cfg.maxRecordBytes, (line, inferenceId, err) => {
+    if (line !== undefined) {
+      enqueue(Buffer.from(line, 'utf8'));
+    } else {
+      counters.dropped++;
+      log('error', 'could not build capture record; dropped', { inferenceId, error: String(err) });
+    }
+  });
+}
+
+/** Stats of a shipper that has shipped nothing (also what the proxy reports when shipping is off). */
+export const EMPTY_STATS: ShipperStats = {
   counters: { delivered: 0, retried: 0, spilled: 0, replayed: 0, dropped: 0, putFailures: 0 },
   gauges: { queueRecords: 0, queueBytes: 0, spillBytes: 0, inFlightBatches: 0 },
 };
@@ -174,8 +188,12 @@ export class ShipperClient implements RecordSink {
     worker.on('exit', (code) => {
       if (this.stopping || worker !== this.worker) return;
       // the proxy keeps serving; records the worker held in memory are gone (spilled ones are replayed)
-      log('error', 'capture shipping worker exited; restarting it', { exitCode: code, lostQueueRecords: this.last.gauges.queueRecords });
-      this.carried = this.combine(this.last);
+      // the records it held are counted as dropped, as of its last stats (frames posted since then are not known)
+      const lost = this.last.gauges.queueRecords;
+      log('error', 'capture shipping worker exited; restarting it', { exitCode: code, lostQueueRecords: lost });
+      const carried = this.combine(this.last);
+      carried.counters.dropped += lost;
+      this.carried = carried;
       this.last = EMPTY_STATS;
       this.spawn();
     });
