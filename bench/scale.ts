@@ -23,7 +23,7 @@
  *
  * Prints one JSON line last: the measurement with the most models.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -146,6 +146,8 @@ function main(): void {
     const ms = samples.get(n)!;
     return { ...ms[0], wallSeconds: median(ms.map((m) => m.wallSeconds)), peakRssMb: median(ms.map((m) => m.peakRssMb)) };
   };
+  const failed = [...samples.values()].flat().find((m) => m.error);
+  if (failed) throw new Error(`bench:scale: the factory failed to synthesize ${failed.models} model(s): ${failed.error}`);
   const base = medianOf(1);
   console.error(`factory    1 model : ${line(base)}`);
   const results: Measurement[] = [];
@@ -154,6 +156,7 @@ function main(): void {
     results.push(m);
     console.error(`factory ${String(n).padStart(4)} models: ${line(m)}${m.error ? ` ERROR ${m.error}` : ''}`);
   }
+  let extra: Record<string, unknown> = {};
   if (requested === undefined) {
     const by = new Map(results.map((r) => [r.models, r]));
     const r100 = by.get(100)!; const r1000 = by.get(1000)!;
@@ -173,9 +176,16 @@ function main(): void {
       `the template passes CloudFormation's 1 MB at ${overMb} models; ` +
       `${crossing - 1} models = ${below.maxResourcesPerStack} resources, ${below.maxTemplateBytes} bytes (${below.error ? `fails: ${below.error}` : 'synthesizes'}); ` +
       `${crossing} models = ${atCrossing.maxResourcesPerStack || fixed + crossing * perModel} resources: ${atCrossing.error ?? 'no error'}`);
+    extra = {
+      timeRatio1000to100: round(r1000.wallSeconds / r100.wallSeconds, 2),
+      naiveResourcesPerModel: perModel,
+      naiveBytesPerModel: bytesPerModel,
+      naiveTemplateOver1MbAt: overMb,
+      naiveFailsAt: atCrossing.error ? crossing : null,
+    };
   }
-  console.log(line(results[results.length - 1]));
+  const last = JSON.parse(line(results[results.length - 1]));
+  console.log(JSON.stringify({ ...last, ...extra }));
 }
 
 main();
-void execFileSync;

@@ -265,7 +265,6 @@ function main(): void {
     libraryK8sObjectsPerEndpoint: round((b.libObjs - a.libObjs) / (last - first), 2),
     plainK8sObjectsPerEndpoint: round((b.plainObjs - a.plainObjs) / (last - first), 2),
   };
-  console.log(JSON.stringify(perEndpoint));
   const pipeline = trainingPipelineFigure();
   console.log(`TrainingPipeline: ${pipeline.trainingResourcesPerPipeline} resources and ${pipeline.trainingBytesPerPipeline} template bytes per additional pipeline`
     + ` (${pipeline.trainingResourcesPerModelOnSharedPipeline} resource, ${pipeline.trainingBytesPerModelOnSharedPipeline} bytes per model on one shared pipeline)`);
@@ -275,6 +274,7 @@ function main(): void {
     plainSeconds: round(b.plain),
     ratio: round(b.lib / b.plain),
     bytesPerEndpoint: Math.round((b.libBytes - a.libBytes) / (last - first)),
+    ...perEndpoint,
     ...pipeline,
   }));
 }
