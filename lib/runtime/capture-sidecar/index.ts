@@ -14,12 +14,7 @@ import { ConfigError, loadConfig, SidecarConfig } from './config';
 import { errorText, log } from './log';
 import { Counters, countersJson, Gauges, prometheusText } from './metrics';
 import { CaptureProxy, RecordSink } from './proxy';
-import { runShipperWorker, SHIPPER_COUNTERS, ShipperClient, ShipperStats } from './worker';
-
-const NO_SHIPPING: ShipperStats = {
-  counters: { delivered: 0, retried: 0, spilled: 0, replayed: 0, dropped: 0, putFailures: 0 },
-  gauges: { queueRecords: 0, queueBytes: 0, spillBytes: 0, inFlightBatches: 0 },
-};
+import { EMPTY_STATS, runShipperWorker, SHIPPER_COUNTERS, ShipperClient, ShipperStats } from './worker';
 
 /** The proxy's counters with the shipping worker's. */
 function merged(counters: Counters, s: ShipperStats): { counters: Counters; gauges: Gauges } {
@@ -67,7 +62,7 @@ async function main(): Promise<void> {
   // shipping (Firehose, retries, spill) runs in a worker thread, off the proxy's event loop
   const shipper = cfg.streamName !== '' ? new ShipperClient(__filename, counters) : undefined;
   const sink: RecordSink = shipper ?? { capture: () => undefined };
-  const snapshot = async () => merged(counters, shipper ? await shipper.stats() : NO_SHIPPING);
+  const snapshot = async () => merged(counters, shipper ? await shipper.stats() : EMPTY_STATS);
   const requestMetrics = new InferenceMetrics(cfg);
   const proxy = new CaptureProxy(cfg, sink, counters, requestMetrics.enabled ? requestMetrics : undefined);
   let stopping = false;
@@ -102,7 +97,7 @@ async function main(): Promise<void> {
     requestMetrics.stop();
     const remaining = Math.max(0, deadline - Date.now());
     const [final] = await Promise.all([
-      shipper ? shipper.shutdown(remaining) : Promise.resolve(NO_SHIPPING),
+      shipper ? shipper.shutdown(remaining) : Promise.resolve(EMPTY_STATS),
       // best effort, bounded by the grace period
       Promise.race([requestMetrics.publish(), new Promise((r) => setTimeout(r, remaining).unref())]),
     ]);

@@ -31,10 +31,6 @@ export class BodyTap {
     return this.seen > this.kept;
   }
 
-  public bytes(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
-  }
-
   /** Bytes kept (at most the cap). */
   public get length(): number {
     return this.kept;
@@ -164,13 +160,9 @@ const b64 = (body: Buffer) => '"' + body.toString('base64') + '"';
  * A body that is a complete JSON document is embedded as JSON; any other body
  * is a base64 string, flagged by `requestEncoding`/`responseEncoding` (and
  * `encoding`, set when either is base64). When the bodies do not fit, both are
- * cut (base64) and `truncated` is true.
+ * cut (base64) and `truncated` is true. Takes the kept bytes of both bodies and
+ * whether each was cut.
  */
-export function buildRecord(meta: RecordMeta, req: BodyTap, res: BodyTap, maxBytes: number): string {
-  return buildRecordFromBytes(meta, req.bytes(), req.cut, res.bytes(), res.cut, maxBytes);
-}
-
-/** `buildRecord` from the kept bytes of both bodies and whether each was cut. */
 export function buildRecordFromBytes(meta: RecordMeta, reqBytes: Buffer, reqCut: boolean, resBytes: Buffer, resCut: boolean, maxBytes: number): string {
   const reqJson = jsonText(reqBytes, reqCut);
   const resJson = jsonText(resBytes, resCut);

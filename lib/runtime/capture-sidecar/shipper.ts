@@ -53,14 +53,8 @@ export class Shipper {
     };
   }
 
-  /** Queues one serialized record (a JSON line). */
-  public enqueue(line: string): void {
-    this.enqueueRecord(Buffer.from(line, 'utf8'));
-  }
-
   /** Queues one serialized record (a JSON line, as bytes). */
   public enqueueRecord(record: Buffer): void {
-    this.counters.captured++;
     if (this.stopped) {
       this.spill.add([record]);
       return;
