@@ -48,7 +48,8 @@ export interface RetrainTriggerProps {
   readonly trainingPipeline?: TrainingPipeline;
   /**
    * A state machine with the TrainingPipeline's contract, when not a {@link TrainingPipeline}: its input
-   * is the model's `trainingInput` merged with `{modelName, _champion, _trigger, _retrainExecutionId}`;
+   * is the model's `trainingInput` (with `modelName`, the model's name unless it sets one) merged with
+   * `{_champion, _trigger, _retrainExecutionId}`;
    * its output carries `verdict` (`passed` to go on), `modelPackageArn`, `modelArtifactUri`,
    * `baselineUri` and `metrics`.
    * @default - `trainingPipeline.stateMachine`
@@ -157,8 +158,9 @@ export interface RetrainPolicyOptions {
    */
   readonly modelPackageGroupName?: string;
   /**
-   * Per-model input of the training state machine (merged with the retrain context).
-   * @default {}
+   * Per-model input of the training state machine (merged with the retrain context). Its `modelName`
+   * (the model's own name unless given here) is the model the training state machine trains.
+   * @default { modelName: <modelName> }
    */
   readonly trainingInput?: { [key: string]: any };
   /**
@@ -622,7 +624,13 @@ export class RetrainTrigger extends Construct {
         },
       },
     });
-    const monitorBaseline = this.monitorBaselineOf(options);
+    // The training state machine's modelName: the model's unless its trainingInput names another one (the
+    // candidate prefix the baseline copy reads is derived from the same value).
+    if (options.trainingInput?.modelName !== undefined && typeof options.trainingInput.modelName !== 'string') {
+      invalid(this, 'trainingInput.modelName', options.trainingInput.modelName, 'must be a string (the TrainingPipeline model name)');
+    }
+    const trainingInput: { [key: string]: any } = { modelName: name, ...(options.trainingInput ?? {}) };
+    const monitorBaseline = this.monitorBaselineOf(options, trainingInput.modelName);
     const record = {
       schemaVersion: 1,
       modelName: name,
@@ -637,7 +645,7 @@ export class RetrainTrigger extends Construct {
       rolloutMaxPolls: rolloutPolls,
       canaryWeight,
       canaryAlarmNames: options.canaryAlarms.map((a) => a.alarmName),
-      trainingInput: options.trainingInput ?? {},
+      trainingInput,
       ...(monitorBaseline ? { monitorBaseline } : {}),
       initialChampion: {
         modelPackageArn: options.initialModelPackageArn ?? 'none',
@@ -722,7 +730,7 @@ export class RetrainTrigger extends Construct {
    * state machine's rights for that copy: `s3:GetObject` on exactly the model's candidate prefix,
    * `s3:PutObject` on exactly the baseline key, KMS through S3 on the two buckets' keys.
    */
-  private monitorBaselineOf(options: RetrainModelOptions): { bucket: string; key: string } | undefined {
+  private monitorBaselineOf(options: RetrainModelOptions, trainingModel: string): { bucket: string; key: string } | undefined {
     const name = options.modelName;
     const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${name}`);
     const model = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
@@ -731,7 +739,6 @@ export class RetrainTrigger extends Construct {
     if (!isToken(destination.key) && (destination.key === '' || destination.key.startsWith('/') || destination.key.endsWith('/'))) {
       invalid(this, 'monitorBaseline.key', destination.key, 'must be an S3 object key (not empty, not starting or ending with "/")');
     }
-    const trainingModel = typeof options.trainingInput?.modelName === 'string' ? options.trainingInput.modelName : name;
     const source = options.baselineSource ?? (this.trainingPipeline
       ? { bucket: this.trainingPipeline.outputBucket, prefix: `${this.trainingPipeline.modelOutputPrefix}${trainingModel}/` }
       : undefined);

@@ -347,9 +347,8 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
   // ---- 4. training pipeline + gate -------------------------------------------
   S.TrainingContext = {
     Type: 'Pass',
-    Comment: 'The TrainingPipeline ignores input keys starting with "_" (annotations) and takes modelName as a per-model setting.',
+    Comment: 'The TrainingPipeline ignores input keys starting with "_" (annotations); modelName comes from the record\'s trainingInput (the model\'s name unless it sets one).',
     Parameters: {
-      'modelName.$': '$.modelName',
       '_champion.$': '$.champion',
       '_trigger.$': '$.trigger',
       '_retrainExecutionId.$': '$$.Execution.Id',
