@@ -87,8 +87,9 @@ export interface RetrainTriggerProps {
    */
   readonly approvalTimeout?: Duration;
   /**
-   * Upper bound of one TrainingPipeline execution.
-   * @default Duration.hours(24)
+   * Upper bound of one TrainingPipeline execution (the Train step's timeout; the state machine's timeout and the
+   * default lock TTL are derived from it).
+   * @default - the `trainingPipeline`'s `timeout`; 24 hours with a `trainingStateMachine`
    */
   readonly trainingTimeout?: Duration;
   /**
@@ -382,7 +383,8 @@ export class RetrainTrigger extends Construct {
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
     const approvalSeconds = approvalTimeout.toSeconds();
     if (approvalSeconds < 60 || approvalSeconds > 7 * 86400) invalid(this, 'approvalTimeout', approvalTimeout.toHumanString(), 'must be between 1 minute and 7 days');
-    const trainingTimeout = props.trainingTimeout ?? Duration.hours(24);
+    // A full-length pipeline execution (maxRuntime plus provisioning, Lambdas, capacity attempts) must fit.
+    const trainingTimeout = props.trainingTimeout ?? props.trainingPipeline?.timeout ?? Duration.hours(24);
     const trainingSeconds = trainingTimeout.toSeconds();
     if (trainingSeconds < 300 || trainingSeconds > 30 * 86400) invalid(this, 'trainingTimeout', trainingTimeout.toHumanString(), 'must be between 5 minutes and 30 days');
 
@@ -448,6 +450,7 @@ export class RetrainTrigger extends Construct {
       metricNamespace: this.metricNamespace,
       approvalTimeoutSeconds: approvalSeconds,
       trainingTimeoutSeconds: trainingSeconds,
+      executionTimeoutSeconds: this.executionTimeoutSeconds,
       partition: stack.partition,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

@@ -345,6 +345,8 @@ export class TrainingPipeline extends Construct {
   public readonly modelOutputPrefix: string;
   /** What the registry does with a candidate that passes the evaluation gate (the `approval` prop, defaulted). */
   public readonly approval: ApprovalPolicy;
+  /** Upper bound of one execution (the state machine's timeout; the `timeout` prop, defaulted). */
+  public readonly timeout: Duration;
   /** The pipeline's fixed frame (internal). */
   private readonly frame: PipelineFrame;
   private readonly stateMachineRole: iam.Role;
@@ -368,6 +370,7 @@ export class TrainingPipeline extends Construct {
     }
     const report = (prop: string, value: unknown, allowed: string): never => invalid(this, prop, value, allowed);
     const timeout = props.timeout ?? Duration.days(14);
+    this.timeout = timeout;
     this.approval = props.approval ?? ApprovalPolicy.AUTO;
 
     // Keys.

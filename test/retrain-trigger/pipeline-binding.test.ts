@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -107,5 +107,43 @@ describe('RetrainTrigger with a TrainingPipeline: the trained model name', () =>
     const t = new RetrainTrigger(g, 'T', { trainingPipeline: pipeline(g, 'P', { approval: ApprovalPolicy.MANUAL }), alarmPrefix: 'a' });
     expect(() => t.addModel(modelOptions(g, { modelName: 'fraud', trainingInput: { modelName: 7 } })))
       .toThrow(/invalid prop "trainingInput.modelName" \(7\): must be a string/);
+  });
+});
+
+describe('RetrainTrigger with a TrainingPipeline: training timeout', () => {
+  const stack = new Stack(testApp(), 'S');
+  const short = pipeline(stack, 'Short', { approval: ApprovalPolicy.MANUAL, timeout: Duration.days(3) });
+  const long = pipeline(stack, 'Long', { approval: ApprovalPolicy.MANUAL });
+  const onShort = new RetrainTrigger(stack, 'OnShort', { trainingPipeline: short, alarmPrefix: 'a' });
+  const onLong = new RetrainTrigger(stack, 'OnLong', { trainingPipeline: long, alarmPrefix: 'b' });
+  const explicit = new RetrainTrigger(stack, 'Explicit', { trainingPipeline: long, alarmPrefix: 'c', trainingTimeout: Duration.hours(30) });
+  for (const [t, n] of [[onShort, 'x'], [onLong, 'y'], [explicit, 'z']] as const) t.addModel(modelOptions(stack, { modelName: n }));
+  const out = Template.fromStack(stack).toJSON();
+  const machine = (prefix: string) => {
+    const id = Object.keys(out.Resources).find((k) => k.startsWith(`${prefix}StateMachine`) && out.Resources[k].Type === 'AWS::StepFunctions::StateMachine')!;
+    return definitionOf(out, id);
+  };
+  const record = (name: string) => Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter')
+    .map((r) => JSON.parse(r.Properties.Value)).find((r) => r.modelName === name);
+  const day = 86400;
+  // Training, twice the approval timeout (24 h), 6 h for everything else.
+  const machineSeconds = (training: number) => training + 2 * day + 6 * 3600;
+
+  test('the pipeline exposes its (defaulted) execution timeout', () => {
+    expect(short.timeout.toSeconds()).toBe(3 * day);
+    expect(long.timeout.toSeconds()).toBe(14 * day);
+  });
+
+  test('the Train step defaults to the pipeline\'s timeout, so a full-length execution is not cut short', () => {
+    expect(machine('OnShort').States.Train.TimeoutSeconds).toBe(3 * day);
+    expect(machine('OnLong').States.Train.TimeoutSeconds).toBe(14 * day);
+    expect(machine('Explicit').States.Train.TimeoutSeconds).toBe(30 * 3600);
+  });
+
+  test('the state machine timeout and the lock TTL follow (lock TTL >= state machine timeout)', () => {
+    for (const [prefix, model, training] of [['OnShort', 'x', 3 * day], ['OnLong', 'y', 14 * day], ['Explicit', 'z', 30 * 3600]] as const) {
+      expect({ prefix, timeout: machine(prefix).TimeoutSeconds }).toEqual({ prefix, timeout: machineSeconds(training) });
+      expect({ prefix, ttl: record(model).lockTtlSeconds }).toEqual({ prefix, ttl: machineSeconds(training) + 3600 });
+    }
   });
 });

@@ -39,6 +39,11 @@ export interface RetrainDefinitionProps {
   readonly approvalTimeoutSeconds: number;
   /** Training task timeout (s). */
   readonly trainingTimeoutSeconds: number;
+  /**
+   * Execution timeout (s), the definition's top-level TimeoutSeconds (CDK drops a StateMachine's `timeout`
+   * for a string definition); the lock TTL is validated against it.
+   */
+  readonly executionTimeoutSeconds?: number;
   /** Partition of the resource ARNs (a token in the stack). */
   readonly partition: string;
 }
@@ -728,6 +733,7 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
   return {
     Comment: 'cdk-mlops retraining: guard -> approval -> TrainingPipeline -> gate -> canary -> promote | roll back -> notify',
     StartAt: 'LoadModelConfig',
+    ...(p.executionTimeoutSeconds !== undefined ? { TimeoutSeconds: p.executionTimeoutSeconds } : {}),
     States: S,
   };
 }
