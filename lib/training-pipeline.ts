@@ -1005,7 +1005,7 @@ export class TrainingPipeline extends Construct {
         },
       });
       ensureGroup.addRetry(buildRetry(ERRORS.sagemakerSdk));
-      ensureGroup.addCatch(register, { errors: ['States.TaskFailed'], resultPath: sfn.JsonPath.DISCARD });
+      ensureGroup.addCatch(register, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
       ensureGroup.next(register);
       beforeRegister = ensureGroup;
     }

@@ -52,6 +52,10 @@ test('the definition is valid ASL and ensures the group before registering', () 
   expect(asl.States.EnsureModelPackageGroup.Next).toBe('RegisterModelPackage');
 });
 
+test('EnsureModelPackageGroup catches every error (States.Timeout too), so registration decides and a failure takes the failure path', () => {
+  expect(asl.States.EnsureModelPackageGroup.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RegisterModelPackage' }]);
+});
+
 function world(groupExists: boolean) {
   const store = new FakeS3();
   const rows = (n: number) => ['amount,merchant,label', ...Array.from({ length: n }, (_, i) => `${i * 3.5},${['a', 'b'][i % 2]},${i % 4 === 0 ? 1 : 0}`)].join('\n');
@@ -77,7 +81,7 @@ function world(groupExists: boolean) {
     RecordFailure: s3PutObject(store),
     NotifyFailure: topic.publish,
   };
-  return { created, run: () => runAsl(asl, { modelName: 'eta' }, { handlers, executionName: 'retrain-eta-1' }) };
+  return { created, handlers, topic, run: () => runAsl(asl, { modelName: 'eta' }, { handlers, executionName: 'retrain-eta-1' }) };
 }
 
 test('a new model: the group is created, then the candidate registered in it', async () => {
@@ -96,6 +100,17 @@ test('an existing group: the error is caught and registration goes on', async ()
   expect(w.created).toEqual([]);
   expect(r.caught).toContain('EnsureModelPackageGroup');
   expect(r.output.modelPackageArn).toBe('arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-eta/1');
+});
+
+test('a timed-out group creation: registration in the missing group fails and the failure is recorded and notified', async () => {
+  const w = world(false);
+  const handlers = w.handlers as any;
+  handlers.EnsureModelPackageGroup = () => { throw taskError('States.Timeout', 'Task timed out'); };
+  handlers.RegisterModelPackage = (req: any) => { throw taskError('SageMaker.ResourceNotFound', `Model Package Group ${req.ModelPackageGroupName} does not exist`); };
+  const r = await w.run();
+  expect(r.status).toBe('FAILED');
+  expect(r.path).toEqual(expect.arrayContaining(['EnsureModelPackageGroup', 'RegisterModelPackage', 'RecordFailure', 'NotifyFailure']));
+  expect(w.topic.messages.some((m: any) => JSON.stringify(m).includes('SageMaker.ResourceNotFound'))).toBe(true);
 });
 
 test('needs a prefix; the default keeps one resource per model', () => {
