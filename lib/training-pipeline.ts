@@ -15,7 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { buildRetry, ERRORS } from './private/training/asl';
 import { checkFrame, checkSettings, parseImage, PipelineFrame, TrainingSettings } from './private/training/rules';
-import { invalid, isToken } from './private/validation';
+import { checkDnsLabel, invalid, isToken } from './private/validation';
 
 /** Provisioning and artifact upload time allowed on top of a job's maxRuntime/maxWait. */
 const TRAINING_TIMEOUT_MARGIN_SECONDS = 2 * 3600;
@@ -443,7 +443,7 @@ export class TrainingPipeline extends Construct {
       }
     }
     if (timeout.toSeconds() > 24 * 24 * 3600) {
-      invalid(this, 'timeout', `${timeout.toDays()} days`, 'must be at most 24 days');
+      invalid(this, 'timeout', timeout.toHumanString(), 'must be at most 24 days');
     }
     const defaults = {
       ...settings,
@@ -629,9 +629,7 @@ export class TrainingPipeline extends Construct {
    * (executions with `"modelName": "<name>"`) and returns its name.
    */
   public addModel(modelName: string): string {
-    if (!isToken(modelName) && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(modelName)) {
-      invalid(this, 'modelName', modelName, 'must be 1-40 lower-case letters, digits and "-", starting and ending with a letter or digit');
-    }
+    checkDnsLabel(this, 'modelName', modelName, 40);
     const name = `${this.groupPrefix}${modelName}`;
     if (this.groupsAtRunTime) return name;
     const group = new sagemaker.CfnModelPackageGroup(this, `ModelPackageGroup-${modelName}`, {

@@ -176,6 +176,14 @@ test('a prefixed pipeline scopes the registry by prefix and addModel adds groups
   expect(JSON.stringify(t.toJSON())).toContain('model-package/ml-*/*');
 });
 
+test('addModel holds to the 40-character DNS-label limit its message names', () => {
+  const stack = new Stack(testApp(), 'Added');
+  const p = new TrainingPipeline(stack, 'P', { ...baseProps(stack), modelPackageGroupPrefix: 'ml-' });
+  expect(() => p.addModel('b'.repeat(41))).toThrow(/Added\/P: invalid prop "modelName" \("b{41}"\): must be a DNS-1123 label of 1-40 characters/);
+  expect(() => p.addModel('Churn_2')).toThrow(/invalid prop "modelName" \("Churn_2"\)/);
+  expect(p.addModel('c'.repeat(40))).toBe(`ml-${'c'.repeat(40)}`);
+});
+
 test('an image pinned by digest needs no ECR lookup permission', () => {
   const stack = new Stack(testApp(), 'Pinned');
   new TrainingPipeline(stack, 'P', { ...baseProps(stack), trainingImage: TrainingImage.fromImageUri(`registry.example.com/trainer@${DIGEST}`) });
@@ -200,6 +208,8 @@ describe('invalid props', () => {
     ['unpinned non-ECR image', () => ({ trainingImage: TrainingImage.fromImageUri('images.example.com/library/pytorch:2.4') }), /"trainingImage".*pinned by digest/],
     ['maxRuntime beyond the frame limit', () => ({ maxRuntime: Duration.days(10) }), /"maxRuntime" \(864000\): must be an integer between 1 and 604800/],
     ['timeout over 24 days', () => ({ timeout: Duration.days(30) }), /"timeout" \("30 days"\): must be at most 24 days/],
+    ['timeout over 24 days, not whole days', () => ({ timeout: Duration.hours(601) }), /"timeout" \("25 days 1 hour"\): must be at most 24 days/],
+    ['model name over 40 characters', () => ({ modelName: 'a'.repeat(41) }), /"modelName" \("a{41}"\): must be 1-40 /],
     ['too many training attempts', () => ({ maxTrainingAttempts: 20 }), /"maxTrainingAttempts" \(20\)/],
     ['input mode', () => ({ inputMode: 'Stream' as any }), /"inputMode" \("Stream"\): must be one of "FastFile", "File", "Pipe"/],
     ['duplicate metric names', () => ({ metricDefinitions: [{ name: 'val_auc', regex: 'a=(1)' }, { name: 'val_auc', regex: 'b=(2)' }] }), /metric names must be unique/],
