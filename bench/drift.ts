@@ -15,8 +15,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BaselineBuilder, DriftAccumulator, DriftReport, validateBaseline } from '../lib/private/drift';
-import { readSamples } from '../lib/private/drift/readers';
+import { BaselineBuilder, DriftAccumulator, DriftReport, validateBaseline } from '../lib/monitoring/engine';
+import { readSamples } from '../lib/monitoring/engine/readers';
 
 const NUMERIC = 20;
 const CATEGORICAL = 5;

@@ -11,7 +11,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DriftMonitor, GpuCluster, ModelEndpoint, RetrainTrigger } from '../lib';
-import { MetricDirection, TrainingImage, TrainingPipeline } from '../lib/training-pipeline';
+import { MetricDirection, TrainingImage, TrainingPipeline } from '../lib/training/training-pipeline';
 import { fleetSpecs } from '../examples/model-factory';
 
 export function naiveApp(app: App, models: number): Stack {

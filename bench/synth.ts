@@ -58,7 +58,7 @@ function modelInputs(i: number) {
 function libraryApp(n: number, outdir: string): any {
   const { App, Stack } = require('aws-cdk-lib');
   const s3 = require('aws-cdk-lib/aws-s3');
-  const { ModelEndpoint } = require('../lib/model-endpoint');
+  const { ModelEndpoint } = require('../lib/inference/model-endpoint');
   const app = new App({ outdir, context: { 'aws:cdk:disable-asset-staging': true } });
   const stack = new Stack(app, 'Bench');
   const cluster = buildCluster(stack);

@@ -13,7 +13,7 @@ import { exampleBuckets } from './shared';
 import {
   ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
 } from '../lib';
-import { acknowledgeWildcards } from '../lib/private/nag';
+import { acknowledgeWildcards } from '../lib/core/nag';
 
 export const CLOSED_LOOP_MODEL = 'fraud-scoring';
 

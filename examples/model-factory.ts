@@ -8,7 +8,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import { exampleBuckets } from './shared';
 import { FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps } from '../lib';
-import { MetricDirection, TrainingImage } from '../lib/training-pipeline';
+import { MetricDirection, TrainingImage } from '../lib/training/training-pipeline';
 
 const KINDS = ['fraud', 'churn', 'ltv', 'eta', 'rank', 'price', 'demand', 'risk'];
 

@@ -11,8 +11,8 @@
  */
 import * as fs from 'fs';
 import type { Command } from './index';
-import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison } from '../../lib/private/drift';
-import { readSamples, ReadSummary } from '../../lib/private/drift/readers';
+import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison } from '../../lib/monitoring/engine';
+import { readSamples, ReadSummary } from '../../lib/monitoring/engine/readers';
 
 const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
 

@@ -5,7 +5,7 @@
  * with its real default thresholds. The model's drift alarm goes to ALARM when
  * at least one feature drifted (the DriftMonitor alarm's threshold).
  */
-import { BaselineBuilder, DEFAULT_THRESHOLDS, DriftAccumulator, featuresFromCaptureRecord } from '../../lib/private/drift';
+import { BaselineBuilder, DEFAULT_THRESHOLDS, DriftAccumulator, featuresFromCaptureRecord } from '../../lib/monitoring/engine';
 
 /** Deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {

@@ -11,7 +11,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
-import { ModelMonitorConfig, parseModelConfig } from '../../private/drift-monitor-config';
+import { ModelMonitorConfig, parseModelConfig } from '../../contracts/drift-monitor-config';
 import { DEFAULT_RETRY, MetricPublisher, RetryPolicy } from './metrics';
 import { METRIC, ModelOutcome, monitorModel } from './monitor';
 import { floorHour } from './window';

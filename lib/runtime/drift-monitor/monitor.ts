@@ -1,11 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { CapturePrefix } from '../../capture-record';
-import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../private/drift';
-import { ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../private/drift-monitor-config';
+import { CapturePrefix } from '../../contracts/capture-record';
+import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../monitoring/engine';
+import { ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../contracts/drift-monitor-config';
 import {
   BinaryQualityAccumulator, RegressionQualityAccumulator, parseBinaryLabel, parseFiniteNumber,
-} from '../../private/quality';
+} from '../../monitoring/engine/quality';
 import { getPath } from './json-path';
 import { MetricPublisher } from './metrics';
 import { ObjectReadError, listKeys, readJson, readLines } from './s3-io';

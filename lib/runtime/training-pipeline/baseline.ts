@@ -5,7 +5,7 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StringDecoder } from 'node:string_decoder';
 import { gunzipSync } from 'node:zlib';
-import { CsvParser, LineSplitter } from '../../private/drift/csv';
+import { CsvParser, LineSplitter } from '../../monitoring/engine/csv';
 import type { S3Like } from './index';
 
 export interface BaselineEvent {

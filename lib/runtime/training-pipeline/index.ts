@@ -18,8 +18,8 @@ import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client
 import {
   checkFrame, checkSettings, distributedEnvironment, hasInstanceStorage, jobNameBase, modelPackageGroupName,
   parseImage, PipelineFrame, TrainingSettings,
-} from '../../private/training/rules';
-import { evaluate, EvaluateEvent } from '../../private/training/gate';
+} from '../../contracts/training-settings';
+import { evaluate, EvaluateEvent } from './gate';
 import { computeBaselineWith, BaselineEvent } from './baseline';
 import { newBaselineBuilder } from './engine';
 

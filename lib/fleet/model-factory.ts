@@ -1,0 +1,561 @@
+import { CfnResource, Duration, IResolvable, Stack, Stage, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { CaptureStream } from '../inference/capture-stream';
+import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFeature, MonitoredModel } from '../monitoring/drift-monitor';
+import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
+import { ModelEndpoint } from '../inference/model-endpoint';
+import { RetrainTrigger } from '../retraining/retrain-trigger';
+import { assignShards } from './private/sharding';
+import { acknowledgeWildcards } from '../core/nag';
+import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
+import { StackLimits, StackLimitsProps } from './stack-limits';
+import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
+
+/** Training settings of one model (they travel in the shared pipeline's execution input). */
+export interface FactoryTrainingOptions {
+  /**
+   * Training instance type.
+   * @default - the factory's `trainingInstanceType`
+   */
+  readonly instanceType?: string;
+  /**
+   * Training instances (> 1 trains distributed).
+   * @default 1
+   */
+  readonly instanceCount?: number;
+  /**
+   * Hyperparameters (merged over the factory's).
+   * @default - none
+   */
+  readonly hyperparameters?: { [name: string]: string };
+}
+
+/** Retraining policy of one model. */
+export interface FactoryRetrainPolicy {
+  /**
+   * Traffic share (percent) of the canary while it bakes.
+   * @default 10
+   */
+  readonly canaryWeight?: number;
+  /**
+   * How long the canary bakes.
+   * @default Duration.minutes(30)
+   */
+  readonly bakeTime?: Duration;
+  /**
+   * Minimum time between two retrains of the model.
+   * @default Duration.hours(6)
+   */
+  readonly cooldown?: Duration;
+  /**
+   * At most this many retrains per budget period.
+   * @default 4
+   */
+  readonly maxRetrainsPerPeriod?: number;
+  /**
+   * Ask a human before training.
+   * @default false
+   */
+  readonly requireApproval?: boolean;
+}
+
+/** One model of a {@link ModelFactory}. */
+export interface FactoryModelSpec {
+  /** Model name: a DNS label of 1-40 characters (also its namespace, its alarm names and its model package group). */
+  readonly modelName: string;
+  /** Serving image, pinned by tag (not `latest`) or digest. */
+  readonly image: string;
+  /** The model version served at first (its artifact is `<artifactPrefix><modelName>/<modelVersion>/`). */
+  readonly modelVersion: string;
+  /**
+   * Port the model server listens on.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Resources of the model container (endpoint sizing).
+   * @default - 1 CPU, 2Gi memory, no GPU
+   */
+  readonly resources?: InferenceResources;
+  /**
+   * Autoscaling of the endpoint.
+   * @default - 2-10 replicas at 70% CPU
+   */
+  readonly autoscaling?: InferenceAutoscaling;
+  /**
+   * Training settings.
+   * @default - the factory's defaults; data at `<datasetPrefix><modelName>/`
+   */
+  readonly training?: FactoryTrainingOptions;
+  /**
+   * Features the drift monitor compares (types and per-feature thresholds).
+   * @default - every feature of the baseline, types inferred
+   */
+  readonly features?: MonitoredFeature[];
+  /**
+   * Model-wide drift thresholds.
+   * @default - PSI 0.2, JS 0.1, KS p 0.05, W 0.1, chi² p 0.05
+   */
+  readonly thresholds?: DriftThresholdOverrides;
+  /**
+   * Ground truth for quality metrics and the quality alarm.
+   * @default - no quality monitoring
+   */
+  readonly quality?: ModelQualityOptions;
+  /**
+   * Retraining policy.
+   * @default - the RetrainTrigger defaults
+   */
+  readonly retrain?: FactoryRetrainPolicy;
+}
+
+/** Props of {@link ModelFactory}. */
+export interface ModelFactoryProps {
+  /** The models. Their order matters only for models not yet in `shardAssignments` (they fill shards in this order). */
+  readonly models: FactoryModelSpec[];
+  /** An `aws-eks-v2` cluster with a kubectl provider, in the factory's stack (the platform stack). */
+  readonly cluster: eks.Cluster;
+  /** Bucket of the model artifacts, the training outputs and the drift baselines. */
+  readonly artifactBucket: s3.IBucket;
+  /**
+   * Prefix of the training outputs (the pipeline's `outputPrefix`); model artifacts live under
+   * `<outputPrefix>models/<modelName>/`.
+   * @default 'training/'
+   */
+  readonly outputPrefix?: string;
+  /** Bucket of the training datasets. */
+  readonly datasetBucket: s3.IBucket;
+  /**
+   * Prefix of the datasets; a model's data is under `<datasetPrefix><modelName>/<channel>/`.
+   * @default 'datasets/'
+   */
+  readonly datasetPrefix?: string;
+  /** The training image shared by the fleet (executions may name another one from the same repository). */
+  readonly trainingImage: TrainingImage;
+  /** Metrics scraped from the training logs. */
+  readonly metricDefinitions: MetricDefinition[];
+  /** The evaluation gate (models override it in their execution input). */
+  readonly evaluation: EvaluationGate;
+  /**
+   * Default training instance type.
+   * @default 'ml.g5.2xlarge'
+   */
+  readonly trainingInstanceType?: string;
+  /**
+   * Models per shard stack.
+   * @default 22 (about 30 KB of template and 4-5 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
+   */
+  readonly modelsPerShard?: number;
+  /**
+   * The recorded assignment of models to shards (model name -> shard index), committed next to the app.
+   * Recorded models never move; models missing from it fill the lowest shard with room.
+   * Write `factory.shardAssignments` back after adding models.
+   * @default - none: shards are filled in model-list order
+   */
+  readonly shardAssignments?: { [modelName: string]: number };
+  /**
+   * Name prefix of the shard stacks (`<prefix><index>`).
+   * @default - `<platform stack name>-models-`
+   */
+  readonly shardStackPrefix?: string;
+  /**
+   * Thresholds of the stack-limits guard applied to the platform stack and every shard.
+   * @default - StackLimits defaults (450 resources, 900 KiB, 180 outputs, warnings at 80%)
+   */
+  readonly stackLimits?: StackLimitsProps;
+  /**
+   * Stable prefix of the model alarm names (`<alarmPrefix>-<model>-drift|quality`).
+   * @default - `<platform stack name>-mlops`
+   */
+  readonly alarmPrefix?: string;
+}
+
+/** Prefix of the fleet's model package groups (`mlops-<model>`). */
+const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
+/** The Service port and the weighted ALB action of every ModelEndpoint (InferenceService). */
+const ENDPOINT_SERVICE_PORT = 80;
+const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
+/** Models per shard by default. */
+const DEFAULT_MODELS_PER_SHARD = 22;
+/** The guard's resource limit divided by this is the most models a shard can take. */
+const RESOURCES_PER_MODEL_MAX = 7;
+
+/**
+ * A fleet of models on shared infrastructure, spread over as many stacks as
+ * CloudFormation's limits need.
+ *
+ * The platform stack (the factory's own stack) holds what every model shares:
+ * the cluster and its kubectl provider (yours), ONE capture stream, ONE
+ * TrainingPipeline (per-model settings in the execution input), ONE
+ * DriftMonitor handler, ONE RetrainTrigger (one rule, one state machine) and
+ * the values shard stacks need, as SSM parameters. Each shard stack holds the
+ * per-model resources of its models and reads the platform values once, as
+ * SSM-typed stack parameters: no CloudFormation export per model or per
+ * shard, so the platform stack can change without "export in use" errors.
+ *
+ * Models are assigned to shards by the sticky-fill rule (a recorded model
+ * never moves; new ones fill the lowest shard with room) and every stack is
+ * checked by {@link StackLimits} at synth.
+ */
+export class ModelFactory extends Construct {
+  /** The platform stack (the factory's stack). */
+  public readonly platformStack: Stack;
+  /** The shard stacks, by index (an index emptied by removals keeps an empty stack). */
+  public readonly shardStacks: Stack[];
+  /** The full assignment (model -> shard index): commit it and pass it back as `shardAssignments`. */
+  public readonly shardAssignments: { [modelName: string]: number };
+  /** The shared capture stream. */
+  public readonly capture: CaptureStream;
+  /** The shared training pipeline. */
+  public readonly pipeline: TrainingPipeline;
+  /** The shared drift monitor. */
+  public readonly monitor: DriftMonitor;
+  /** The shared retrain trigger (one rule, one retraining state machine). */
+  public readonly trigger: RetrainTrigger;
+  /**
+   * The fleet's canary guard: fires when the canary variant of any model answers errors
+   * (watched by every model's canary bake, with the model's quality alarm when it has labels).
+   */
+  public readonly canaryErrorsAlarm: cloudwatch.Alarm;
+
+  private readonly props: ModelFactoryProps;
+  private readonly endpoints = new Map<string, ModelEndpoint>();
+  private readonly monitored = new Map<string, MonitoredModel>();
+  private readonly platformParams = new Map<string, string>();
+  private readonly paramRoot: string;
+
+  constructor(scope: Construct, id: string, props: ModelFactoryProps) {
+    super(scope, id);
+    this.props = props;
+    this.platformStack = Stack.of(this);
+    const platform = this.platformStack;
+
+    if (!props.models || props.models.length === 0) invalid(this, 'models', props.models, 'must list at least one model');
+    const seen = new Set<string>();
+    props.models.forEach((m, i) => {
+      checkDnsLabel(this, `models[${i}].modelName`, m.modelName, 40);
+      if (seen.has(m.modelName)) invalid(this, `models[${i}].modelName`, m.modelName, 'must be unique in the fleet');
+      seen.add(m.modelName);
+    });
+    const capacity = props.modelsPerShard ?? DEFAULT_MODELS_PER_SHARD;
+    checkInt(this, 'modelsPerShard', capacity, 1, Math.floor((props.stackLimits?.maxResources ?? StackLimits.DEFAULT_MAX_RESOURCES) / RESOURCES_PER_MODEL_MAX));
+    if (!props.cluster.kubectlProvider) invalid(this, 'cluster', props.cluster.node.path, 'must have a kubectl provider (kubectlProviderOptions)');
+    const outputPrefix = props.outputPrefix ?? 'training/';
+    const datasetPrefix = props.datasetPrefix ?? 'datasets/';
+    for (const [prop, value] of [['outputPrefix', outputPrefix], ['datasetPrefix', datasetPrefix]] as const) {
+      checkPattern(this, prop, value, /^([A-Za-z0-9_.-]+\/)+$/, 'must be a relative S3 prefix ending in "/"');
+    }
+    this.paramRoot = `/cdk-mlops/factory/${platform.stackName}/${this.node.id}/`;
+
+    // ---- shared infrastructure (platform stack) --------------------------------
+    this.capture = CaptureStream.of(platform);
+    this.pipeline = new TrainingPipeline(this, 'Training', {
+      modelName: props.models[0].modelName,
+      trainingImage: props.trainingImage,
+      datasetBucket: props.datasetBucket,
+      datasetPrefix,
+      outputBucket: props.artifactBucket,
+      outputPrefix,
+      instanceType: props.trainingInstanceType,
+      metricDefinitions: props.metricDefinitions,
+      evaluation: props.evaluation,
+      modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
+      createModelPackageGroupsAtRunTime: true,
+      // The RetrainTrigger canaries a candidate before promoting it: the registry must not approve it first.
+      approval: ApprovalPolicy.MANUAL,
+    });
+    this.monitor = new DriftMonitor(this, 'Drift', {
+      captureBucket: this.capture.bucket,
+      capturePrefix: this.capture.prefix,
+      baselineBucket: props.artifactBucket,
+      baselinePrefix: `${outputPrefix}models/`,
+      alarmPrefix: props.alarmPrefix,
+    });
+    // ONE record per model: the trigger reads the monitor's path, where each model's
+    // parameter holds both records (their keys are disjoint).
+    this.trigger = new RetrainTrigger(this, 'Retrain', {
+      trainingPipeline: this.pipeline,
+      driftMonitor: this.monitor,
+      configPath: this.monitor.configPath,
+      canaryAlarmNamePrefix: `${this.monitor.alarmPrefix}-`,
+      modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
+    });
+    // A fleet alarm (Metrics Insights over every canary) instead of one per model: a canary that
+    // errors rolls back any canary baking at that time, the safe direction. Its name carries the
+    // alarm prefix (the trigger may describe it) but no retrain suffix (it starts no retrain).
+    this.canaryErrorsAlarm = new cloudwatch.Alarm(this, 'CanaryErrors', {
+      alarmName: `${this.monitor.alarmPrefix}-fleet-canary-errors`,
+      alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); watched while a canary bakes.',
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(Errors) FROM SCHEMA("${CaptureStream.METRICS_NAMESPACE}", ModelName, Variant) WHERE Variant = 'canary'`,
+        period: Duration.minutes(1),
+        label: 'canary errors (fleet)',
+      }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // The shared pipeline's inherent wildcards, each with its reason (computed once the policies are final).
+    this.node.addValidation({ validate: () => { this.acknowledgeTrainingWildcards(datasetPrefix, outputPrefix); return []; } });
+
+    // ---- shards ------------------------------------------------------------------
+    let plan: ReturnType<typeof assignShards>;
+    try {
+      plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
+    } catch (e) {
+      invalid(this, 'shardAssignments', props.shardAssignments, (e as Error).message);
+    }
+    this.shardAssignments = Object.fromEntries(plan.assignments);
+    const stage = Stage.of(platform);
+    const parent: Construct = stage ?? platform.node.root;
+    const prefix = props.shardStackPrefix ?? `${platform.stackName}-models-`;
+    this.shardStacks = [];
+    for (let i = 0; i < plan.shardCount; i++) {
+      const shard = new Stack(parent, `${prefix}${i}`, {
+        env: { account: platform.account, region: platform.region },
+        description: `cdk-mlops ModelFactory ${this.node.path}: models of shard ${i}`,
+      });
+      shard.addStackDependency(platform, 'reads the platform values (SSM parameters) and the kubectl provider');
+      this.shardStacks.push(shard);
+    }
+    StackLimits.guard(platform, props.stackLimits);
+    for (const s of this.shardStacks) StackLimits.guard(s, props.stackLimits);
+
+    const specs = new Map(props.models.map((m) => [m.modelName, m]));
+    for (const [name, index] of plan.assignments) {
+      this.addModelToShard(this.shardStacks[index], specs.get(name)!, outputPrefix);
+    }
+  }
+
+  /** The endpoint of a model. */
+  public endpoint(modelName: string): ModelEndpoint {
+    const e = this.endpoints.get(modelName);
+    if (!e) invalid(this, 'modelName', modelName, 'is not a model of this factory');
+    return e;
+  }
+
+  /** The drift registration (alarms, metrics) of a model. */
+  public monitoredModel(modelName: string): MonitoredModel {
+    const m = this.monitored.get(modelName);
+    if (!m) invalid(this, 'modelName', modelName, 'is not a model of this factory');
+    return m;
+  }
+
+  private addModelToShard(shard: Stack, spec: FactoryModelSpec, outputPrefix: string): void {
+    const ctx = this.shardContext(shard);
+    const name = spec.modelName;
+    const scope = new Construct(shard, name);
+    const port = spec.port ?? 8080;
+    const endpoint = new ModelEndpoint(scope, 'Endpoint', {
+      cluster: ctx.cluster,
+      modelName: name,
+      image: spec.image,
+      port,
+      modelArtifact: { bucket: ctx.artifactBucket, prefix: `${outputPrefix}models/${name}/` },
+      resources: spec.resources,
+      autoscaling: spec.autoscaling,
+      loadBalancerSourceCidrs: [ctx.vpcCidr],
+      podRole: ctx.podRole,
+      capture: { stream: this.capture },
+      variants: [
+        { name: 'primary', modelVersion: spec.modelVersion, weight: 100 },
+        { name: 'canary', modelVersion: spec.modelVersion, weight: 0, minReplicas: 1, maxReplicas: 2 },
+      ],
+    });
+    this.endpoints.set(name, endpoint);
+
+    // Retraining: the trigger renders the model's record (stored below in the model's one SSM
+    // parameter) and its RBAC objects (rendered into the model's own chart): no resource of its own.
+    const prefix = this.monitor.alarmPrefix;
+    const canaryAlarms = [cloudwatch.Alarm.fromAlarmName(scope, 'FleetCanaryErrors', `${prefix}-fleet-canary-errors`)];
+    if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
+    const r = spec.retrain ?? {};
+    const retrain = this.trigger.renderModel({
+      modelName: name,
+      cluster: this.props.cluster,
+      namespace: endpoint.namespace,
+      primaryDeployment: endpoint.serviceNameForVariant('primary'),
+      canaryDeployment: endpoint.serviceNameForVariant('canary'),
+      primaryService: endpoint.serviceNameForVariant('primary'),
+      canaryService: endpoint.serviceNameForVariant('canary'),
+      servicePort: ENDPOINT_SERVICE_PORT,
+      ingressName: endpoint.ingressName,
+      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
+      canaryAlarms,
+      initialModelArtifactUri: `s3://${ctx.artifactBucket.bucketName}/${outputPrefix}models/${name}/${spec.modelVersion}/`,
+      initialModelVersion: spec.modelVersion,
+      modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
+      trainingInput: {
+        modelName: name,
+        ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
+        ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
+        ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
+      },
+      canaryWeight: r.canaryWeight,
+      bakeTime: r.bakeTime,
+      cooldown: r.cooldown,
+      maxRetrainsPerPeriod: r.maxRetrainsPerPeriod,
+      requireApproval: r.requireApproval,
+    });
+    retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));
+
+    const monitored = new MonitoredModel(scope, 'Drift', {
+      monitor: this.monitor,
+      modelName: name,
+      variants: ['primary', 'canary'],
+      baselineKey: `${outputPrefix}models/${name}/baseline.json`,
+      features: spec.features,
+      thresholds: spec.thresholds,
+      quality: spec.quality,
+      additionalConfig: retrain.record,
+      configParameterTier: ssm.ParameterTier.INTELLIGENT_TIERING,
+    });
+    this.monitored.set(name, monitored);
+  }
+
+  private acknowledgeTrainingWildcards(datasetPrefix: string, outputPrefix: string): void {
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const reasons: Array<[RegExp, string]> = [
+      [/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, 'CDK KMS grants for SSE-KMS objects and the encrypted topic: data keys and re-encryption under that one key ARN.'],
+      [new RegExp(`/${esc(datasetPrefix)}\\*$`), 'The shared pipeline reads every model\'s dataset under the dataset prefix (<prefix><model>/<channel>/): keys of each dataset version are only known at run time.'],
+      [new RegExp(`/${esc(outputPrefix)}models/\\*$`), 'Model artifacts and baselines are written under <outputPrefix>models/<model>/<job>/, the job name generated per execution.'],
+      [new RegExp(`/${esc(outputPrefix)}dataset-versions/\\*$`), 'Dataset version records are content-addressed (<model>/<sha256>.json): keys known only at run time.'],
+      [new RegExp(`/${esc(outputPrefix)}runs/\\*$`), 'Failure records are written to <outputPrefix>runs/<execution name>/failure.json.'],
+      [/log-group:\/aws\/sagemaker\/TrainingJobs:\*$/, 'SageMaker writes training logs to streams named after the job in its fixed /aws/sagemaker/TrainingJobs log group.'],
+      [/:training-job\/\*$/, 'Training job names derive from each execution name; createTrainingJob.sync creates, describes and stops them.'],
+      [/:model-package-group\/mlops-\*$/, 'One model package group per model of the fleet (mlops-<model>), created at run time before the model\'s first registration.'],
+      [/:model-package\/mlops-\*\/\*$/, 'Each registration creates a new numbered version in the model\'s group (mlops-<model>/<n>).'],
+      [/Handler[A-Za-z0-9]*\.Arn>:\*$/, 'Invoking the pipeline\'s own Lambda function by version or alias qualifier (CDK grantInvoke).'],
+      [/^Resource::\*$/, 'ecr:GetAuthorizationToken, sagemaker:ListModelPackages and the X-Ray tracing actions have no resource-level permissions; PutMetricData is conditioned on its namespace.'],
+    ];
+    acknowledgeWildcards(this.pipeline, (finding) => reasons.find(([re]) => re.test(finding))?.[1]);
+  }
+
+  /**
+   * ONE role for the pods of every model of a shard. Attribute-based: EKS Pod Identity tags the
+   * session with the pod's namespace (`kubernetes-namespace`), which is the model name, so a pod
+   * reads `<outputPrefix>models/<its model>/*` and nothing else, with one policy for all models.
+   */
+  private sharedPodRole(shard: Stack, artifactBucket: s3.IBucket): iam.Role {
+    const prefix = `${this.props.outputPrefix ?? 'training/'}models/\${aws:PrincipalTag/kubernetes-namespace}/`;
+    const role = new iam.Role(shard, 'ModelPodRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
+      description: `Pods of the models of ${shard.stackName}: each reads its own model's artifacts (ABAC on the pod-identity namespace tag)`,
+    });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadOwnModelArtifacts',
+      actions: ['s3:GetObject'],
+      resources: [artifactBucket.arnForObjects(`${prefix}*`)],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListOwnModelArtifacts',
+      actions: ['s3:ListBucket'],
+      resources: [artifactBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }));
+    if (artifactBucket.encryptionKey) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptModelArtifacts',
+        actions: ['kms:Decrypt'],
+        resources: [artifactBucket.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${shard.region}.amazonaws.com` } },
+      }));
+    }
+    shard.node.addValidation({
+      validate: () => {
+        // cdk-nag renders `${x}` as `<x>` in finding ids.
+        const rendered = prefix.replace(/\$\{/g, '<').replace(/\}/g, '>');
+        acknowledgeWildcards(role, (f) => (f.startsWith('Resource::') && f.endsWith(`/${rendered}*`)
+          ? 'Attribute-based: the namespace session tag EKS Pod Identity sets is the model name, so each pod reads only its own model\'s artifacts under this prefix.'
+          : undefined));
+        return [];
+      },
+    });
+    return role;
+  }
+
+  /** Values a shard reads from the platform, once per shard (SSM-typed stack parameters). */
+  private shardContext(shard: Stack): ShardContext {
+    const existing = shardContexts.get(shard);
+    if (existing) return existing;
+    const read = (key: string, value: string) => ssm.StringParameter.valueForStringParameter(shard, this.platformParameter(key, value));
+    const provider = eks.KubectlProvider.fromKubectlProviderAttributes(shard, 'KubectlProvider', {
+      serviceToken: read('kubectl-service-token', this.props.cluster.kubectlProvider!.serviceToken),
+    });
+    const cluster = eks.Cluster.fromClusterAttributes(shard, 'Cluster', {
+      clusterName: read('cluster-name', this.props.cluster.clusterName),
+      kubectlProvider: provider,
+    });
+    const key = this.props.artifactBucket.encryptionKey;
+    const artifactBucket = s3.Bucket.fromBucketAttributes(shard, 'Artifacts', {
+      bucketName: read('artifact-bucket', this.props.artifactBucket.bucketName),
+      encryptionKey: key ? kms.Key.fromKeyArn(shard, 'ArtifactsKey', read('artifact-key', key.keyArn)) : undefined,
+    });
+    // Platform resources the shared constructs refer to from a shard (the capture stream
+    // in the sidecar's environment and the pod role's grant, the buckets in the drift
+    // records): their references resolve in this shard to its SSM-typed parameters
+    // instead of a CloudFormation export each.
+    const localize = (resource: Construct | undefined, attributes: string[]) => {
+      const cfn = resource?.node.defaultChild ?? resource;
+      if (!CfnResource.isCfnResource(cfn) || Stack.of(cfn) !== this.platformStack) return;
+      for (const attribute of attributes) {
+        const token = attribute === 'Ref' ? cfn.ref : cfn.getAtt(attribute).toString();
+        const reference = Tokenization.reverseString(token).firstToken as (IResolvable & CrossStackReference) | undefined;
+        if (!reference || typeof reference.assignValueForStack !== 'function' || reference.hasValueForStack(shard)) continue;
+        const local = Tokenization.reverseString(read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token)).firstToken;
+        if (local) reference.assignValueForStack(shard, local);
+      }
+    };
+    localize(this.props.artifactBucket as unknown as Construct, ['Ref']);
+    localize(this.capture.bucket as unknown as Construct, ['Ref']);
+    localize(this.capture.deliveryStream, ['Ref', 'Arn']);
+    localize(this.props.cluster, ['Ref', 'Endpoint', 'CertificateAuthorityData']);
+    const ctx: ShardContext = {
+      cluster,
+      artifactBucket,
+      podRole: this.sharedPodRole(shard, artifactBucket),
+      vpcCidr: read('vpc-cidr', this.props.cluster.vpc.vpcCidrBlock),
+    };
+    shardContexts.set(shard, ctx);
+    return ctx;
+  }
+
+  /** The SSM parameter (in the platform stack) publishing a platform value; created once per key. */
+  private platformParameter(key: string, value: string): string {
+    const existing = this.platformParams.get(key);
+    if (existing) return existing;
+    const name = `${this.paramRoot}${key}`;
+    new ssm.StringParameter(this, `Param-${key}`, { parameterName: name, stringValue: value, description: `cdk-mlops ModelFactory: ${key} for the shard stacks` });
+    this.platformParams.set(key, name);
+    return name;
+  }
+}
+
+interface ShardContext {
+  readonly cluster: eks.ICluster;
+  readonly podRole: iam.Role;
+  readonly artifactBucket: s3.IBucket;
+  readonly vpcCidr: string;
+}
+
+/** The part of aws-cdk-lib's CfnReference that lets a stack resolve a reference to its own value instead of an export. */
+interface CrossStackReference {
+  hasValueForStack(stack: Stack): boolean;
+  assignValueForStack(stack: Stack, value: IResolvable): void;
+}
+
+const shardContexts = new WeakMap<Stack, ShardContext>();

@@ -1,0 +1,249 @@
+import * as engine from './engine';
+
+/**
+ * Drift thresholds. A feature is drifted when any applicable statistic is past its threshold.
+ */
+export interface DriftThresholdProps {
+  /**
+   * Population stability index above which a feature is drifted.
+   * @default 0.2
+   */
+  readonly psi?: number;
+  /**
+   * Jensen–Shannon distance (base 2) above which a feature is drifted.
+   * @default 0.1
+   */
+  readonly jensenShannon?: number;
+  /**
+   * Kolmogorov–Smirnov p-value below which a numeric feature is drifted.
+   * @default 0.05
+   */
+  readonly ksPValue?: number;
+  /**
+   * Wasserstein-1 distance divided by the reference standard deviation above which a numeric feature is drifted.
+   * @default 0.1
+   */
+  readonly wassersteinNormed?: number;
+  /**
+   * Chi-square p-value below which a categorical feature is drifted.
+   * @default 0.05
+   */
+  readonly chiSquarePValue?: number;
+}
+
+/** A feature to compare. */
+export interface DriftFeatureSpec {
+  /** The field name (CSV header or key of the request's feature object). */
+  readonly name: string;
+  /**
+   * `numeric` or `categorical`.
+   * @default - numeric when every non-missing value parses as a finite number
+   */
+  readonly type?: string;
+  /**
+   * Thresholds for this feature.
+   * @default - the comparison's thresholds
+   */
+  readonly thresholds?: DriftThresholdProps;
+}
+
+/** Options of a comparison. */
+export interface DriftCompareOptions {
+  /**
+   * The features to compare.
+   * @default - every field seen (for a baseline comparison: every baseline feature), types inferred
+   */
+  readonly features?: DriftFeatureSpec[];
+  /**
+   * Thresholds for every feature (a feature's own thresholds win).
+   * @default - PSI 0.2, Jensen–Shannon 0.1, KS p-value 0.05, normalised Wasserstein 0.1, chi-square p-value 0.05
+   */
+  readonly thresholds?: DriftThresholdProps;
+}
+
+/** Options for building a baseline. */
+export interface DriftBaselineOptions {
+  /**
+   * The features (and optionally their types).
+   * @default - every field seen, types inferred
+   */
+  readonly features?: DriftFeatureSpec[];
+  /**
+   * Points in each numeric feature's quantile sketch (the KS error against the baseline is at most about 1/(sketchSize − 1)).
+   * @default 1000
+   */
+  readonly sketchSize?: number;
+  /**
+   * Categories kept per categorical feature; the rest are pooled as "other".
+   * @default 1000
+   */
+  readonly topK?: number;
+  /**
+   * Numeric values kept per feature; beyond it a uniform sample of this size (edges, shares,
+   * mean, std and sketch then come from the sample; the missing share stays exact).
+   * @default - every value (exact)
+   */
+  readonly maxValues?: number;
+}
+
+/** Drift statistics of one feature. Statistics that do not apply to the type, or cannot be computed (an empty side), are absent. */
+export interface FeatureDriftResult {
+  /** Feature name. */
+  readonly name: string;
+  /** `numeric` or `categorical`. */
+  readonly type: string;
+  /** Non-missing current values. */
+  readonly n: number;
+  /** Whether the feature is over its thresholds. */
+  readonly drifted: boolean;
+  /**
+   * Population stability index.
+   * @default - not computable
+   */
+  readonly psi?: number;
+  /**
+   * Jensen–Shannon distance, base 2.
+   * @default - not computable
+   */
+  readonly jensenShannon?: number;
+  /**
+   * Two-sample KS statistic (numeric).
+   * @default - not numeric or not computable
+   */
+  readonly ksStatistic?: number;
+  /**
+   * KS p-value (numeric).
+   * @default - not numeric or not computable
+   */
+  readonly ksPValue?: number;
+  /**
+   * Wasserstein-1 / max(reference std, 0.001) (numeric).
+   * @default - not numeric or not computable
+   */
+  readonly wassersteinNormed?: number;
+  /**
+   * Chi-square statistic (categorical).
+   * @default - not categorical or not computable
+   */
+  readonly chiSquare?: number;
+  /**
+   * Chi-square p-value (categorical).
+   * @default - not categorical or not computable
+   */
+  readonly chiSquarePValue?: number;
+  /**
+   * max |reference share − current share| (categorical).
+   * @default - not categorical or not computable
+   */
+  readonly lInfinity?: number;
+  /**
+   * Share of current values in categories the reference never saw (categorical).
+   * @default - not categorical or not computable
+   */
+  readonly unseenRate?: number;
+  /**
+   * Current missing share − reference missing share.
+   * @default - no current records
+   */
+  readonly missingRateDelta?: number;
+}
+
+/** Result of a comparison. */
+export interface DriftComparisonResult {
+  /** Current records compared. */
+  readonly records: number;
+  /** Current records that could not be read. */
+  readonly malformed: number;
+  /** Per-feature statistics, in feature order. */
+  readonly features: FeatureDriftResult[];
+  /** Names of the drifted features. */
+  readonly drifted: string[];
+}
+
+/**
+ * The drift engine: PSI, Jensen–Shannon, Kolmogorov–Smirnov, normalised Wasserstein,
+ * chi-square and missing-rate statistics between a reference and a current sample, or
+ * between a baseline (built once from training data) and a current window.
+ * Definitions in docs/drift.md. Pure computation: no AWS calls.
+ *
+ * @example
+ * const baseline = DriftEngine.buildBaseline([{ age: 31, plan: 'pro' }, { age: 45, plan: 'free' }]);
+ * const result = DriftEngine.compareToBaseline(baseline, [{ age: 52, plan: 'pro' }]);
+ */
+export class DriftEngine {
+  /** The default thresholds. */
+  public static defaultThresholds(): DriftThresholdProps {
+    return { ...engine.DEFAULT_THRESHOLDS };
+  }
+
+  /**
+   * Builds a baseline (the JSON document the DriftMonitor compares against) from reference rows.
+   * @param rows reference rows, field name → value
+   */
+  public static buildBaseline(rows: Array<{ [key: string]: any }>, options: DriftBaselineOptions = {}): any {
+    const b = new engine.BaselineBuilder({
+      features: specsOf(options.features),
+      sketchSize: options.sketchSize,
+      topK: options.topK,
+      maxValues: options.maxValues,
+    });
+    for (const r of rows) b.add(r);
+    return b.finish();
+  }
+
+  /**
+   * Checks a parsed baseline document; throws an error naming the first problem.
+   * @returns the number of features in the baseline
+   */
+  public static validateBaseline(baseline: any): number {
+    return Object.keys(engine.validateBaseline(baseline).features).length;
+  }
+
+  /** Compares current rows with a baseline (streaming statistics; KS and Wasserstein from the baseline's sketch). */
+  public static compareToBaseline(baseline: any, rows: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
+    const acc = new engine.DriftAccumulator(engine.validateBaseline(baseline), {
+      features: specsOf(options.features),
+      thresholds: options.thresholds,
+    });
+    for (const r of rows) acc.add(r);
+    return toResult(acc.result());
+  }
+
+  /** Compares two full samples with exact statistics. */
+  public static compare(reference: Array<{ [key: string]: any }>, current: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
+    return toResult(engine.compareSamples(reference, current, { features: specsOf(options.features), thresholds: options.thresholds }));
+  }
+
+  /**
+   * The features of one capture record (see `CaptureRecord`), or undefined when it has none.
+   * @param jsonPath where the features are, from the record root (e.g. `request.instances[0]`); default: `request.features`, else `request.instances[0]`, else `request`
+   */
+  public static featuresFromCaptureRecord(record: any, jsonPath?: string): { [key: string]: any } | undefined {
+    return engine.featuresFromCaptureRecord(record, jsonPath);
+  }
+
+  private constructor() {}
+}
+
+function specsOf(features: DriftFeatureSpec[] | undefined): engine.FeatureSpec[] | undefined {
+  return features?.map((f) => {
+    if (f.type !== undefined && f.type !== 'numeric' && f.type !== 'categorical') {
+      throw new Error(`feature "${f.name}": type must be "numeric" or "categorical", got "${f.type}"`);
+    }
+    return { name: f.name, type: f.type as engine.FeatureType | undefined, thresholds: f.thresholds };
+  });
+}
+
+function finite(x: number): number | undefined {
+  return Number.isFinite(x) ? x : undefined;
+}
+
+function toResult(report: engine.DriftReport): DriftComparisonResult {
+  const drifted = new Set(report.drifted);
+  const features: FeatureDriftResult[] = Object.entries(report.features).map(([name, f]) => {
+    const out: Record<string, unknown> = { name, type: f.type, n: f.n, drifted: drifted.has(name) };
+    for (const [k, v] of Object.entries(f)) if (k !== 'type' && k !== 'n' && typeof v === 'number' && finite(v) !== undefined) out[k] = v;
+    return out as unknown as FeatureDriftResult;
+  });
+  return { records: report.n, malformed: report.malformed, features, drifted: report.drifted };
+}
