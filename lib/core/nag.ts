@@ -6,22 +6,7 @@
 import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-
-/** Flattens a resolved CloudFormation value the way cdk-nag names findings. */
-function flatten(node: unknown): string {
-  if (node === undefined) return '';
-  if (typeof node === 'string') return node.replace(/\${/g, '<').replace(/}/g, '>');
-  const o = node as Record<string, any>;
-  if (o['Fn::Join']) {
-    const [sep, items] = o['Fn::Join'];
-    return (items as unknown[]).map(flatten).join(sep);
-  }
-  if (o['Fn::Sub']) return flatten(o['Fn::Sub']);
-  if (o['Fn::GetAtt']) return `<${flatten(o['Fn::GetAtt'][0])}.${flatten(o['Fn::GetAtt'][1])}>`;
-  if (o['Fn::ImportValue']) return flatten(o['Fn::ImportValue']);
-  if (o.Ref) return `<${flatten(o.Ref)}>`;
-  return JSON.stringify(node);
-}
+import { flattenIntrinsic as flatten } from './intrinsics';
 
 function* cfnResources(root: IConstruct): Generator<CfnResource> {
   for (const c of root.node.findAll()) {

@@ -14,6 +14,7 @@ import { ModelEndpoint } from '../inference/model-endpoint';
 import { RetrainTrigger } from '../retraining/retrain-trigger';
 import { assignShards } from './private/sharding';
 import { acknowledgeWildcards } from '../core/nag';
+import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
@@ -448,33 +449,14 @@ export class ModelFactory extends Construct {
    */
   private sharedPodRole(shard: Stack, artifactBucket: s3.IBucket): iam.Role {
     const prefix = `${this.props.outputPrefix ?? 'training/'}models/\${aws:PrincipalTag/kubernetes-namespace}/`;
-    const role = new iam.Role(shard, 'ModelPodRole', {
+    const role = createArtifactReaderRole(shard, 'ModelPodRole', {
       assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
       description: `Pods of the models of ${shard.stackName}: each reads its own model's artifacts (ABAC on the pod-identity namespace tag)`,
+      bucket: artifactBucket,
+      prefix,
+      podIdentity: true,
+      sids: { read: 'ReadOwnModelArtifacts', list: 'ListOwnModelArtifacts' },
     });
-    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
-      actions: ['sts:TagSession'],
-      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadOwnModelArtifacts',
-      actions: ['s3:GetObject'],
-      resources: [artifactBucket.arnForObjects(`${prefix}*`)],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListOwnModelArtifacts',
-      actions: ['s3:ListBucket'],
-      resources: [artifactBucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }));
-    if (artifactBucket.encryptionKey) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'DecryptModelArtifacts',
-        actions: ['kms:Decrypt'],
-        resources: [artifactBucket.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${shard.region}.amazonaws.com` } },
-      }));
-    }
     shard.node.addValidation({
       validate: () => {
         // cdk-nag renders `${x}` as `<x>` in finding ids.

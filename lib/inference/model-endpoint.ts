@@ -13,6 +13,7 @@ import {
   DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
 } from './private/inference-options';
 import { acknowledgeWildcards } from '../core/nag';
+import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
 
 /** Where the model artifacts live in S3. */
@@ -307,35 +308,14 @@ export class ModelEndpoint extends Construct {
     } else {
       principal = new iam.ServicePrincipal('pods.eks.amazonaws.com');
     }
-    const role = new iam.Role(this, 'PodRole', {
+    const role = createArtifactReaderRole(this, 'PodRole', {
       assumedBy: principal,
       description: `Pods of model ${this.props.modelName}: read its artifacts`,
+      bucket,
+      prefix,
+      podIdentity: credentials === PodCredentials.POD_IDENTITY,
+      sids: { read: 'ReadModelArtifacts', list: 'ListModelArtifacts' },
     });
-    if (credentials === PodCredentials.POD_IDENTITY) {
-      role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
-        actions: ['sts:TagSession'],
-        principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
-      }));
-    }
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadModelArtifacts',
-      actions: ['s3:GetObject'],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListModelArtifacts',
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }));
-    if (bucket.encryptionKey) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'DecryptModelArtifacts',
-        actions: ['kms:Decrypt'],
-        resources: [bucket.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
-      }));
-    }
     return role;
   }
 

@@ -1,11 +1,10 @@
-import { Annotations, ArnFormat, CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,7 +15,9 @@ import {
   FeatureConfig, MODEL_CONFIG_VERSION, ModelMonitorConfig, QualityThresholdConfig, ThresholdOverrides,
 } from '../contracts/drift-monitor-config';
 import { checkDnsLabel, checkInt, checkNumber, checkOneOf, checkPattern, invalid, isToken } from '../core/validation';
-import { assetPath } from '../core/assets';
+import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
+import { createHandlerFunction } from '../core/handler-function';
+import { flattenIntrinsic } from '../core/intrinsics';
 
 /** Drift thresholds; any statistic beyond its threshold marks the feature drifted. */
 export interface DriftThresholdOverrides {
@@ -337,75 +338,35 @@ export class DriftMonitor extends Construct {
     checkPattern(this, 'configPath', this.configPath, /^\/([A-Za-z0-9_.-]+\/){1,10}$/, 'must start and end with "/" and hold only letters, digits, "_", "." and "-" in at most 10 levels');
 
     // Encryption of logs and the failure queue.
-    if (props.encryptionKey) {
-      this.encryptionKey = props.encryptionKey;
-    } else {
-      const key = new kms.Key(this, 'Key', {
-        description: `cdk-mlops DriftMonitor ${this.node.path}: handler logs and failure queue`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }));
-      this.encryptionKey = key;
-    }
+    this.encryptionKey = props.encryptionKey
+      ?? createLogsKey(this, 'Key', `cdk-mlops DriftMonitor ${this.node.path}: handler logs and failure queue`);
+    this.deadLetterQueue = createDeadLetterQueue(this, 'FailedRuns', this.encryptionKey);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'FailedRuns', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `cdk-mlops DriftMonitor ${this.node.path}`,
-    });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'Logs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'PutMetricDataInNamespace',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'], // PutMetricData supports no resource-level permissions; scoped by namespace below.
-      conditions: { StringEquals: { 'cloudwatch:namespace': this.namespace } },
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadModelConfigs',
-      actions: ['ssm:GetParametersByPath'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.configPath.slice(1, -1) })],
-    }));
-
-    this.handler = new lambda.Function(this, 'Handler', {
+    const handler = createHandlerFunction(this, {
+      asset: 'drift-monitor',
       description: 'cdk-mlops DriftMonitor: drift and model-quality metrics for every registered model',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(assetPath('drift-monitor')),
+      roleDescription: `cdk-mlops DriftMonitor ${this.node.path}`,
+      encryptionKey: this.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       memorySize,
       timeout,
-      role: this.role,
-      logGroup: this.logGroup,
       reservedConcurrentExecutions: shards,
       // A failed run goes to the queue at once; the next scheduled run is the retry (re-running
       // would publish every healthy model's datapoints twice).
-      retryAttempts: 0,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      async: { retryAttempts: 0, maxEventAge: Duration.hours(1), onFailure: this.deadLetterQueue },
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'PutMetricDataInNamespace',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'], // PutMetricData supports no resource-level permissions; scoped by namespace below.
+          conditions: { StringEquals: { 'cloudwatch:namespace': this.namespace } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadModelConfigs',
+          actions: ['ssm:GetParametersByPath'],
+          resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.configPath.slice(1, -1) })],
+        }),
+      ],
       environment: {
         CONFIG_PATH: this.configPath,
         NAMESPACE: this.namespace,
@@ -413,6 +374,10 @@ export class DriftMonitor extends Construct {
         MODEL_CONCURRENCY: String(modelConcurrency),
       },
     });
+    this.handler = handler.fn;
+    this.role = handler.role;
+    this.logGroup = handler.logGroup;
+
 
     this.rules = [];
     for (let shard = 0; shard < shards; shard++) {
@@ -553,7 +518,7 @@ export class DriftMonitor extends Construct {
       validate: () => {
         const stack = Stack.of(this);
         for (const { bucket, prefix } of this.readGrants) {
-          const rendered = flattenReference(stack.resolve(bucket.arnForObjects(`${prefix}*`)));
+          const rendered = flattenIntrinsic(stack.resolve(bucket.arnForObjects(`${prefix}*`)));
           Validations.of(this.role).acknowledge({
             id: `AwsSolutions-IAM5[Resource::${rendered}]`,
             reason: `The shared handler reads every model's monitoring data under "${prefix}" (capture records, baselines or labels); the prefix holds only that data.`,
@@ -833,17 +798,4 @@ function featureConfig(scope: Construct, i: number, f: MonitoredFeature): Featur
     ...(f.type ? { type: f.type as 'numeric' | 'categorical' } : {}),
     ...(Object.keys(thresholds).length ? { thresholds } : {}),
   };
-}
-
-/** Renders a resolved CloudFormation value the way cdk-nag names findings (`<Logical.Arn>`, `<AWS::Partition>`). */
-function flattenReference(node: unknown): string {
-  if (node === undefined) return '';
-  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  const n = node as Record<string, any>;
-  if (n['Fn::Join']) return (n['Fn::Join'][1] as unknown[]).map(flattenReference).join(n['Fn::Join'][0]);
-  if (n['Fn::Sub']) return flattenReference(n['Fn::Sub']);
-  if (n['Fn::GetAtt']) return `<${flattenReference(n['Fn::GetAtt'][0])}.${flattenReference(n['Fn::GetAtt'][1])}>`;
-  if (n['Fn::ImportValue']) return flattenReference(n['Fn::ImportValue']);
-  if (n.Ref) return `<${flattenReference(n.Ref)}>`;
-  return JSON.stringify(node);
 }

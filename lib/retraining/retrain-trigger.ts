@@ -21,7 +21,8 @@ import { acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from '../core/validation';
-import { assetPath } from '../core/assets';
+import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
+import { createHandlerFunction } from '../core/handler-function';
 
 /** Source of manual retrain requests (EventBridge `source`). */
 const MANUAL_SOURCE = 'cdk-mlops.retrain';
@@ -396,22 +397,8 @@ export class RetrainTrigger extends Construct {
     checkPattern(this, 'configPath', this.configPath, /^\/([A-Za-z0-9_.-]+\/){1,10}$/, 'must start and end with "/" and hold only letters, digits, "_", "." and "-" in at most 10 levels');
 
     // ---- encryption, storage, notifications ---------------------------------------
-    if (props.encryptionKey) {
-      this.encryptionKey = props.encryptionKey;
-    } else {
-      const key = new kms.Key(this, 'Key', {
-        description: `cdk-mlops RetrainTrigger ${this.node.path}: state, notifications, logs`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
-      }));
-      this.encryptionKey = key;
-    }
+    this.encryptionKey = props.encryptionKey
+      ?? createLogsKey(this, 'Key', `cdk-mlops RetrainTrigger ${this.node.path}: state, notifications, logs`);
 
     this.table = new dynamodb.Table(this, 'State', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -469,39 +456,16 @@ export class RetrainTrigger extends Construct {
     this.grantStateMachine(training);
 
     // ---- the starter and the rules ------------------------------------------------------
-    this.deadLetterQueue = new sqs.Queue(this, 'FailedEvents', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    const starterLogs = new logs.LogGroup(this, 'StarterLogs', {
-      encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const starterRole = new iam.Role(this, 'StarterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `cdk-mlops RetrainTrigger ${this.node.path}: starter`,
-    });
-    starterRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [starterLogs.logGroupArn],
-    }));
-    starterRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ListModels',
-      actions: ['ssm:GetParametersByPath'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.configPath.slice(1, -1) })],
-    }));
-    this.starter = new lambda.Function(this, 'Starter', {
+    this.deadLetterQueue = createDeadLetterQueue(this, 'FailedEvents', this.encryptionKey);
+    const starter = createHandlerFunction(this, {
+      asset: 'retrain-starter',
+      ids: { function: 'Starter', role: 'StarterRole', logs: 'StarterLogs' },
       description: 'cdk-mlops RetrainTrigger: starts the retraining state machine with a deterministic execution name',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(assetPath('retrain-starter')),
+      roleDescription: `cdk-mlops RetrainTrigger ${this.node.path}: starter`,
+      encryptionKey: this.encryptionKey,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      role: starterRole,
-      logGroup: starterLogs,
       environment: {
         STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         ALARM_PREFIX: this.alarmPrefix,
@@ -510,6 +474,13 @@ export class RetrainTrigger extends Construct {
         CONFIG_PREFIX: this.configPath,
       },
     });
+    this.starter = starter.fn;
+    const starterRole = starter.role;
+    starterRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListModels',
+      actions: ['ssm:GetParametersByPath'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.configPath.slice(1, -1) })],
+    }));
     this.stateMachine.grantStartExecution(starterRole);
 
     this.rule = new events.Rule(this, 'AlarmRule', {

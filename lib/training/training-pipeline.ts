@@ -15,7 +15,8 @@ import { Construct } from 'constructs';
 import { buildRetry, ERRORS } from './private/asl';
 import { checkFrame, checkSettings, parseImage, PipelineFrame, TrainingSettings } from '../contracts/training-settings';
 import { checkDnsLabel, invalid, isToken } from '../core/validation';
-import { assetPath } from '../core/assets';
+import { createLogsKey } from '../core/encryption';
+import { createHandlerFunction } from '../core/handler-function';
 
 /** Provisioning and artifact upload time allowed on top of a job's maxRuntime/maxWait. */
 const TRAINING_TIMEOUT_MARGIN_SECONDS = 2 * 3600;
@@ -374,10 +375,8 @@ export class TrainingPipeline extends Construct {
     this.approval = props.approval ?? ApprovalPolicy.AUTO;
 
     // Keys.
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      enableKeyRotation: true,
-      description: `cdk-mlops TrainingPipeline ${this.node.path}: logs, notifications, training volumes and outputs`,
-    });
+    this.encryptionKey = props.encryptionKey
+      ?? createLogsKey(this, 'Key', `cdk-mlops TrainingPipeline ${this.node.path}: logs, notifications, training volumes and outputs`);
     const volumeKey = props.volumeEncryptionKey ?? this.encryptionKey;
     const outputKey = props.outputEncryptionKey ?? this.encryptionKey;
 
@@ -532,30 +531,21 @@ export class TrainingPipeline extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: this.encryptionKey, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN,
     });
-    if (!props.encryptionKey) {
-      this.encryptionKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`));
-    }
 
     // Lambda (prepare / baseline / evaluate).
-    const fnLogs = new logs.LogGroup(this, 'HandlerLogs', {
-      encryptionKey: this.encryptionKey, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const fnRole = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `prepare/baseline/evaluate steps of ${this.node.path}`,
-    });
-    fnLogs.grantWrite(fnRole);
-    this.handler = new lambda.Function(this, 'Handler', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(assetPath('training-pipeline')),
+    const fn = createHandlerFunction(this, {
+      asset: 'training-pipeline',
+      ids: { function: 'Handler', role: 'HandlerRole', logs: 'HandlerLogs' },
+      description: 'cdk-mlops TrainingPipeline: dataset snapshot, drift baseline, evaluation gate',
+      roleDescription: `prepare/baseline/evaluate steps of ${this.node.path}`,
+      encryptionKey: this.encryptionKey,
+      logRetention: logs.RetentionDays.ONE_YEAR,
       timeout: Duration.minutes(15),
       memorySize: 2048,
-      role: fnRole,
-      logGroup: fnLogs,
-      tracing: lambda.Tracing.ACTIVE,
-      description: 'cdk-mlops TrainingPipeline: dataset snapshot, drift baseline, evaluation gate',
+      tracing: true,
     });
+    this.handler = fn.fn;
+    const fnRole = fn.role;
     fnRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ListDatasetVersions', actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [props.datasetBucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${props.datasetPrefix}*`] } },
