@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compares the CloudFormation templates of two cloud assemblies (`cdk.out` folders),
-// ignoring asset hashes, so a refactoring can prove it changed nothing it did not mean to.
+// ignoring asset hashes and CDK version-reporting metadata, so a refactoring can prove it changed nothing it did not mean to.
 //   node scripts/compare-assemblies.mjs <before/cdk.out> <after/cdk.out> [--verbose]
 // Exit 0: the same templates; 1: differences (listed per stack and JSON path); 2: usage.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -16,7 +16,11 @@ if (!before || !after || !existsSync(before) || !existsSync(after)) {
 const HASH = /[0-9a-f]{64}/g;
 /** Normalizes a template: asset hashes become a placeholder. */
 function load(dir, file) {
-  return JSON.parse(readFileSync(join(dir, file), 'utf8').replace(HASH, '<asset-hash>'));
+  const t = JSON.parse(readFileSync(join(dir, file), 'utf8').replace(HASH, '<asset-hash>'));
+  // Version reporting (`--no-version-reporting` or not) is not the app's content.
+  delete t.Resources?.CDKMetadata;
+  delete t.Conditions?.CDKMetadataAvailable;
+  return t;
 }
 
 /** Lists the JSON paths where two values differ. */

@@ -18,6 +18,7 @@ import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
+import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../contracts/endpoint-wiring';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {
@@ -180,9 +181,6 @@ export interface ModelFactoryProps {
 
 /** Prefix of the fleet's model package groups (`mlops-<model>`). */
 const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
-/** The Service port and the weighted ALB action of every ModelEndpoint (InferenceService). */
-const ENDPOINT_SERVICE_PORT = 80;
-const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
 /** Models per shard by default. */
 const DEFAULT_MODELS_PER_SHARD = 22;
 /** The guard's resource limit divided by this is the most models a shard can take. */

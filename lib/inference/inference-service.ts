@@ -7,6 +7,9 @@ import {
   intOrString, k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext,
 } from './private/k8s';
 import { invalid } from '../core/validation';
+import {
+  ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION, VARIANT_LABEL,
+} from '../contracts/endpoint-wiring';
 
 /** CPU, memory and GPU for the model container. */
 export interface InferenceResources {
@@ -331,13 +334,8 @@ export interface InferenceServiceProps extends InferenceServiceOptions {
   readonly serviceAccountAnnotations?: Record<string, string>;
 }
 
-const VARIANT_LABEL = 'cdk-mlops.io/variant';
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const MODEL_DIR = '/models';
-const WEIGHTED_ACTION = 'weighted-routing';
-/** Pod-template annotations the retraining loop patches (see lib/private/retrain/definition.ts). */
-const MODEL_URI_ANNOTATION = 'cdk-mlops.io/model-artifact-uri';
-const MODEL_VERSION_ANNOTATION = 'cdk-mlops.io/model-version';
 const annotationRef = (key: string): k8s.EnvVarSource => ({ fieldRef: { fieldPath: `metadata.annotations['${key}']` } });
 
 /**
@@ -443,7 +441,7 @@ export class InferenceService extends Chart {
       spec: {
         type: 'ClusterIP',
         selector: { 'app.kubernetes.io/name': this.modelName },
-        ports: [{ name: 'http', port: 80, targetPort: intOrString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: ENDPOINT_SERVICE_PORT, targetPort: intOrString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -531,7 +529,7 @@ export class InferenceService extends Chart {
       spec: {
         type: 'ClusterIP',
         selector: this.selector(v.name),
-        ports: [{ name: 'http', port: 80, targetPort: intOrString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: ENDPOINT_SERVICE_PORT, targetPort: intOrString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -780,11 +778,11 @@ export class InferenceService extends Chart {
       'alb.ingress.kubernetes.io/load-balancer-attributes': 'routing.http.drop_invalid_header_fields.enabled=true',
       'alb.ingress.kubernetes.io/target-group-attributes': `deregistration_delay.timeout_seconds=${Math.min(30, grace)}`,
       // Weighted target groups across the variants, rendered at synth so addVariant() is reflected.
-      [`alb.ingress.kubernetes.io/actions.${WEIGHTED_ACTION}`]: Lazy.any({
+      [`alb.ingress.kubernetes.io/actions.${ENDPOINT_WEIGHTED_ACTION}`]: Lazy.any({
         produce: () => JSON.stringify({
           type: 'forward',
           forwardConfig: {
-            targetGroups: this._variants.map((v) => ({ serviceName: this.serviceNameForVariant(v.name), servicePort: '80', weight: v.weight })),
+            targetGroups: this._variants.map((v) => ({ serviceName: this.serviceNameForVariant(v.name), servicePort: String(ENDPOINT_SERVICE_PORT), weight: v.weight })),
             targetGroupStickinessConfig: { enabled: false },
           },
         }),
@@ -804,7 +802,7 @@ export class InferenceService extends Chart {
         ingressClassName: 'alb',
         rules: [{
           http: {
-            paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: WEIGHTED_ACTION, port: { name: 'use-annotation' } } } }],
+            paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: ENDPOINT_WEIGHTED_ACTION, port: { name: 'use-annotation' } } } }],
           },
         }],
       },

@@ -23,15 +23,13 @@ import { retrainDefinition } from './private/definition';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from '../core/validation';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
+import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../contracts/endpoint-wiring';
 
 /** Source of manual retrain requests (EventBridge `source`). */
 const MANUAL_SOURCE = 'cdk-mlops.retrain';
 const MANUAL_DETAIL_TYPE = 'Retrain Requested';
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const BUDGET_PERIODS = ['day', 'week', 'month'];
-/** What InferenceService renders: Services on port 80 behind the ALB action `weighted-routing`. */
-const ENDPOINT_SERVICE_PORT = 80;
-const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
 
 /** Anything that names alarms `<alarmPrefix>-<model>-<kind>` (a {@link DriftMonitor} does). */
 export interface IRetrainAlarmSource {

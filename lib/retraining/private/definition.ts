@@ -19,6 +19,7 @@
  * a Catch; the approval token task also has HeartbeatSeconds. Every path ends
  * in `Finalize`, which releases the lock when this execution holds it.
  */
+import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../contracts/endpoint-wiring';
 
 /** ASL state, loosely typed. */
 export type AslState = Record<string, any>;
@@ -49,9 +50,6 @@ export interface RetrainDefinitionProps {
 }
 
 /** Annotation keys written on the pod template of a variant's Deployment. */
-export const MODEL_URI_ANNOTATION = 'cdk-mlops.io/model-artifact-uri';
-export const MODEL_VERSION_ANNOTATION = 'cdk-mlops.io/model-version';
-export const MODEL_PACKAGE_ANNOTATION = 'cdk-mlops.io/model-package-arn';
 
 /** Every terminal outcome of one execution. */
 export const OUTCOMES = [

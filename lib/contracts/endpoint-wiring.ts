@@ -1,0 +1,23 @@
+// The contract between a ModelEndpoint (what InferenceService renders) and the retraining loop
+// (what it patches during canary, promote and rollback) and the simulator (what it checks).
+// Pure TypeScript: imported by constructs, runtime code, bin/simulate and tests alike.
+
+/** The port every model Service listens on (the ALB targets it). */
+export const ENDPOINT_SERVICE_PORT = 80;
+
+/**
+ * The name of the ALB Ingress action that splits traffic between variants (the AWS Load Balancer
+ * Controller reads it from the `alb.ingress.kubernetes.io/actions.<name>` annotation).
+ */
+export const ENDPOINT_WEIGHTED_ACTION = 'weighted-routing';
+
+/** Pod-template label that names the variant of a model's pods. */
+export const VARIANT_LABEL = 'cdk-mlops.io/variant';
+
+/**
+ * Pod-template annotations the retraining loop patches. The init container reads the artifact
+ * URI, and the model and proxy containers the version, through the downward API.
+ */
+export const MODEL_URI_ANNOTATION = 'cdk-mlops.io/model-artifact-uri';
+export const MODEL_VERSION_ANNOTATION = 'cdk-mlops.io/model-version';
+export const MODEL_PACKAGE_ANNOTATION = 'cdk-mlops.io/model-package-arn';
