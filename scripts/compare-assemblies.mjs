@@ -20,6 +20,7 @@ function load(dir, file) {
   // Version reporting (`--no-version-reporting` or not) is not the app's content.
   delete t.Resources?.CDKMetadata;
   delete t.Conditions?.CDKMetadataAvailable;
+  if (t.Conditions && Object.keys(t.Conditions).length === 0) delete t.Conditions;
   return t;
 }
 
