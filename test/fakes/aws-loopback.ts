@@ -10,11 +10,15 @@
  *   GraniteServiceVersion20100801.PutMetricData`), gzip bodies accepted; every
  *   call is recorded. Failures can be scripted (status + error type).
  * - SSM GetParametersByPath: AWS JSON 1.1, paginated with NextToken.
+ *
+ * Its lifecycle (ephemeral 127.0.0.1 port, open sockets destroyed on stop) is the
+ * LoopbackServer every fake in this folder shares.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { LoopbackServer } from './loopback-server';
 
 export interface RecordedPut {
   readonly namespace: string;
@@ -29,7 +33,7 @@ export interface ScriptedFailure {
   readonly type: string;
 }
 
-export class Loopback {
+export class Loopback extends LoopbackServer {
   public readonly puts: RecordedPut[] = [];
   public readonly requests: Array<{ method: string; url: string; target?: string }> = [];
   /** Failures to return, in order, for the next PutMetricData calls. */
@@ -42,31 +46,27 @@ export class Loopback {
   public ssmPageSize = 2;
   /** Page size of ListObjectsV2 (to exercise continuation tokens). */
   public s3PageSize = 1000;
-  private server?: http.Server;
-  public url = '';
 
-  constructor(public readonly root: string) {}
-
-  public async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        try {
-          this.handle(req, Buffer.concat(chunks), res);
-        } catch (e) {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(String((e as Error).stack));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const addr = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${addr.port}`;
+  constructor(public readonly root: string) {
+    super();
   }
 
-  public async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  /** The endpoint URL to give the SDK clients (after `start()`). */
+  public get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        this.dispatch(req, Buffer.concat(chunks), res);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String((e as Error).stack));
+      }
+    });
   }
 
   /** Writes an object into the served folder. */
@@ -81,7 +81,7 @@ export class Loopback {
     return this.puts.flatMap((p) => p.metricData);
   }
 
-  private handle(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+  private dispatch(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
     const target = req.headers['x-amz-target'] as string | undefined;
     this.requests.push({ method: req.method!, url: req.url!, target });
     if (target?.startsWith('GraniteServiceVersion20100801.')) return this.cloudwatch(req, target, body, res);
