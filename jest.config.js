@@ -10,7 +10,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/util/global-setup.js',
   setupFiles: ['<rootDir>/test/util/polyfills.js'],
-  snapshotSerializers: ['<rootDir>/test/util/template-serializer.js', '<rootDir>/test/util/asset-hash-serializer.js'],
+  snapshotSerializers: ['<rootDir>/testing/template-serializer.js', '<rootDir>/test/util/asset-hash-serializer.js'],
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -1,6 +1,6 @@
 // Reviews are readable: changing one prop of a ModelEndpoint gives a small snapshot diff
 // (issue 14: 20 changed lines or fewer, each 200 characters or fewer), because the template
-// serializer (test/util/template-serializer.js) prints every Kubernetes manifest as objects.
+// serializer (testing/template-serializer.js) prints every Kubernetes manifest as objects.
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,7 +9,7 @@ import { format } from 'pretty-format';
 import { GpuCluster, ModelEndpoint } from '../../lib';
 import { testApp } from '../util/synth';
 
-const serializer = require('../util/template-serializer.js');
+const serializer = require('../../testing/template-serializer.js');
 const hashes = require('../util/asset-hash-serializer.js');
 
 function snapshotOf(minReplicas: number, raw?: (json: any) => void): string[] {
