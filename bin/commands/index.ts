@@ -1,3 +1,4 @@
+import { baselineCommand } from './baseline';
 import { driftCommand } from './drift';
 import { simulate } from './simulate';
 
@@ -11,6 +12,7 @@ export interface Command {
 
 /** Every subcommand, by name. */
 export const COMMANDS: Record<string, Command> = {
+  baseline: baselineCommand,
   drift: driftCommand,
   simulate,
 };

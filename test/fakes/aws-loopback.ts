@@ -4,8 +4,8 @@
  * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL_SSM):
  *
  * - S3 (path style, REST-XML): ListObjectsV2 (with prefix, max-keys and
- *   continuation tokens) and GetObject, served from a folder
- *   (`<root>/<bucket>/<key>`).
+ *   continuation tokens), GetObject and PutObject, on a folder
+ *   (`<root>/<bucket>/<key>`); a bucket is a folder that exists.
  * - CloudWatch PutMetricData: AWS JSON 1.0 (`X-Amz-Target:
  *   GraniteServiceVersion20100801.PutMetricData`), gzip bodies accepted; every
  *   call is recorded. Failures can be scripted (status + error type).
@@ -86,7 +86,7 @@ export class Loopback extends LoopbackServer {
     this.requests.push({ method: req.method!, url: req.url!, target });
     if (target?.startsWith('GraniteServiceVersion20100801.')) return this.cloudwatch(req, target, body, res);
     if (target?.startsWith('AmazonSSM.')) return this.ssm(target, body, res);
-    return this.s3(req, res);
+    return this.s3(req, body, res);
   }
 
   private cloudwatch(req: http.IncomingMessage, target: string, body: Buffer, res: http.ServerResponse): void {
@@ -118,12 +118,19 @@ export class Loopback extends LoopbackServer {
     res.end(JSON.stringify(out));
   }
 
-  private s3(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private s3(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
     const url = new URL(req.url!, 'http://localhost');
     const [, bucket, ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
-    if (req.method !== 'GET') return this.s3Error(res, 405, 'MethodNotAllowed');
+    if (req.method !== 'GET' && req.method !== 'PUT') return this.s3Error(res, 405, 'MethodNotAllowed');
     if (!bucket || !fs.existsSync(path.join(this.root, decodeURIComponent(bucket)))) return this.s3Error(res, 404, 'NoSuchBucket');
+    if (req.method === 'PUT') {
+      if (!key) return this.s3Error(res, 400, 'InvalidRequest');
+      this.putObject(decodeURIComponent(bucket), key, body);
+      res.writeHead(200, { etag: '"x"' });
+      res.end();
+      return;
+    }
     if (url.searchParams.get('list-type') === '2') {
       const prefix = url.searchParams.get('prefix') ?? '';
       const max = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), this.s3PageSize);
