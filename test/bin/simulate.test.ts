@@ -260,7 +260,7 @@ describe('scenario files', () => {
       ['a non-Task state of the retraining machine', { name: 'x', faults: [{ state: 'Gate', error: 'E' }] },
         /^my\.json: \$\.faults\[0\]\.state: "Gate" is a Choice state of the retraining state machine, not a Task: faults apply to the service calls of Task states/],
       ['an unknown service', { name: 'x', faults: [{ service: 'dynamodb:deleteItem', error: 'E' }] },
-        /^my\.json: \$\.faults\[1?0?\]\.service: unknown service "dynamodb:deleteItem" \(services the Task states call: .*dynamodb:updateItem.*eks:call/],
+        /^my\.json: \$\.faults\[0\]\.service: unknown service "dynamodb:deleteItem" \(services the Task states call: .*dynamodb:updateItem.*eks:call/],
       ['a service the state does not call', { name: 'x', faults: [{ state: 'AcquireLock', service: 'eks:call', error: 'E' }] },
         /^my\.json: \$\.faults\[0\]\.service: state "AcquireLock" calls "dynamodb:updateItem", not "eks:call"$/],
       ['an unknown model', { name: 'x', model: 'fraud-us' }, /^my\.json: \$\.model: no retraining record for model "fraud-us" \(known: fraud-scoring\)$/],
