@@ -7,14 +7,15 @@
  *   cdk-mlops baseline --reference <file> (--out <file> | --s3-uri s3://bucket/key)
  *                      [--features <spec.json>] [--max-rows N] [--region r] [--profile p] [--json]
  *
- * Exit codes: 0 written; 2 usage or input error (no such file, no records, bad spec);
- * 3 the upload to S3 failed (credentials, permissions, no such bucket).
+ * Exit codes (bin/commands/cli.ts): 0 written; 2 usage or input error (no such file, no records,
+ * bad spec); 4 the upload to S3 failed (credentials, permissions, no such bucket).
  */
 import * as fs from 'node:fs';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BaselineBuilder } from '../../lib/monitoring/engine';
 import type { FeatureSpec } from '../../lib/monitoring/engine';
 import { parseS3Uri, readRecords } from '../../lib/runtime/training-pipeline/baseline';
+import { CliError, EXIT, parseArgs, warn } from './cli';
 import { loadFeatureSpec } from './drift';
 import type { Command } from './index';
 
@@ -33,13 +34,7 @@ reference sample, with the engine the TrainingPipeline uses.
   --region <r>, --profile <p>   for --s3-uri (default: the standard AWS provider chain)
   --json               print a JSON summary on stdout
 
-Exit codes: 0 written; 2 usage or input error; 3 the S3 upload failed.`;
-
-class BaselineError extends Error {
-  constructor(message: string, public readonly code: number) {
-    super(message);
-  }
-}
+exit codes: 0 written, 2 usage or input error, 4 the S3 upload failed (see cdk-mlops --help).`;
 
 interface Args {
   reference: string;
@@ -52,43 +47,26 @@ interface Args {
   json: boolean;
 }
 
-function parseArgs(argv: string[]): Args | 'help' {
-  const out: Partial<Args> = { json: false, maxRows: Number.POSITIVE_INFINITY };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new BaselineError(`${flag} needs a value`, 2);
-      return v;
-    };
-    switch (flag) {
-      case '--help': case '-h': return 'help';
-      case '--reference': out.reference = value(); break;
-      case '--out': out.out = value(); break;
-      case '--s3-uri': out.s3Uri = value(); break;
-      case '--features': out.features = value(); break;
-      case '--region': out.region = value(); break;
-      case '--profile': out.profile = value(); break;
-      case '--json': out.json = true; break;
-      case '--max-rows': {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new BaselineError(`--max-rows must be a whole number >= 1, got "${v}"`, 2);
-        out.maxRows = n;
-        break;
-      }
-      default: throw new BaselineError(`unknown option "${a}"`, 2);
-    }
+function readArgs(argv: string[]): Args {
+  const { options: o } = parseArgs(argv, {
+    '--reference': 'value', '--out': 'value', '--s3-uri': 'value', '--features': 'value', '--max-rows': 'value',
+    '--region': 'value', '--profile': 'value', '--json': 'flag',
+  });
+  const str = (k: string) => (typeof o[k] === 'string' ? o[k] as string : undefined);
+  const args: Args = {
+    reference: str('reference') ?? '', out: str('out'), s3Uri: str('s3-uri'), features: str('features'),
+    region: str('region'), profile: str('profile'), json: o.json === true, maxRows: Number.POSITIVE_INFINITY,
+  };
+  if (!args.reference) throw new CliError('--reference is required');
+  if (!args.out && !args.s3Uri) throw new CliError('give --out <file> or --s3-uri s3://bucket/key');
+  if (args.s3Uri !== undefined && !/^s3:\/\/[^/]+\/.+/.test(args.s3Uri)) throw new CliError(`--s3-uri must look like s3://bucket/key, got "${args.s3Uri}"`);
+  const maxRows = str('max-rows');
+  if (maxRows !== undefined) {
+    const n = Number(maxRows);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`--max-rows must be a whole number >= 1, got "${maxRows}"`);
+    args.maxRows = n;
   }
-  if (!out.reference) throw new BaselineError('--reference is required', 2);
-  if (!out.out && !out.s3Uri) throw new BaselineError('give --out <file> or --s3-uri s3://bucket/key', 2);
-  if (out.s3Uri !== undefined && !/^s3:\/\/[^/]+\/.+/.test(out.s3Uri)) {
-    throw new BaselineError(`--s3-uri must look like s3://bucket/key, got "${out.s3Uri}"`, 2);
-  }
-  return out as Args;
+  return args;
 }
 
 /** Reads the reference file into a baseline; counts malformed records with their record numbers. */
@@ -96,14 +74,14 @@ export function buildBaselineFromFile(file: string, features: FeatureSpec[] | un
   baseline: ReturnType<BaselineBuilder['finish']>; rows: number; malformed: number; examples: string[];
 } {
   if (!/\.(csv|jsonl|json|ndjson)(\.gz)?$/i.test(file)) {
-    throw new BaselineError(`${file}: unknown format (give a .csv, .jsonl, .json or .ndjson file, optionally .gz)`, 2);
+    throw new CliError(`${file}: unknown format (give a .csv, .jsonl, .json or .ndjson file, optionally .gz)`);
   }
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BaselineError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
+    throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   const builder = new BaselineBuilder({ features });
   let rows = 0;
@@ -123,9 +101,9 @@ export function buildBaselineFromFile(file: string, features: FeatureSpec[] | un
       if (examples.length < 5) examples.push(`record ${record}: ${why}`);
     }, full);
   } catch (e) {
-    throw new BaselineError(`${file}: ${(e as Error).message}`, 2);
+    throw new CliError(`${file}: ${(e as Error).message}`);
   }
-  if (rows === 0) throw new BaselineError(`${file}: no records${malformed ? ` (${malformed} malformed: ${examples.join('; ')})` : ''}`, 2);
+  if (rows === 0) throw new CliError(`${file}: no records${malformed ? ` (${malformed} malformed: ${examples.join('; ')})` : ''}`);
   return { baseline: builder.finish(), rows, malformed, examples };
 }
 
@@ -136,7 +114,7 @@ async function upload(uri: string, body: string, region?: string, profile?: stri
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
   } catch (e) {
     const err = e as Error & { name?: string };
-    throw new BaselineError(`upload to ${uri} failed: ${err.name ?? 'Error'}: ${err.message}`, 3);
+    throw new CliError(`upload to ${uri} failed: ${err.name ?? 'Error'}: ${err.message}`, EXIT.AWS);
   } finally {
     client.destroy();
   }
@@ -144,43 +122,25 @@ async function upload(uri: string, body: string, region?: string, profile?: stri
 
 export const baselineCommand: Command = {
   summary: 'seed a model\'s drift baseline from a reference file (same engine as TrainingPipeline)',
+  usage: USAGE,
   async run(argv: string[]): Promise<number> {
-    try {
-      const args = parseArgs(argv);
-      if (args === 'help') {
-        console.log(USAGE);
-        return 0;
-      }
-      let features: FeatureSpec[] | undefined;
-      if (args.features) {
-        try {
-          features = loadFeatureSpec(args.features).features;
-        } catch (e) {
-          throw new BaselineError((e as Error).message, 2);
-        }
-      }
-      const { baseline, rows, malformed, examples } = buildBaselineFromFile(args.reference, features, args.maxRows);
-      const body = JSON.stringify(baseline);
-      if (args.out) fs.writeFileSync(args.out, body);
-      if (args.s3Uri) await upload(args.s3Uri, body, args.region, args.profile);
-      const summary = {
-        records: rows, malformed, features: Object.keys(baseline.features),
-        written: [args.out, args.s3Uri].filter((x): x is string => !!x),
-      };
-      if (args.json) {
-        console.log(JSON.stringify(summary));
-      } else {
-        console.log(`baseline of ${summary.features.length} feature(s) from ${rows} record(s) -> ${summary.written.join(', ')}`);
-        if (malformed) console.error(`skipped ${malformed} malformed record(s): ${examples.join('; ')}`);
-      }
-      return 0;
-    } catch (e) {
-      if (e instanceof BaselineError) {
-        console.error(`cdk-mlops baseline: error: ${e.message}`);
-        if (e.code === 2 && /needs a value|unknown option|required|give --out|--s3-uri must|--max-rows/.test(e.message)) console.error(USAGE);
-        return e.code;
-      }
-      throw e;
+    const args = readArgs(argv);
+    let features: FeatureSpec[] | undefined;
+    if (args.features) features = loadFeatureSpec(args.features).features;
+    const { baseline, rows, malformed, examples } = buildBaselineFromFile(args.reference, features, args.maxRows);
+    const body = JSON.stringify(baseline);
+    if (args.out) fs.writeFileSync(args.out, body);
+    if (args.s3Uri) await upload(args.s3Uri, body, args.region, args.profile);
+    const summary = {
+      records: rows, malformed, features: Object.keys(baseline.features),
+      written: [args.out, args.s3Uri].filter((x): x is string => !!x),
+    };
+    if (args.json) {
+      console.log(JSON.stringify(summary));
+    } else {
+      console.log(`baseline of ${summary.features.length} feature(s) from ${rows} record(s) -> ${summary.written.join(', ')}`);
     }
+    if (malformed) warn(`skipped ${malformed} malformed record(s): ${examples.join('; ')}`);
+    return EXIT.OK;
   },
 };

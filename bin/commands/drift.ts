@@ -1,67 +1,48 @@
 /**
  * `cdk-mlops drift`: exact drift statistics between a reference and a current sample.
  *
- *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
+ *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>] [--fail-on-drift]
  *
  * Files: CSV with a header, or JSON Lines capture records (features read from `request`,
- * or from --json-path). With --json one JSON object is printed last:
+ * or from --json-path), either optionally gzip-compressed. With --json one JSON object is the
+ * only output on stdout:
  *   {"features":{"<name>":{…}},"drifted":[…],"records":{…},"malformed":{…}}
- * Exit codes: 0 compared, 1 unreadable input / missing features / bad spec, 2 usage error.
- * Documented in docs/drift.md.
+ * Exit codes (EXIT in ./cli.ts): 0 compared; 1 drift found with --fail-on-drift; 2 usage or
+ * input error (unreadable, binary or malformed file, no feature in common, bad spec or
+ * --json-path). Documented in docs/drift.md.
  */
 import * as fs from 'fs';
+import { CliError, EXIT, parseArgs, warn } from './cli';
 import type { Command } from './index';
-import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison } from '../../lib/monitoring/engine';
-import { readSamples, ReadSummary } from '../../lib/monitoring/engine/readers';
+import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, parseJsonPath, SampleComparison } from '../../lib/monitoring/engine';
+import { readSamples, ReadSummary, SampleReadError } from '../../lib/monitoring/engine/readers';
 
-const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
+const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json]
+                       [--json-path <path>] [--fail-on-drift]
 
-  --reference <file>   reference sample: CSV with a header, or JSON Lines capture records
+Exact drift statistics (PSI, Jensen-Shannon, KS, Wasserstein, chi-square) between two samples.
+
+  --reference <file>   reference sample: CSV with a header, or JSON Lines capture records;
+                       gzip-compressed files are detected by content and decompressed
   --current <file>     current sample, same formats
   --features <file>    feature spec JSON: [{"name":"age","type":"numeric","thresholds":{"psi":0.25}}, …]
                        or {"features":[…],"thresholds":{…}}; default: every field, types inferred
-  --json               print one JSON object (last line) instead of a table
+  --json               print one JSON object on stdout and nothing else (messages go to stderr)
   --json-path <path>   JSON Lines: where the features are in each record, e.g. request.instances[0]
-                       (default: request.features, else request.instances[0], else request)`;
+                       (default: request.features, else request.instances[0], else request)
+  --fail-on-drift      exit 1 when a feature drifted (for CI)
 
-/** Thrown for a user error: printed without a stack, exit code 1 (or 2 for usage). */
-class CliError extends Error {
-  constructor(message: string, public readonly code = 1) {
-    super(message);
-  }
-}
+Malformed records (bad JSON, wrong CSV field count, invalid UTF-8) are skipped and counted, with
+their line numbers on stderr. A file that cannot be read as a whole (binary, a header naming a
+column twice, a quote that never closes) is an error.
 
-interface Args {
-  reference: string;
-  current: string;
-  features?: string;
-  json: boolean;
-  jsonPath?: string;
-}
+exit codes: 0 compared (drifted or not, without --fail-on-drift); 1 drift found with --fail-on-drift;
+            2 usage or input error; 3 internal error`;
 
-function parseArgs(argv: string[]): Args | 'help' {
-  const out: Partial<Args> = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new CliError(`${flag} needs a value\n${USAGE}`, 2);
-      return v;
-    };
-    switch (flag) {
-      case '--help': case '-h': return 'help';
-      case '--reference': out.reference = value(); break;
-      case '--current': out.current = value(); break;
-      case '--features': out.features = value(); break;
-      case '--json-path': out.jsonPath = value(); break;
-      case '--json': out.json = true; break;
-      default: throw new CliError(`unknown option "${a}"\n${USAGE}`, 2);
-    }
-  }
-  if (!out.reference || !out.current) throw new CliError(`--reference and --current are required\n${USAGE}`, 2);
-  return out as Args;
-}
+const OPTIONS = {
+  '--reference': 'value', '--current': 'value', '--features': 'value', '--json-path': 'value',
+  '--json': 'flag', '--fail-on-drift': 'flag',
+} as const;
 
 const THRESHOLD_KEYS: (keyof DriftThresholds)[] = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'];
 
@@ -151,61 +132,86 @@ export function renderTable(report: DriftReport): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  try {
-    const args = parseArgs(argv);
-    if (args === 'help') {
-      console.log(USAGE);
-      return 0;
+  const { options } = parseArgs(argv, OPTIONS);
+  const reference = options.reference as string | undefined;
+  const current = options.current as string | undefined;
+  if (!reference || !current) throw new CliError('--reference and --current are required (see cdk-mlops drift --help)');
+  const jsonPath = options['json-path'] as string | undefined;
+  if (jsonPath !== undefined) {
+    try {
+      parseJsonPath(jsonPath);
+    } catch (e) {
+      throw new CliError(`--json-path: ${(e as Error).message}`);
     }
-    const spec = args.features ? loadFeatureSpec(args.features) : undefined;
-    const cmp = new SampleComparison({ features: spec?.features, thresholds: spec?.thresholds });
-    const read = async (file: string, which: 'reference' | 'current'): Promise<ReadSummary> => {
-      const target = which === 'reference' ? cmp.reference : cmp.current;
-      const summary = await readSamples(file, (row) => target.add(row), { jsonPath: args.jsonPath, trackColumns: true });
-      target.malformed = summary.malformed;
-      if (summary.malformed > 0) {
-        console.error(`cdk-mlops drift: ${summary.malformed} malformed row(s) in ${which} ${file} skipped (${summary.malformedExamples.join('; ')})`);
-      }
-      if (summary.rows === 0) throw new CliError(`${which} ${file} has no readable rows${summary.malformed ? ` (${summary.malformed} malformed)` : ''}`);
-      if (spec) {
-        const have = new Set(summary.columns);
-        const missing = spec.features.map((f) => f.name).filter((n) => !have.has(n));
-        if (missing.length) {
-          throw new CliError(`${which} ${file} has no feature(s) named ${missing.map((m) => `"${m}"`).join(', ')} `
-            + `(it has: ${summary.columns.slice(0, 20).join(', ')}${summary.columns.length > 20 ? ', …' : ''})`);
-        }
-      }
-      return summary;
-    };
-    const ref = await read(args.reference, 'reference');
-    const cur = await read(args.current, 'current');
-    const report = cmp.result();
-    if (args.json) {
-      console.log(toJson({
-        features: report.features,
-        drifted: report.drifted,
-        records: { reference: ref.rows, current: cur.rows },
-        malformed: { reference: ref.malformed, current: cur.malformed },
-      }));
-    } else {
-      console.log(renderTable(report));
-      console.log('');
-      console.log(`reference: ${ref.rows} rows (${ref.malformed} malformed), current: ${cur.rows} rows (${cur.malformed} malformed)`);
-      console.log(report.drifted.length ? `drifted: ${report.drifted.join(', ')}` : 'drifted: none');
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(`cdk-mlops drift: ${e.message}`);
-      return e.code;
-    }
-    console.error(`cdk-mlops drift: ${(e as Error).message}`);
-    return 1;
   }
+  const spec = options.features ? loadFeatureSpec(options.features as string) : undefined;
+  const cmp = new SampleComparison({ features: spec?.features, thresholds: spec?.thresholds });
+  const read = async (file: string, which: 'reference' | 'current'): Promise<ReadSummary> => {
+    const target = which === 'reference' ? cmp.reference : cmp.current;
+    let summary: ReadSummary;
+    try {
+      summary = await readSamples(file, (row) => target.add(row), { jsonPath, trackColumns: true });
+    } catch (e) {
+      if (e instanceof SampleReadError) throw new CliError(e.message.replace(/^cannot read /, `cannot read ${which} `));
+      throw e;
+    }
+    target.malformed = summary.malformed;
+    if (summary.malformed > 0) {
+      warn(`${summary.malformed} malformed row(s) in ${which} ${file} skipped (${summary.malformedExamples.join('; ')}${summary.malformed > summary.malformedExamples.length ? '; …' : ''})`);
+    }
+    if (summary.rows === 0) throw new CliError(`${which} ${file} has no readable rows${summary.malformed ? ` (${summary.malformed} malformed)` : ''}`);
+    if (spec) {
+      const have = new Set(summary.columns);
+      const missing = spec.features.map((f) => f.name).filter((n) => !have.has(n));
+      if (missing.length) {
+        throw new CliError(`${which} ${file} has no feature(s) named ${missing.map((m) => `"${m}"`).join(', ')} `
+          + `(it has: ${listed(summary.columns)})`);
+      }
+    }
+    return summary;
+  };
+  const ref = await read(reference, 'reference');
+  const cur = await read(current, 'current');
+  if (jsonPath !== undefined && ref.format === 'csv' && cur.format === 'csv') {
+    throw new CliError('--json-path applies to JSON Lines files; both files are CSV');
+  }
+  if (!spec) {
+    const inCurrent = new Set(cur.columns);
+    const common = ref.columns.filter((c) => inCurrent.has(c));
+    if (common.length === 0) {
+      throw new CliError(`no feature in common: reference ${reference} has ${listed(ref.columns)}; current ${current} has ${listed(cur.columns)}`);
+    }
+    const inReference = new Set(ref.columns);
+    const onlyRef = ref.columns.filter((c) => !inCurrent.has(c));
+    const onlyCur = cur.columns.filter((c) => !inReference.has(c));
+    if (onlyRef.length) warn(`feature(s) only in the reference (all missing in current): ${listed(onlyRef)}`);
+    if (onlyCur.length) warn(`feature(s) only in the current sample (all missing in reference): ${listed(onlyCur)}`);
+  }
+  const report = cmp.result();
+  if (options.json) {
+    console.log(toJson({
+      features: report.features,
+      drifted: report.drifted,
+      records: { reference: ref.rows, current: cur.rows },
+      malformed: { reference: ref.malformed, current: cur.malformed },
+    }));
+  } else {
+    console.log(renderTable(report));
+    console.log('');
+    console.log(`reference: ${ref.rows} rows (${ref.malformed} malformed), current: ${cur.rows} rows (${cur.malformed} malformed)`);
+    console.log(report.drifted.length ? `drifted: ${report.drifted.join(', ')}` : 'drifted: none');
+  }
+  return options['fail-on-drift'] && report.drifted.length > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+function listed(names: string[]): string {
+  if (names.length === 0) return '(none)';
+  return `${names.slice(0, 20).join(', ')}${names.length > 20 ? `, … (${names.length} in all)` : ''}`;
 }
 
 /** The `drift` command. */
 export const driftCommand: Command = {
   summary: 'drift statistics between a reference and a current sample (CSV or JSON Lines)',
+  usage: USAGE,
   run,
 };

@@ -1,38 +1,46 @@
 // `cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]`
-// Runs the closed loop offline: the real retraining and training state
-// machines of examples/closed-loop.ts under simulated AWS services.
+// Runs the closed loop offline: the real retraining and training state machines
+// of examples/closed-loop.ts under simulated AWS services.
 import { readFileSync } from 'node:fs';
+import { CliError, EXIT, parseArgs } from './cli';
 import type { Command } from './index';
-import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../simulate/scenario';
+import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 
 const USAGE = [
   'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]',
   '',
   'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
   'and executes its real retraining and training state machines locally; every AWS call is simulated',
-  'as the scenario scripts. Exit code 0 when the outcome is the expected one (and every invariant holds).',
+  'as the scenario scripts.',
+  '',
+  '  --scenario <name>       a built-in scenario (default drift-promote)',
+  '  --scenario-file <file>  a scenario file (format: docs/retrain-trigger.md#scenario-file-format); it is',
+  '                          validated against the format and the synthesized state machines (state and',
+  '                          service names of faults, model, canary alarm) before anything runs',
+  '  --all                   every built-in scenario',
+  '  --json                  print one JSON object on stdout and nothing else (no timeline): the result,',
+  '                          or {"scenarios":[...]} for --all',
   '',
   `built-in scenarios: ${BUILT_IN_SCENARIOS.map((s) => s.name).join(', ')}`,
+  '',
+  'exit codes: 0 every scenario ended with its expected outcome and every invariant held;',
+  '            1 a scenario ended otherwise or broke an invariant; 2 usage error or invalid scenario file;',
+  '            3 internal error',
 ].join('\n');
+
+const OPTIONS = { '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag' } as const;
 
 export const simulate: Command = {
   summary: 'rehearse the closed loop offline (drift alarm -> retrain -> canary -> promote/roll back)',
+  usage: USAGE,
   async run(argv: string[]): Promise<number> {
-    let name: string | undefined;
-    let file: string | undefined;
-    let json = false;
-    let all = false;
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i];
-      if (a === '--scenario') name = argv[++i];
-      else if (a === '--scenario-file') file = argv[++i];
-      else if (a === '--json') json = true;
-      else if (a === '--all') all = true;
-      else if (a === '--help' || a === '-h') { console.log(USAGE); return 0; } else { console.error(`simulate: unknown argument "${a}"\n${USAGE}`); return 2; }
-    }
+    const { options } = parseArgs(argv, OPTIONS);
+    const name = options.scenario as string | undefined;
+    const file = options['scenario-file'] as string | undefined;
+    const json = options.json === true;
+    const all = options.all === true;
     if ([name !== undefined, file !== undefined, all].filter(Boolean).length > 1) {
-      console.error(`simulate: give one of --scenario, --scenario-file, --all\n${USAGE}`);
-      return 2;
+      throw new CliError('give one of --scenario, --scenario-file, --all (see cdk-mlops simulate --help)');
     }
     let scenarios: Scenario[];
     if (file !== undefined) {
@@ -40,31 +48,25 @@ export const simulate: Command = {
       try {
         text = readFileSync(file, 'utf8');
       } catch (err) {
-        console.error(`simulate: cannot read ${file}: ${(err as Error).message}`);
-        return 2;
+        const e = err as NodeJS.ErrnoException;
+        throw new CliError(`cannot read scenario file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message}`);
       }
-      try {
-        scenarios = [parseScenario(JSON.parse(text), file)];
-      } catch (err) {
-        console.error(`simulate: ${(err as Error).message}`);
-        return 2;
-      }
+      scenarios = [asCliError(() => readScenarioFile(file, text))];
     } else if (all) {
       scenarios = BUILT_IN_SCENARIOS;
     } else {
       const s = BUILT_IN_SCENARIOS.find((x) => x.name === (name ?? 'drift-promote'));
-      if (!s) {
-        console.error(`simulate: unknown scenario "${name}" (built-in: ${BUILT_IN_SCENARIOS.map((x) => x.name).join(', ')})`);
-        return 2;
-      }
+      if (!s) throw new CliError(`unknown scenario "${name}" (built-in: ${BUILT_IN_SCENARIOS.map((x) => x.name).join(', ')})`);
       scenarios = [s];
     }
 
     // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not. Deprecation
     // notices of the example's constructs are for `cdk synth`, not for this output.
     process.env.JSII_DEPRECATED ??= 'quiet';
-    const { loadClosedLoop, runScenario } = await import('../simulate/run');
+    const { loadClosedLoop, runScenario, stackFacts } = await import('../simulate/run');
     const loaded = loadClosedLoop();
+    const facts = stackFacts(loaded);
+    for (const scenario of scenarios) asCliError(() => checkScenarioAgainstStack(scenario, facts, file ?? scenario.name));
     let ok = true;
     const results = [];
     for (const scenario of scenarios) {
@@ -72,7 +74,7 @@ export const simulate: Command = {
       const good = (r.expected === undefined || r.outcome === r.expected) && Object.values(r.invariants).every(Boolean);
       ok = ok && good;
       results.push(r);
-      if (!json || scenarios.length > 1) {
+      if (!json) {
         console.log(r.timeline.join('\n'));
         const broken = Object.entries(r.invariants).filter(([, v]) => !v).map(([k]) => k);
         console.log(`=> ${r.scenario}: ${r.outcome}${r.expected ? ` (expected ${r.expected})` : ''}; invariants ${broken.length === 0 ? 'hold' : `BROKEN: ${broken.join(', ')}`}; ${r.simulatedMinutes} simulated minutes\n`);
@@ -80,8 +82,18 @@ export const simulate: Command = {
     }
     if (json) {
       const strip = ({ timeline: _t, ...rest }: any) => rest;
-      console.log(JSON.stringify(results.length === 1 ? strip(results[0]) : { scenarios: results.map(strip) }));
+      console.log(JSON.stringify(all ? { scenarios: results.map(strip) } : strip(results[0])));
     }
-    return ok ? 0 : 1;
+    return ok ? EXIT.OK : EXIT.FAILED;
   },
 };
+
+/** Runs `f`, turning a scenario format error into a usage error (exit 2). */
+function asCliError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new CliError(e.message);
+    throw e;
+  }
+}

@@ -14,7 +14,7 @@ import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
-import { Outcome, Scenario } from './scenario';
+import { Outcome, Scenario, StackFacts } from './scenario';
 import { CallRecord, ExecutionRecord, simError, World } from './world';
 
 /** What the simulation needs from the synthesized example. */
@@ -83,6 +83,25 @@ export function extract(template: Template, stackName: string): LoadedStack {
     tableName: firstTask.Parameters.TableName,
     retrainTopicArn: notify.Parameters.TopicArn,
   };
+}
+
+/** The names a scenario file may use, from the synthesized stack (see checkScenarioAgainstStack). */
+export function stackFacts(loaded: LoadedStack): StackFacts {
+  const models = [...loaded.records.keys()];
+  return {
+    machines: [{ label: 'retraining', definition: loaded.retrain.definition }, { label: 'training', definition: loaded.training.definition }],
+    models,
+    defaultModel: defaultModelOf(loaded),
+    canaryAlarmNames: (model) => {
+      const names = loaded.records.get(model)?.canaryAlarmNames;
+      return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : undefined;
+    },
+  };
+}
+
+/** The model a scenario without `model` retrains: the example's, else the first with a record. */
+function defaultModelOf(loaded: LoadedStack): string {
+  return loaded.records.has(CLOSED_LOOP_MODEL) ? CLOSED_LOOP_MODEL : [...loaded.records.keys()][0];
 }
 
 // ---- EventBridge pattern matching (the subset the rules use: values, prefix, nesting, $or) ----
@@ -161,7 +180,7 @@ export interface ScenarioResult {
 
 /** Runs one scenario against a loaded stack. */
 export async function runScenario(loaded: LoadedStack, scenario: Scenario): Promise<ScenarioResult> {
-  const model = scenario.model ?? (loaded.records.has(CLOSED_LOOP_MODEL) ? CLOSED_LOOP_MODEL : [...loaded.records.keys()][0]);
+  const model = scenario.model ?? defaultModelOf(loaded);
   const record = loaded.records.get(model);
   if (!record) throw new Error(`scenario ${scenario.name}: no retraining record for model "${model}" (known: ${[...loaded.records.keys()].join(', ')})`);
 

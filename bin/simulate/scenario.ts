@@ -147,57 +147,188 @@ export const BUILT_IN_SCENARIOS: Scenario[] = [
   },
 ];
 
-/** Validates a scenario read from a file; returns it typed or throws with the path of the bad field. */
-export function parseScenario(value: unknown, source = 'scenario'): Scenario {
-  const fail = (path: string, what: string): never => { throw new Error(`${source}: ${path} ${what}`); };
-  if (!value || typeof value !== 'object' || Array.isArray(value)) fail('(root)', 'must be a JSON object');
-  const s = value as Record<string, any>;
-  const known = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'expect'];
-  for (const k of Object.keys(s)) if (!known.includes(k)) fail(k, `is not a scenario field (known: ${known.join(', ')})`);
-  if (typeof s.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(s.name)) fail('name', 'must be 1-64 letters, digits and -');
-  const num = (path: string, v: unknown, min: number, max: number) => {
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)) fail(path, `must be a number between ${min} and ${max}`);
-  };
-  const obj = (path: string, v: unknown, keys: string[]) => {
-    if (v === undefined) return;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) fail(path, 'must be an object');
-    for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`${path}.${k}`, `is unknown (known: ${keys.join(', ')})`);
-  };
-  if (s.model !== undefined && typeof s.model !== 'string') fail('model', 'must be a string');
-  obj('drift', s.drift, ['shift', 'rows', 'seed']);
-  num('drift.shift', s.drift?.shift, 0, 20);
-  num('drift.rows', s.drift?.rows, 50, 200000);
-  num('drift.seed', s.drift?.seed, 0, 2 ** 31);
-  if (s.requireApproval !== undefined && typeof s.requireApproval !== 'boolean') fail('requireApproval', 'must be true or false');
-  if (s.approval !== undefined && !['approve', 'reject', 'timeout'].includes(s.approval)) fail('approval', 'must be "approve", "reject" or "timeout"');
-  obj('training', s.training, ['outcome', 'metrics', 'championMetric', 'minutes']);
-  if (s.training?.outcome !== undefined && !['succeeded', 'failed'].includes(s.training.outcome)) fail('training.outcome', 'must be "succeeded" or "failed"');
-  if (s.training?.metrics !== undefined) {
-    obj('training.metrics', s.training.metrics, Object.keys(s.training.metrics ?? {}));
-    for (const [k, v] of Object.entries(s.training.metrics)) num(`training.metrics.${k}`, v, -1e12, 1e12);
+/** A scenario file that does not follow the format: the message names the file and the JSON path. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
   }
-  num('training.championMetric', s.training?.championMetric, -1e12, 1e12);
-  num('training.minutes', s.training?.minutes, 0, 100000);
-  obj('rollout', s.rollout, ['canaryPollsUntilReady', 'primaryPollsUntilReady']);
-  num('rollout.canaryPollsUntilReady', s.rollout?.canaryPollsUntilReady, 0, 1000);
-  num('rollout.primaryPollsUntilReady', s.rollout?.primaryPollsUntilReady, 0, 1000);
-  obj('canary', s.canary, ['alarmAtCheck', 'alarmName']);
-  num('canary.alarmAtCheck', s.canary?.alarmAtCheck, 1, 1000);
+}
+
+const SCENARIO_FIELDS = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'expect'];
+const FAULT_FIELDS = ['state', 'service', 'error', 'cause', 'times'];
+
+/** Reads and validates a scenario file: bad JSON and every schema error name the file (and the JSON path). */
+export function readScenarioFile(file: string, text: string): Scenario {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  return parseScenario(value, file);
+}
+
+/**
+ * Validates a scenario against the format (docs/retrain-trigger.md#scenario-file-format):
+ * unknown fields, wrong types, out-of-range or fractional counts are errors naming
+ * `<source>: $.<path>`. Returns it typed. State and service names are checked against the
+ * stack by {@link checkScenarioAgainstStack}.
+ */
+export function parseScenario(value: unknown, source = 'scenario'): Scenario {
+  const fail = (path: string, what: string): never => { throw new ScenarioError(`${source}: ${path}: ${what}`); };
+  const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const obj = (path: string, v: unknown, keys: string[] | undefined): Record<string, any> | undefined => {
+    if (v === undefined) return undefined;
+    if (!isObject(v)) fail(path, `must be an object, got ${describe(v)}`);
+    if (keys) for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`${path}.${k}`, `unknown field (known: ${keys.join(', ')})`);
+    return v as Record<string, any>;
+  };
+  const num = (path: string, v: unknown, min: number, max: number, integer = false) => {
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, `must be ${integer ? 'an integer' : 'a number'}, got ${describe(v)}`);
+    if (integer && !Number.isInteger(v)) fail(path, `must be a whole number, got ${v}`);
+    if ((v as number) < min || (v as number) > max) fail(path, `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${v}`);
+  };
+  const str = (path: string, v: unknown, nonEmpty = true) => {
+    if (v === undefined) return;
+    if (typeof v !== 'string') fail(path, `must be a string, got ${describe(v)}`);
+    if (nonEmpty && (v as string).length === 0) fail(path, 'must not be empty');
+  };
+  const bool = (path: string, v: unknown) => {
+    if (v !== undefined && typeof v !== 'boolean') fail(path, `must be true or false, got ${describe(v)}`);
+  };
+  const oneOf = (path: string, v: unknown, allowed: readonly string[]) => {
+    if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) fail(path, `must be one of ${allowed.map((x) => `"${x}"`).join(', ')}, got ${describe(v)}`);
+  };
+
+  if (!isObject(value)) fail('$', `must be a JSON object, got ${describe(value)}`);
+  const s = obj('$', value, SCENARIO_FIELDS)!;
+  if (s.name === undefined) fail('$.name', 'is required (1-64 letters, digits and -)');
+  str('$.name', s.name);
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(s.name)) fail('$.name', `must be 1-64 letters, digits and - (starting with a letter or digit), got ${describe(s.name)}`);
+  str('$.description', s.description, false);
+  str('$.model', s.model);
+  const drift = obj('$.drift', s.drift, ['shift', 'rows', 'seed']);
+  num('$.drift.shift', drift?.shift, 0, 20);
+  num('$.drift.rows', drift?.rows, 50, 200000, true);
+  num('$.drift.seed', drift?.seed, 0, 2 ** 31, true);
+  bool('$.requireApproval', s.requireApproval);
+  oneOf('$.approval', s.approval, ['approve', 'reject', 'timeout']);
+  const training = obj('$.training', s.training, ['outcome', 'metrics', 'championMetric', 'minutes']);
+  oneOf('$.training.outcome', training?.outcome, ['succeeded', 'failed']);
+  const metrics = obj('$.training.metrics', training?.metrics, undefined);
+  for (const [k, v] of Object.entries(metrics ?? {})) num(`$.training.metrics["${k}"]`, v, -1e12, 1e12);
+  num('$.training.championMetric', training?.championMetric, -1e12, 1e12);
+  num('$.training.minutes', training?.minutes, 0, 100000);
+  const rollout = obj('$.rollout', s.rollout, ['canaryPollsUntilReady', 'primaryPollsUntilReady']);
+  num('$.rollout.canaryPollsUntilReady', rollout?.canaryPollsUntilReady, 0, 1000, true);
+  num('$.rollout.primaryPollsUntilReady', rollout?.primaryPollsUntilReady, 0, 1000, true);
+  const canary = obj('$.canary', s.canary, ['alarmAtCheck', 'alarmName']);
+  num('$.canary.alarmAtCheck', canary?.alarmAtCheck, 1, 1000, true);
+  str('$.canary.alarmName', canary?.alarmName);
   if (s.faults !== undefined) {
-    if (!Array.isArray(s.faults)) fail('faults', 'must be an array');
-    s.faults.forEach((f: any, i: number) => {
-      obj(`faults[${i}]`, f, ['state', 'service', 'error', 'cause', 'times']);
-      if (typeof f.error !== 'string' || f.error.length === 0) fail(`faults[${i}].error`, 'must name the error (e.g. "DynamoDB.ThrottlingException")');
-      if (f.state === undefined && f.service === undefined) fail(`faults[${i}]`, 'needs a state or a service');
-      num(`faults[${i}].times`, f.times, 1, 1000);
+    if (!Array.isArray(s.faults)) fail('$.faults', `must be an array, got ${describe(s.faults)}`);
+    (s.faults as unknown[]).forEach((f, i) => {
+      const at = `$.faults[${i}]`;
+      if (f === undefined || f === null) fail(at, `must be an object, got ${describe(f)}`);
+      const fault = obj(at, f, FAULT_FIELDS)!;
+      if (fault.state === undefined && fault.service === undefined) fail(at, 'needs a "state" or a "service" (or both)');
+      str(`${at}.state`, fault.state);
+      str(`${at}.service`, fault.service);
+      if (fault.error === undefined) fail(`${at}.error`, 'is required: the error name (e.g. "DynamoDB.ThrottlingException")');
+      str(`${at}.error`, fault.error);
+      str(`${at}.cause`, fault.cause, false);
+      num(`${at}.times`, fault.times, 1, 1000, true);
     });
   }
-  obj('state', s.state, ['runningSinceSeconds', 'lastRetrainSecondsAgo', 'budgetUsed']);
-  num('state.runningSinceSeconds', s.state?.runningSinceSeconds, 0, 1e8);
-  num('state.lastRetrainSecondsAgo', s.state?.lastRetrainSecondsAgo, 0, 1e8);
-  num('state.budgetUsed', s.state?.budgetUsed, 0, 1e6);
-  obj('duplicates', s.duplicates, ['redeliver', 'secondAlarmSuffix']);
-  obj('expect', s.expect, ['outcome']);
-  if (s.expect?.outcome !== undefined && !(OUTCOMES as readonly string[]).includes(s.expect.outcome)) fail('expect.outcome', `must be one of ${OUTCOMES.join(', ')}`);
+  const state = obj('$.state', s.state, ['runningSinceSeconds', 'lastRetrainSecondsAgo', 'budgetUsed']);
+  num('$.state.runningSinceSeconds', state?.runningSinceSeconds, 0, 1e8, true);
+  num('$.state.lastRetrainSecondsAgo', state?.lastRetrainSecondsAgo, 0, 1e8, true);
+  num('$.state.budgetUsed', state?.budgetUsed, 0, 1e6, true);
+  const duplicates = obj('$.duplicates', s.duplicates, ['redeliver', 'secondAlarmSuffix']);
+  bool('$.duplicates.redeliver', duplicates?.redeliver);
+  str('$.duplicates.secondAlarmSuffix', duplicates?.secondAlarmSuffix);
+  const expect = obj('$.expect', s.expect, ['outcome']);
+  oneOf('$.expect.outcome', expect?.outcome, OUTCOMES);
   return s as Scenario;
+}
+
+/** What {@link checkScenarioAgainstStack} checks a scenario against: the synthesized state machines and records. */
+export interface StackFacts {
+  /** The state machines the scenario runs (label, e.g. "retraining", and ASL definition). */
+  readonly machines: { readonly label: string; readonly definition: any }[];
+  /** Models with a retraining record. */
+  readonly models: string[];
+  /** Canary alarm names of a model's record. */
+  readonly canaryAlarmNames?: (model: string) => string[] | undefined;
+  /** The model a scenario without `model` runs against. */
+  readonly defaultModel: string;
+}
+
+/** Every state of an ASL definition (Parallel branches and Map processors included), by name. */
+export function statesOf(states: Record<string, any>, out: Map<string, any> = new Map()): Map<string, any> {
+  for (const [name, st] of Object.entries(states ?? {})) {
+    out.set(name, st);
+    for (const b of st?.Branches ?? []) statesOf(b.States, out);
+    if (st?.ItemProcessor) statesOf(st.ItemProcessor.States, out);
+    if (st?.Iterator) statesOf(st.Iterator.States, out);
+  }
+  return out;
+}
+
+/** The service a Task calls, as faults name it (`dynamodb:updateItem`, `aws-sdk:ssm:getParameter`, `lambda:invoke`). */
+export function serviceOfResource(resource: string): string {
+  const m = /^arn:[^:]+:states:::(.+)$/.exec(resource);
+  if (m) return m[1];
+  if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda:invoke';
+  return resource;
+}
+
+/**
+ * Checks the names a scenario uses against the stack it runs on: a fault's state must be a
+ * Task state of one of the state machines (a fault on another name, or on a Choice, Pass or
+ * Wait state, would never fire), its service one a Task calls (and, with both given, the
+ * service of that state); the model must have a retraining record; a canary alarm must be
+ * one of the model's. Errors name the source and the JSON path.
+ */
+export function checkScenarioAgainstStack(scenario: Scenario, facts: StackFacts, source = 'scenario'): void {
+  const fail = (path: string, what: string): never => { throw new ScenarioError(`${source}: ${path}: ${what}`); };
+  const list = (xs: string[], max = 40) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, … (${xs.length} in all)` : ''}`;
+  if (scenario.model !== undefined && !facts.models.includes(scenario.model)) {
+    fail('$.model', `no retraining record for model "${scenario.model}" (known: ${list(facts.models)})`);
+  }
+  const model = scenario.model ?? facts.defaultModel;
+  const tasks = new Map<string, { machine: string; service: string }>();
+  const others = new Map<string, { machine: string; type: string }>();
+  for (const m of facts.machines) {
+    for (const [name, st] of statesOf(m.definition.States)) {
+      if (st?.Type === 'Task') tasks.set(name, { machine: m.label, service: serviceOfResource(String(st.Resource)) });
+      else others.set(name, { machine: m.label, type: String(st?.Type) });
+    }
+  }
+  const services = [...new Set([...tasks.values()].map((t) => t.service))].sort();
+  (scenario.faults ?? []).forEach((f, i) => {
+    const at = `$.faults[${i}]`;
+    if (f.state !== undefined) {
+      const task = tasks.get(f.state);
+      if (!task) {
+        const other = others.get(f.state);
+        if (other) fail(`${at}.state`, `"${f.state}" is a ${other.type} state of the ${other.machine} state machine, not a Task: faults apply to the service calls of Task states (Task states: ${list([...tasks.keys()].sort())})`);
+        fail(`${at}.state`, `unknown state "${f.state}" (known Task states: ${list([...tasks.keys()].sort())})`);
+      }
+      if (f.service !== undefined && f.service !== task!.service) {
+        fail(`${at}.service`, `state "${f.state}" calls "${task!.service}", not "${f.service}"`);
+      }
+    }
+    if (f.service !== undefined && !services.includes(f.service)) {
+      fail(`${at}.service`, `unknown service "${f.service}" (services the Task states call: ${list(services)})`);
+    }
+  });
+  const alarm = scenario.canary?.alarmName;
+  if (alarm !== undefined) {
+    const names = facts.canaryAlarmNames?.(model);
+    if (names && !names.includes(alarm)) fail('$.canary.alarmName', `"${alarm}" is not a canary alarm of model "${model}" (its canary alarms: ${list(names)})`);
+  }
 }

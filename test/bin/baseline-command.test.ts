@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { baselineCommand, buildBaselineFromFile } from '../../bin/commands/baseline';
+import { buildBaselineFromFile } from '../../bin/commands/baseline';
+import { runCommand } from '../../bin/commands';
 import { BaselineBuilder, validateBaseline } from '../../lib/monitoring/engine';
 import { Loopback } from '../fakes/aws-loopback';
 
@@ -18,13 +19,19 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
   const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
   try {
-    const code = await baselineCommand.run(argv);
+    const code = await runCommand('baseline', argv);
     return { code, out: out.join('\n'), err: err.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
   }
 }
+
+test('--help prints the usage on stdout and exits 0', async () => {
+  const r = await run(['--help']);
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/^usage: cdk-mlops baseline/);
+});
 
 test('writes the same baseline the engine builds from the same rows, and counts the malformed row', async () => {
   const file = path.join(dir, 'baseline.json');
@@ -64,8 +71,8 @@ test('uploads to S3 with the standard client (loopback endpoint, no real address
     const stored = fs.readFileSync(path.join(root, 'monitor-bucket', 'baselines/fraud/current.json'), 'utf8');
     expect(validateBaseline(JSON.parse(stored)).recordCount).toBe(500);
     const missing = await run(['--reference', csv, '--s3-uri', 's3://no-such-bucket/b.json']);
-    expect(missing.code).toBe(3);
-    expect(missing.err).toMatch(/cdk-mlops baseline: error: upload to s3:\/\/no-such-bucket\/b.json failed: NoSuchBucket/);
+    expect(missing.code).toBe(4);
+    expect(missing.err).toMatch(/cdk-mlops: error: upload to s3:\/\/no-such-bucket\/b.json failed: NoSuchBucket/);
   } finally {
     process.env = saved;
     await server.stop();
@@ -80,11 +87,12 @@ test.each([
   [['--reference', path.join(dir, 'nope.csv'), '--out', 'x'], /cannot read .*nope.csv: no such file/],
   [['--reference', path.join(dir, 'data.parquet'), '--out', 'x'], /unknown format/],
   [['--reference', csv, '--out', 'x', '--bogus'], /unknown option "--bogus"/],
+  [['--reference', csv, '--out', 'x', '--out', 'y'], /option --out given twice/],
 ])('usage and input errors exit 2 with one message: %j', async (argv, message) => {
   const r = await run(argv as string[]);
   expect(r.code).toBe(2);
   expect(r.err).toMatch(message as RegExp);
-  expect(r.err.split('\n')[0]).toMatch(/^cdk-mlops baseline: error: /);
+  expect(r.err.split('\n')[0]).toMatch(/^cdk-mlops: error: /);
 });
 
 test('a file with a header and no records is an input error', async () => {

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulate } from '../../bin/commands/simulate';
-import { loadClosedLoop, LoadedStack, runScenario, ScenarioResult } from '../../bin/simulate/run';
-import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../../bin/simulate/scenario';
+import { runCommand } from '../../bin/commands';
+import { loadClosedLoop, LoadedStack, runScenario, ScenarioResult, stackFacts } from '../../bin/simulate/run';
+import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, parseScenario, Scenario } from '../../bin/simulate/scenario';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
 // runs the REAL retraining and training definitions under the simulated AWS.
@@ -219,42 +219,142 @@ describe('scenario files', () => {
   });
 
   test.each([
-    [{}, /name must be/],
-    [{ name: 'x', bogus: 1 }, /bogus is not a scenario field/],
-    [{ name: 'x', approval: 'maybe' }, /approval must be/],
-    [{ name: 'x', faults: [{ state: 'AcquireLock' }] }, /faults\[0\]\.error must name the error/],
-    [{ name: 'x', faults: [{ error: 'X' }] }, /faults\[0\] needs a state or a service/],
-    [{ name: 'x', expect: { outcome: 'great' } }, /expect\.outcome must be one of/],
-    [{ name: 'x', drift: { shift: -1 } }, /drift\.shift must be a number between 0 and 20/],
-  ])('invalid scenario %j is rejected with the field named', (value, message) => {
+    [{}, /^file\.json: \$\.name: is required/],
+    [{ name: 'x', bogus: 1 }, /^file\.json: \$\.bogus: unknown field \(known: name, description/],
+    [{ name: 'x', approval: 'maybe' }, /^file\.json: \$\.approval: must be one of "approve", "reject", "timeout", got "maybe"$/],
+    [{ name: 'x', faults: [{ state: 'AcquireLock' }] }, /^file\.json: \$\.faults\[0\]\.error: is required/],
+    [{ name: 'x', faults: [{ error: 'X' }] }, /^file\.json: \$\.faults\[0\]: needs a "state" or a "service"/],
+    [{ name: 'x', expect: { outcome: 'great' } }, /^file\.json: \$\.expect\.outcome: must be one of "promoted"/],
+    [{ name: 'x', drift: { shift: -1 } }, /^file\.json: \$\.drift\.shift: must be a number between 0 and 20, got -1$/],
+    // Issue 13, defect 6: these were accepted (the fault a silent no-op, the scenario "passing").
+    [{ name: 'x', faults: [{ state: 'AcquireLock', error: 'E', times: 1.5 }] }, /^file\.json: \$\.faults\[0\]\.times: must be a whole number, got 1\.5$/],
+    [{ name: 'x', faults: [{ state: 'AcquireLock', error: 'E', times: '2' }] }, /^file\.json: \$\.faults\[0\]\.times: must be an integer, got "2"$/],
+    [{ name: 'x', faults: [{ state: 7, error: 'E' }] }, /^file\.json: \$\.faults\[0\]\.state: must be a string, got number 7$/],
+    [{ name: 'x', faults: [{ state: 'AcquireLock', error: 'E', retries: 2 }] }, /^file\.json: \$\.faults\[0\]\.retries: unknown field \(known: state, service, error, cause, times\)$/],
+    [{ name: 'x', faults: [null] }, /^file\.json: \$\.faults\[0\]: must be an object, got null$/],
+    [{ name: 'x', faults: { state: 'AcquireLock' } }, /^file\.json: \$\.faults: must be an array, got an object$/],
+    [{ name: 'x', requireApproval: 'yes' }, /^file\.json: \$\.requireApproval: must be true or false, got "yes"$/],
+    [{ name: 'x', duplicates: { redeliver: 1 } }, /^file\.json: \$\.duplicates\.redeliver: must be true or false, got number 1$/],
+    [{ name: 'x', duplicates: { secondAlarmSuffix: 5 } }, /^file\.json: \$\.duplicates\.secondAlarmSuffix: must be a string/],
+    [{ name: 'x', description: 3 }, /^file\.json: \$\.description: must be a string/],
+    [{ name: 'x', canary: { alarmName: false } }, /^file\.json: \$\.canary\.alarmName: must be a string/],
+    [{ name: 'x', drift: { rows: 100.5 } }, /^file\.json: \$\.drift\.rows: must be a whole number/],
+    [{ name: 'x', rollout: { canaryPollsUntilReady: 0.5 } }, /^file\.json: \$\.rollout\.canaryPollsUntilReady: must be a whole number/],
+    [{ name: 'x', state: { budgetUsed: 1.5 } }, /^file\.json: \$\.state\.budgetUsed: must be a whole number/],
+    [{ name: 'x', training: { metrics: { 'validation:auc': '0.9' } } }, /^file\.json: \$\.training\.metrics\["validation:auc"\]: must be a number, got "0\.9"$/],
+    [{ name: 'x', training: { minutes: null } }, /^file\.json: \$\.training\.minutes: must be a number, got null$/],
+    [[], /^file\.json: \$: must be a JSON object, got an array$/],
+  ])('invalid scenario %j is rejected naming the file and the JSON path', (value, message) => {
     expect(() => parseScenario(value, 'file.json')).toThrow(message);
   });
 
-  test('CLI: --scenario-file with --json prints one JSON object last and exits 0 on the expected outcome', async () => {
+  describe('names checked against the synthesized state machines (issue 13, defect 6)', () => {
+    const check = (value: object) => () => checkScenarioAgainstStack(parseScenario(value, 'my.json'), stackFacts(loaded), 'my.json');
+    test('every built-in scenario names real Task states and services', () => {
+      for (const s of BUILT_IN_SCENARIOS) expect(() => checkScenarioAgainstStack(s, stackFacts(loaded), s.name)).not.toThrow();
+      expect(check({ name: 'ok', faults: [{ state: 'TrainModel', service: 'sagemaker:createTrainingJob.sync', error: 'E' }, { service: 'eks:call', error: 'E' }] })).not.toThrow();
+    });
+    test.each<[string, object, RegExp]>([
+      ['an unknown state', { name: 'x', faults: [{ state: 'AcquireLok', error: 'DynamoDB.ThrottlingException' }] },
+        /^my\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, .*ReleaseLock.*TrainModel/],
+      ['a non-Task state of the retraining machine', { name: 'x', faults: [{ state: 'Gate', error: 'E' }] },
+        /^my\.json: \$\.faults\[0\]\.state: "Gate" is a Choice state of the retraining state machine, not a Task: faults apply to the service calls of Task states/],
+      ['an unknown service', { name: 'x', faults: [{ service: 'dynamodb:deleteItem', error: 'E' }] },
+        /^my\.json: \$\.faults\[0\]\.service: unknown service "dynamodb:deleteItem" \(services the Task states call: .*dynamodb:updateItem.*eks:call/],
+      ['a service the state does not call', { name: 'x', faults: [{ state: 'AcquireLock', service: 'eks:call', error: 'E' }] },
+        /^my\.json: \$\.faults\[0\]\.service: state "AcquireLock" calls "dynamodb:updateItem", not "eks:call"$/],
+      ['an unknown model', { name: 'x', model: 'fraud-us' }, /^my\.json: \$\.model: no retraining record for model "fraud-us" \(known: fraud-scoring\)$/],
+      ['an unknown canary alarm', { name: 'x', canary: { alarmAtCheck: 1, alarmName: 'nope' } }, /^my\.json: \$\.canary\.alarmName: "nope" is not a canary alarm of model "fraud-scoring" \(its canary alarms: /],
+    ])('%s is an error naming the file and the JSON path', (_name, value, re) => {
+      expect(check(value)).toThrow(re);
+    });
+  });
+
+  test('CLI: --scenario-file with --json prints only one JSON object and exits 0 on the expected outcome', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-'));
     const file = join(dir, 'rollback.json');
     writeFileSync(file, JSON.stringify({ name: 'my-rollback', canary: { alarmAtCheck: 1 }, expect: { outcome: 'rolled-back' } }));
-    const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
-    let code: number;
-    try {
-      code = await simulate.run(['--scenario-file', file, '--json']);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(code).toBe(0);
-    const last = JSON.parse(lines[lines.length - 1]);
+    const r = await cli('--scenario-file', file, '--json');
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.out);
     expect(Object.keys(last)).toEqual(expect.arrayContaining(['scenario', 'outcome', 'championBefore', 'championAfter', 'lockReleased', 'notifications', 'trainingJobsStarted', 'states']));
     expect([last.scenario, last.outcome, last.lockReleased, last.notifications, last.trainingJobsStarted]).toEqual(['my-rollback', 'rolled-back', true, 1, 1]);
   });
 
-  test('CLI: an unknown scenario is a usage error', async () => {
-    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      expect(await simulate.run(['--scenario', 'nope'])).toBe(2);
-      expect(spy.mock.calls.join(' ')).toMatch(/unknown scenario "nope"/);
-    } finally {
-      spy.mockRestore();
-    }
+  test('CLI: --all --json prints only the JSON (no timeline) on stdout (issue 14, CLI conventions)', async () => {
+    const r = await cli('--all', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.scenarios.map((x: any) => x.scenario)).toEqual(BUILT_IN_SCENARIOS.map((x) => x.name));
+    expect(doc.scenarios.map((x: any) => x.outcome)).toEqual(BUILT_IN_SCENARIOS.map((x) => expected[x.name]));
+  });
+
+  test('CLI: a scenario that does not end as expected exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-'));
+    const file = join(dir, 'wrong.json');
+    writeFileSync(file, JSON.stringify({ name: 'wrong', expect: { outcome: 'rejected' } }));
+    const r = await cli('--scenario-file', file);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/=> wrong: promoted \(expected rejected\)/);
+  });
+
+  describe('CLI: invalid scenario files exit 2 naming the file (and the JSON path), before anything runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-bad-'));
+    test.each<[string, string, RegExp]>([
+      ['typo.json', JSON.stringify({ name: 'typo', faults: [{ state: 'AcquireLok', error: 'DynamoDB.ThrottlingException', times: 2 }], expect: { outcome: 'promoted' } }),
+        /^cdk-mlops: error: .*typo\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, /],
+      ['service.json', JSON.stringify({ name: 'svc', faults: [{ service: 'sagemaker:createTrainingJob', error: 'E' }] }),
+        /^cdk-mlops: error: .*service\.json: \$\.faults\[0\]\.service: unknown service "sagemaker:createTrainingJob"/],
+      ['choice.json', JSON.stringify({ name: 'choice', faults: [{ state: 'Gate', error: 'E' }] }), /^cdk-mlops: error: .*choice\.json: \$\.faults\[0\]\.state: "Gate" is a Choice state/],
+      ['fraction.json', JSON.stringify({ name: 'fraction', faults: [{ state: 'AcquireLock', error: 'E', times: 2.5 }] }), /^cdk-mlops: error: .*fraction\.json: \$\.faults\[0\]\.times: must be a whole number, got 2\.5$/],
+      ['types.json', JSON.stringify({ name: 'types', drift: { shift: '1.5' } }), /^cdk-mlops: error: .*types\.json: \$\.drift\.shift: must be a number, got "1\.5"$/],
+      ['unknown.json', JSON.stringify({ name: 'unknown', fault: [] }), /^cdk-mlops: error: .*unknown\.json: \$\.fault: unknown field/],
+      ['broken.json', '{"name": "broken",', /^cdk-mlops: error: .*broken\.json: not valid JSON: /],
+    ])('%s', async (name, text, re) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const r = await cli('--scenario-file', file);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(re);
+      expect(r.err.split('\n')).toHaveLength(1);
+      expect(r.out).toBe('');
+    });
+    test('a missing file', async () => {
+      const r = await cli('--scenario-file', join(dir, 'nope.json'));
+      expect([r.code, r.err]).toEqual([2, `cdk-mlops: error: cannot read scenario file ${join(dir, 'nope.json')}: no such file`]);
+    });
+  });
+
+  test('CLI: an unknown scenario, an unknown option and conflicting options are usage errors', async () => {
+    expect(await cli('--scenario', 'nope')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^cdk-mlops: error: unknown scenario "nope" \(built-in: drift-promote, /) });
+    expect(await cli('--scenaro', 'x')).toMatchObject({ code: 2, err: expect.stringMatching(/^cdk-mlops: error: unknown option "--scenaro"/) });
+    expect(await cli('--all', '--scenario', 'drift-promote')).toMatchObject({ code: 2, err: expect.stringMatching(/^cdk-mlops: error: give one of --scenario, --scenario-file, --all/) });
+    expect(await cli('--scenario')).toMatchObject({ code: 2, err: 'cdk-mlops: error: option --scenario needs a value; see cdk-mlops simulate --help' });
+  });
+
+  test('CLI: --help prints the usage on stdout and exits 0', async () => {
+    const r = await cli('--help');
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--scenario <name> \| --scenario-file <file> \| --all\] \[--json\]/);
+    expect(r.out).toMatch(/exit codes: 0 every scenario ended with its expected outcome/);
   });
 });
+
+/** Runs `cdk-mlops simulate` in-process; everything written to stdout (console.log or process.stdout) is captured. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
+  const info = jest.spyOn(console, 'info').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { out.push(String(chunk)); return true; });
+  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+  try {
+    const code = await runCommand('simulate', argv);
+    return { code, out: out.join('').replace(/\n$/, ''), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    info.mockRestore();
+    write.mockRestore();
+    error.mockRestore();
+  }
+}

@@ -2,20 +2,24 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { BaselineBuilder, featuresFromCaptureRecord, isMissing, parseJsonPath, toNumber, validateBaseline } from '../../../lib/monitoring/engine';
 import { CsvParser, LineSplitter } from '../../../lib/monitoring/engine/csv';
-import { detectFormat, readSamples } from '../../../lib/monitoring/engine/readers';
+import { detectFormat, readSamples, SampleReadError } from '../../../lib/monitoring/engine/readers';
+import { INVALID_UTF8_MARK, Utf8Decoder } from '../../../lib/monitoring/engine/utf8';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-readers-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function parseCsv(chunks: string[]): { rows: Record<string, string>[]; bad: string[] } {
+function parseCsv(chunks: string[]): { rows: Record<string, string>[]; bad: string[]; lines: number[]; rowLines: number[] } {
   const rows: Record<string, string>[] = [];
   const bad: string[] = [];
-  const p = new CsvParser((r) => rows.push(r), (why) => bad.push(why));
+  const lines: number[] = [];
+  const rowLines: number[] = [];
+  const p = new CsvParser((r, line) => { rows.push(r); rowLines.push(line); }, (why, line) => { bad.push(why); lines.push(line); });
   chunks.forEach((c) => p.write(c));
   p.end();
-  return { rows, bad };
+  return { rows, bad, lines, rowLines };
 }
 
 describe('CsvParser', () => {
@@ -42,17 +46,73 @@ describe('CsvParser', () => {
     expect(oneByOne.rows).toEqual(expected);
   });
 
-  test('an unterminated quote at the end is malformed', () => {
-    expect(parseCsv(['a,b\n1,"open\n']).bad).toEqual(['stray quote']);
+  test('physical line numbers: quoted newlines (LF, CRLF, lone CR), blank lines, for every chunking', () => {
+    const t = 'a,b\r\n1,"x\r\ny"\r\n\r\n2,"p\rq\nr"\n3\n\n4,z\r5,"w"w\n';
+    // header 1; record on 2-3; blank 4; record on 5-7 (lone CR, LF); 8 malformed; 9 blank; 10 fine; 11 malformed
+    for (let cut = 0; cut <= t.length; cut++) {
+      const r = parseCsv([t.slice(0, cut), t.slice(cut)]);
+      expect({ cut, rowLines: r.rowLines, lines: r.lines }).toEqual({ cut, rowLines: [2, 5, 10], lines: [8, 11] });
+    }
+    expect(parseCsv([...t]).lines).toEqual([8, 11]);
+  });
+
+  test('an unterminated quote is one malformed record, reported on the line where its quote opens; never a throw', () => {
+    const r = parseCsv(['a,b\n1,"two\nlines"\n\n2,x\n3,"open\n4,y\n5,z\n']);
+    expect(r.rows).toEqual([{ a: '1', b: 'two\nlines' }, { a: '2', b: 'x' }]);
+    expect(r.bad).toEqual(['unterminated quoted field (the quote opens on line 6 and never closes)']);
+    expect(r.lines).toEqual([6]);
+  });
+
+  test('a header naming a column twice: every record is malformed (runtime readers count them, never throw)', () => {
+    const p = new CsvParser(() => { throw new Error('no row expected'); }, () => undefined);
+    p.write('amount,colour,amount\n1,red,2\n3,blue,4\n');
+    p.end();
+    expect(p.duplicateColumns).toEqual(['amount']);
+    const r = parseCsv(['amount,colour,amount\n1,red,2\n3,blue,4\n']);
+    expect(r.rows).toEqual([]);
+    expect(r.bad).toEqual(['the header names column(s) "amount" more than once', 'the header names column(s) "amount" more than once']);
+    expect(r.lines).toEqual([2, 3]);
+  });
+
+  test('a record holding the invalid-UTF-8 mark is malformed', () => {
+    const r = parseCsv([`a,b\n1,x\n2,b${INVALID_UTF8_MARK}d\n3,\uFFFD\n`]);
+    expect(r.rows).toEqual([{ a: '1', b: 'x' }, { a: '3', b: '\uFFFD' }]);
+    expect([r.bad, r.lines]).toEqual([['invalid UTF-8'], [3]]);
   });
 });
 
-test('LineSplitter: lines across chunks, CRLF, blank lines', () => {
+describe('Utf8Decoder', () => {
+  // WHATWG Encoding "UTF-8 decode": each maximal invalid subpart is one replacement.
+  const cases: [string, number[], number][] = [
+    ['valid multi-byte', [0x61, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80], 0],
+    ['lone continuation bytes', [0x61, 0x80, 0xbf, 0x62], 2],
+    ['Latin-1 byte', [0x4a, 0x6f, 0x73, 0xe9, 0x0a], 1],
+    ['truncated 3-byte sequence then ASCII', [0xe2, 0x82, 0x41], 1],
+    ['overlong and surrogate encodings', [0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf8], 6],
+    ['truncated at the end of input', [0x41, 0xf0, 0x9f, 0x98], 1],
+    ['a real U+FFFD is valid', [0xef, 0xbf, 0xbd], 0],
+  ];
+  test.each(cases)('%s: same text as a replacing decoder, with the mark, for every chunking', (_name, bytes, invalid) => {
+    const input = Uint8Array.from(bytes);
+    const expected = new TextDecoder('utf-8', { ignoreBOM: true }).decode(input);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const d = new Utf8Decoder();
+      const text = d.write(input.subarray(0, cut)) + d.write(input.subarray(cut)) + d.end();
+      expect({ cut, invalid: d.invalidSequences }).toEqual({ cut, invalid });
+      expect(text.split(INVALID_UTF8_MARK).join('\uFFFD')).toBe(expected);
+      if (invalid === 0) expect(text).toBe(expected);
+    }
+  });
+});
+
+test('LineSplitter: lines across chunks, CRLF, blank lines; physical line numbers count the blank lines', () => {
   const lines: string[] = [];
-  const s = new LineSplitter((l) => lines.push(l));
+  const numbers: number[] = [];
+  const s = new LineSplitter((l, n) => { lines.push(l); numbers.push(n); });
   ['{"a":', '1}\r\n\n  \n{"b"', ':2}\n{"c":3}'].forEach((c) => s.write(c));
   s.end();
   expect(lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+  expect(numbers).toEqual([1, 4, 5]);
 });
 
 describe('featuresFromCaptureRecord', () => {
@@ -108,12 +168,66 @@ describe('readSamples', () => {
     expect(detectFormat(csv)).toBe('csv');
     const rows: unknown[] = [];
     const s = await readSamples(csv, (r) => rows.push(r));
-    expect(s).toMatchObject({ format: 'csv', rows: 1, malformed: 1, columns: ['x', 'y'] });
+    expect(s).toMatchObject({ format: 'csv', rows: 1, malformed: 1, columns: ['x', 'y'], gzip: false, invalidUtf8: 0 });
+    expect(s.malformedExamples).toEqual(['line 3: 1 fields, header has 2']);
     const jl = path.join(dir, 'data.log');
     fs.writeFileSync(jl, '{"request":{"q":1}}\n');
     expect(detectFormat(jl)).toBe('jsonl');
     await expect(readSamples(path.join(dir, 'missing.csv'), () => {})).rejects.toThrow(/cannot read .*missing\.csv: no such file/);
     await expect(readSamples(dir, () => {})).rejects.toThrow(/is a directory/);
+  });
+
+  test('files that cannot be read as a whole reject with SampleReadError, before any row is delivered', async () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['dup.csv', 'a,b,a\n1,2,3\n', /the CSV header names column\(s\) "a" more than once/],
+      ['nul.csv', Buffer.from('a,b\n1,\u0000\n'), /it is binary \(a NUL byte at offset 6\)/],
+      ['open.csv', 'a,b\n1,2\n3,"x\n4,5\n', /line 3: unterminated quoted field/],
+      ['openheader.csv', 'a,"b\n1,2\n', /the CSV header has a quote that opens on line 1 and never closes/],
+      ['bad.gz', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]), /the gzip stream is corrupt or truncated/],
+    ];
+    for (const [name, content, re] of cases) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, content);
+      const rows: unknown[] = [];
+      const err = await readSamples(f, (r) => rows.push(r)).then(() => undefined, (e) => e);
+      expect([name, err instanceof SampleReadError]).toEqual([name, true]);
+      expect(err.message).toMatch(re);
+      if (name !== 'open.csv') expect([name, rows]).toEqual([name, []]);
+    }
+    await expect(readSamples(path.join(dir, 'data.log'), () => {}, { jsonPath: 'a[b]' })).rejects.toThrow(/invalid JSON path "a\[b\]"/);
+  });
+
+  test('gzip: detected by magic bytes, format by the name without .gz or by content; chunked reads agree', async () => {
+    const text = 'x,y\n1,2\n\n3\n5,6\n';
+    const plain = path.join(dir, 'g.csv');
+    fs.writeFileSync(plain, text);
+    const gz = path.join(dir, 'g.csv.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(text));
+    const unnamed = path.join(dir, 'g-data');
+    fs.writeFileSync(unnamed, zlib.gzipSync('{"request":{"q":1}}\n\n{"request":{"q":2}}\n'));
+    const a: unknown[] = [];
+    const b: unknown[] = [];
+    const sa = await readSamples(plain, (r) => a.push(r));
+    const sb = await readSamples(gz, (r) => b.push(r), { chunkSize: 5 });
+    expect(b).toEqual(a);
+    expect(sb).toEqual({ ...sa, gzip: true });
+    expect(sb.malformedExamples).toEqual(['line 4: 1 fields, header has 2']);
+    expect(detectFormat(unnamed)).toBe('jsonl');
+    const c: unknown[] = [];
+    expect(await readSamples(unnamed, (r) => c.push(r))).toMatchObject({ format: 'jsonl', rows: 2, gzip: true });
+    expect(c).toEqual([{ q: 1 }, { q: 2 }]);
+  });
+
+  test('invalid UTF-8 is counted per record (malformed), whatever the chunk size', async () => {
+    const f = path.join(dir, 'mixed.csv');
+    const bytes = Buffer.concat([Buffer.from('a,b\n1,caf'), Buffer.from([0xe9]), Buffer.from('\n2,na\u00efve\n3,'), Buffer.from([0xc3]), Buffer.from('\n')]);
+    fs.writeFileSync(f, bytes);
+    for (const chunkSize of [1, 2, 3, 7, 1 << 20]) {
+      const rows: unknown[] = [];
+      const s = await readSamples(f, (r) => rows.push(r), { chunkSize });
+      expect({ chunkSize, rows, malformed: s.malformed, invalid: s.invalidUtf8, ex: s.malformedExamples })
+        .toEqual({ chunkSize, rows: [{ a: '2', b: 'na\u00efve' }], malformed: 2, invalid: 2, ex: ['line 2: invalid UTF-8', 'line 4: invalid UTF-8'] });
+    }
   });
 });
 
