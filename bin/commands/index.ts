@@ -1,3 +1,4 @@
+import { capacityCommand } from './capacity';
 import { driftCommand } from './drift';
 import { simulate } from './simulate';
 
@@ -11,6 +12,7 @@ export interface Command {
 
 /** Every subcommand, by name. */
 export const COMMANDS: Record<string, Command> = {
+  capacity: capacityCommand,
   drift: driftCommand,
   simulate,
 };
