@@ -393,12 +393,14 @@ export function replay(input: PlanInput): { series: PlanSeries; summary: PlanSum
 
   const floorAt = (st: TargetState, tau: number): number => {
     let m = st.t.minReplicas;
-    for (const w of st.windows) if (tau >= w.from && tau < w.to) m = w.min;
+    const ws = st.windows;
+    for (let i = 0; i < ws.length; i++) if (tau >= ws[i].from && tau < ws[i].to) m = ws[i].min;
     return m;
   };
   const ceilingAt = (st: TargetState, tau: number): number => {
     let m = st.t.maxReplicas;
-    for (const w of st.windows) if (tau >= w.from && tau < w.to) m = w.max;
+    const ws = st.windows;
+    for (let i = 0; i < ws.length; i++) if (tau >= ws[i].from && tau < ws[i].to) m = ws[i].max;
     return m;
   };
 
@@ -418,9 +420,12 @@ export function replay(input: PlanInput): { series: PlanSeries; summary: PlanSum
     readyFree -= fit * st.t.gpusPerPod;
   }
 
+  let totalNodes = readyNodes;
+  let slotsFreed = true; // consolidation has something to look at
   const freeSlots = (nodeReadyAt: number, gpus: number, tau: number): void => {
+    slotsFreed = true;
     if (nodeReadyAt <= tau) { readyFree += gpus; return; }
-    for (const c of startingNodes) if (c.readyAt === nodeReadyAt) { c.free += gpus; return; }
+    for (let i = 0; i < startingNodes.length; i++) if (startingNodes[i].readyAt === nodeReadyAt) { startingNodes[i].free += gpus; return; }
   };
 
   // sums of scale events in the policy period before this tick
@@ -514,6 +519,7 @@ export function replay(input: PlanInput): { series: PlanSeries; summary: PlanSum
         if (del > 0) {
           st.ready -= del;
           readyFree += del * gpp;
+          slotsFreed = true;
         }
       }
       st.current = d;
@@ -545,10 +551,10 @@ export function replay(input: PlanInput): { series: PlanSeries; summary: PlanSum
       }
       let need = 0;
       for (const st of targets) need += st.pending * st.t.gpusPerPod;
-      let totalNodes = readyNodes;
-      for (const nc of startingNodes) totalNodes += nc.nodes;
       const launch = Math.min(Math.ceil(need / gpn), maxNodes - totalNodes);
       if (need > 0 && launch > 0) {
+        totalNodes += launch;
+        slotsFreed = true;
         const nc: NodeCohort = { nodes: launch, free: launch * gpn, readyAt: tau + nodeStartup };
         if (nodeStartup === 0) {
           readyNodes += launch;
@@ -578,9 +584,8 @@ export function replay(input: PlanInput): { series: PlanSeries; summary: PlanSum
     }
 
     // 4c. consolidation: empty nodes go, never below minNodes
-    let totalNodes = readyNodes;
-    for (const nc of startingNodes) totalNodes += nc.nodes;
-    if (totalNodes > minNodes) {
+    if (slotsFreed && totalNodes > minNodes) {
+      slotsFreed = false;
       for (let i = startingNodes.length - 1; i >= 0 && totalNodes > minNodes; i--) {
         const nc = startingNodes[i];
         const empty = Math.min(Math.floor(nc.free / gpn), totalNodes - minNodes);

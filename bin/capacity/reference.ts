@@ -106,6 +106,9 @@ export function replayReference(input: PlanInput): { series: PlanSeries; summary
             if (r.time > tau - h.up.stabilizationWindowSeconds) upRec = Math.min(upRec, r.value);
             if (r.time > tau - h.down.stabilizationWindowSeconds) downRec = Math.max(downRec, r.value);
           }
+          // the controller keeps only the samples a window can still see (it overwrites older ones)
+          const keep = Math.max(h.up.stabilizationWindowSeconds, h.down.stabilizationWindowSeconds);
+          h.recommendations = h.recommendations.filter((r) => r.time > tau - keep);
           h.recommendations.push({ value: raw, time: tau });
           let stabilized = current;
           if (stabilized < upRec) stabilized = upRec;
@@ -117,6 +120,10 @@ export function replayReference(input: PlanInput): { series: PlanSeries; summary
           desired = limitChange(current, stabilized, min, max, () => scaleUpLimit(current, h.up, inPeriod), () => scaleDownLimit(current, h.down, inPeriod));
         }
       }
+      // scale events older than the longest policy period are outdated
+      const longest = Math.max(...h.up.policies.map((p) => p.periodSeconds), ...h.down.policies.map((p) => p.periodSeconds));
+      h.upEvents = h.upEvents.filter((e) => e.time > tau - longest);
+      h.downEvents = h.downEvents.filter((e) => e.time > tau - longest);
       if (desired > current) {
         h.upEvents.push({ value: desired - current, time: tau });
         for (let i = current; i < desired; i++) h.pods.push({ phase: 'Pending', readyAt: Infinity, created: seq++ });
