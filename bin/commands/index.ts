@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselineCommand } from './baseline';
+import { capacityCommand } from './capacity';
 import { CliError, EXIT, EXIT_CODES_HELP, printError } from './cli';
 import { driftCommand } from './drift';
 import { simulate } from './simulate';
@@ -32,6 +33,7 @@ export interface Command {
 /** Every subcommand, by name. */
 export const COMMANDS: Record<string, Command> = {
   baseline: baselineCommand,
+  capacity: capacityCommand,
   drift: driftCommand,
   simulate,
 };
