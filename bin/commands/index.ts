@@ -1,5 +1,6 @@
 import { driftCommand } from './drift';
 import { simulate } from './simulate';
+import { approveCommand, historyCommand, labelsCommand, rejectCommand, retrainCommand, rollbackCommand, statusCommand } from './ops';
 
 /** A subcommand of the `cdk-mlops` CLI. */
 export interface Command {
@@ -13,4 +14,11 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   drift: driftCommand,
   simulate,
+  status: statusCommand,
+  approve: approveCommand,
+  reject: rejectCommand,
+  retrain: retrainCommand,
+  rollback: rollbackCommand,
+  history: historyCommand,
+  labels: labelsCommand,
 };
