@@ -1,7 +1,7 @@
 /**
  * `cdk-mlops drift`: exact drift statistics between a reference and a current sample.
  *
- *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
+ *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>] [--html <file>]
  *
  * Files: CSV with a header, or JSON Lines capture records (features read from `request`,
  * or from --json-path). With --json one JSON object is printed last:
@@ -14,7 +14,7 @@ import type { Command } from './index';
 import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison } from '../../lib/monitoring/engine';
 import { readSamples, ReadSummary } from '../../lib/monitoring/engine/readers';
 
-const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
+const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>] [--html <file>]
 
   --reference <file>   reference sample: CSV with a header, or JSON Lines capture records
   --current <file>     current sample, same formats
@@ -22,7 +22,9 @@ const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--fea
                        or {"features":[…],"thresholds":{…}}; default: every field, types inferred
   --json               print one JSON object (last line) instead of a table
   --json-path <path>   JSON Lines: where the features are in each record, e.g. request.instances[0]
-                       (default: request.features, else request.instances[0], else request)`;
+                       (default: request.features, else request.instances[0], else request)
+  --html <file>        also write a self-contained HTML report (histograms or category bars per feature,
+                       each statistic against its threshold, drifted features first)`;
 
 /** Thrown for a user error: printed without a stack, exit code 1 (or 2 for usage). */
 class CliError extends Error {
@@ -37,6 +39,7 @@ interface Args {
   features?: string;
   json: boolean;
   jsonPath?: string;
+  html?: string;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
@@ -56,6 +59,7 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--features': out.features = value(); break;
       case '--json-path': out.jsonPath = value(); break;
       case '--json': out.json = true; break;
+      case '--html': out.html = value(); break;
       default: throw new CliError(`unknown option "${a}"\n${USAGE}`, 2);
     }
   }
@@ -180,6 +184,19 @@ async function run(argv: string[]): Promise<number> {
     const ref = await read(args.reference, 'reference');
     const cur = await read(args.current, 'current');
     const report = cmp.result();
+    if (args.html !== undefined) {
+      const { driftReportView, renderDriftHtml } = await import('../report/drift-report');
+      const view = driftReportView(cmp, report, {
+        features: spec?.features, thresholds: spec?.thresholds,
+        reference: { label: args.reference, rows: ref.rows, malformed: ref.malformed }, current: { label: args.current, rows: cur.rows, malformed: cur.malformed },
+      });
+      try {
+        fs.writeFileSync(args.html, renderDriftHtml(view));
+      } catch (e) {
+        throw new CliError(`cannot write ${args.html}: ${(e as Error).message}`);
+      }
+      console.error(`cdk-mlops drift: wrote ${args.html}`);
+    }
     if (args.json) {
       console.log(toJson({
         features: report.features,

@@ -1,12 +1,12 @@
 // `cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]`
 // Runs the closed loop offline: the real retraining and training state
 // machines of examples/closed-loop.ts under simulated AWS services.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from './index';
 import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../simulate/scenario';
 
 const USAGE = [
-  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]',
+  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]',
   '',
   'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
   'and executes its real retraining and training state machines locally; every AWS call is simulated',
@@ -22,12 +22,14 @@ export const simulate: Command = {
     let file: string | undefined;
     let json = false;
     let all = false;
+    let html: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
       if (a === '--scenario') name = argv[++i];
       else if (a === '--scenario-file') file = argv[++i];
       else if (a === '--json') json = true;
       else if (a === '--all') all = true;
+      else if (a === '--html' && argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) html = argv[++i];
       else if (a === '--help' || a === '-h') { console.log(USAGE); return 0; } else { console.error(`simulate: unknown argument "${a}"\n${USAGE}`); return 2; }
     }
     if ([name !== undefined, file !== undefined, all].filter(Boolean).length > 1) {
@@ -77,6 +79,12 @@ export const simulate: Command = {
         const broken = Object.entries(r.invariants).filter(([, v]) => !v).map(([k]) => k);
         console.log(`=> ${r.scenario}: ${r.outcome}${r.expected ? ` (expected ${r.expected})` : ''}; invariants ${broken.length === 0 ? 'hold' : `BROKEN: ${broken.join(', ')}`}; ${r.simulatedMinutes} simulated minutes\n`);
       }
+    }
+    if (html !== undefined) {
+      // The timelines as a picture (bin/report/timeline-report.ts), one self-contained HTML file.
+      const { renderTimelineHtml } = await import('../report/timeline-report');
+      writeFileSync(html, renderTimelineHtml(results));
+      console.error(`simulate: wrote ${html}`);
     }
     if (json) {
       const strip = ({ timeline: _t, ...rest }: any) => rest;

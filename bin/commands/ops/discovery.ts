@@ -208,20 +208,7 @@ export interface RunningState {
   readonly pendingApproval?: { taskToken: string; since: Date; timeoutSeconds?: number; heartbeatSeconds?: number };
 }
 
-/** Canary states of the retraining definition (lib/retraining/private/definition.ts). */
-const CANARY_STATES = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|CountBake|BakeDone)$/;
-const PROMOTE_STATES = /^(MarkPrimaryTouched|PatchPrimary|InitPrimaryPoll|WaitPrimaryRollout|GetPrimary|PrimaryReady|CountPrimaryPoll|PrimaryPollsLeft|RestoreTrafficAfterPromote|ApprovePackage|MonitorBaselineNeeded|BackupMonitorBaseline|UpdateMonitorBaseline|RecordChampion)$/;
-
-/** The phase a state belongs to, for the status table. */
-export function phaseOf(state: string | undefined): 'approval' | 'training' | 'canary' | 'promoting' | 'guard' | 'finishing' | 'unknown' {
-  if (!state) return 'unknown';
-  if (state === 'RequestApproval' || state === 'ApprovalDecision') return 'approval';
-  if (state === 'TrainingContext' || state === 'Train' || state === 'Gate' || state === 'Candidate') return 'training';
-  if (CANARY_STATES.test(state)) return 'canary';
-  if (PROMOTE_STATES.test(state)) return 'promoting';
-  if (/^(LoadModelConfig|Init|AcquireLock|ReadLock|LockHeldByAnother|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|NeedsApproval)$/.test(state)) return 'guard';
-  return 'finishing';
-}
+export { phaseOf } from '../../report/phases';
 
 /**
  * Reads a running execution's newest events (newest first) until the state it entered last. The approval
