@@ -17,18 +17,34 @@ export const EXIT = {
   USAGE: 2,
   /** Internal error: a bug in cdk-mlops (the message says what failed; please report it). */
   INTERNAL: 3,
-  /** An AWS call failed: no credentials, access denied, or the resource named does not exist. */
+  /** An AWS call failed: access denied, throttled after retries, a service error, no such bucket. */
   AWS: 4,
+  /** No AWS credentials or region in the standard chain (or for `--profile`), or credentials rejected. */
+  NO_CREDENTIALS: 5,
+  /** The model, the loop (operations record) or the model version named does not exist. */
+  NOT_FOUND: 6,
+  /** `approve`/`reject`: the model has no pending approval. */
+  NO_PENDING_APPROVAL: 7,
+  /** `approve`/`reject`: the approval request expired (TaskTimedOut) or was answered meanwhile. */
+  APPROVAL_EXPIRED: 8,
+  /** The deployed loop or model does not support the operation (e.g. labels without quality monitoring). */
+  UNSUPPORTED: 9,
 } as const;
 
 /** The exit codes as the help texts print them. */
 export const EXIT_CODES_HELP = [
   'exit codes:',
   `  ${EXIT.OK}  success`,
-  `  ${EXIT.FAILED}  the check failed: drift found (drift --fail-on-drift), a scenario did not end as expected (simulate)`,
+  `  ${EXIT.FAILED}  the check failed: drift found (drift --fail-on-drift), a scenario did not end as expected`,
+  '     (simulate), some rows were rejected (labels put)',
   `  ${EXIT.USAGE}  usage or input error: unknown command or option, unreadable or malformed input file`,
   `  ${EXIT.INTERNAL}  internal error (a bug in cdk-mlops; please report it with the message)`,
-  `  ${EXIT.AWS}  an AWS call failed: no credentials, access denied, or no such resource`,
+  `  ${EXIT.AWS}  an AWS call failed (access denied, throttled, service error, no such bucket)`,
+  `  ${EXIT.NO_CREDENTIALS}  no AWS credentials or region, or the credentials were rejected`,
+  `  ${EXIT.NOT_FOUND}  no such model, loop or model version`,
+  `  ${EXIT.NO_PENDING_APPROVAL}  approve/reject: nothing is waiting for an approval`,
+  `  ${EXIT.APPROVAL_EXPIRED}  approve/reject: the approval request expired or was answered meanwhile`,
+  `  ${EXIT.UNSUPPORTED}  the deployed loop or model does not support the operation`,
 ].join('\n');
 
 /** The prefix of every error line. */

@@ -1,7 +1,8 @@
 /**
  * `cdk-mlops drift`: exact drift statistics between a reference and a current sample.
  *
- *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>] [--fail-on-drift]
+ *   cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
+ *                   [--fail-on-drift] [--html <file>]
  *
  * Files: CSV with a header, or JSON Lines capture records (features read from `request`,
  * or from --json-path), either optionally gzip-compressed. With --json one JSON object is the
@@ -18,7 +19,7 @@ import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDri
 import { readSamples, ReadSummary, SampleReadError } from '../../lib/monitoring/engine/readers';
 
 const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json]
-                       [--json-path <path>] [--fail-on-drift]
+                       [--json-path <path>] [--fail-on-drift] [--html <file>]
 
 Exact drift statistics (PSI, Jensen-Shannon, KS, Wasserstein, chi-square) between two samples.
 
@@ -31,6 +32,8 @@ Exact drift statistics (PSI, Jensen-Shannon, KS, Wasserstein, chi-square) betwee
   --json-path <path>   JSON Lines: where the features are in each record, e.g. request.instances[0]
                        (default: request.features, else request.instances[0], else request)
   --fail-on-drift      exit 1 when a feature drifted (for CI)
+  --html <file>        also write a self-contained HTML report (histograms or category bars per feature,
+                       each statistic against its threshold, drifted features first)
 
 Malformed records (bad JSON, wrong CSV field count, invalid UTF-8) are skipped and counted, with
 their line numbers on stderr. A file that cannot be read as a whole (binary, a header naming a
@@ -41,7 +44,7 @@ exit codes: 0 compared (drifted or not, without --fail-on-drift); 1 drift found 
 
 const OPTIONS = {
   '--reference': 'value', '--current': 'value', '--features': 'value', '--json-path': 'value',
-  '--json': 'flag', '--fail-on-drift': 'flag',
+  '--json': 'flag', '--fail-on-drift': 'flag', '--html': 'value',
 } as const;
 
 const THRESHOLD_KEYS: (keyof DriftThresholds)[] = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'];
@@ -188,6 +191,21 @@ async function run(argv: string[]): Promise<number> {
     if (onlyCur.length) warn(`feature(s) only in the current sample (all missing in reference): ${listed(onlyCur)}`);
   }
   const report = cmp.result();
+  const html = options.html as string | undefined;
+  if (html !== undefined) {
+    const { driftReportView, renderDriftHtml } = await import('../report/drift-report');
+    const view = driftReportView(cmp, report, {
+      features: spec?.features, thresholds: spec?.thresholds,
+      reference: { label: reference, rows: ref.rows, malformed: ref.malformed },
+      current: { label: current, rows: cur.rows, malformed: cur.malformed },
+    });
+    try {
+      fs.writeFileSync(html, renderDriftHtml(view));
+    } catch (e) {
+      throw new CliError(`cannot write ${html}: ${(e as Error).message}`);
+    }
+    console.error(`cdk-mlops: wrote ${html}`);
+  }
   if (options.json) {
     console.log(toJson({
       features: report.features,

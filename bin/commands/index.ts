@@ -19,6 +19,7 @@ import { capacityCommand } from './capacity';
 import { CliError, EXIT, EXIT_CODES_HELP, printError } from './cli';
 import { driftCommand } from './drift';
 import { simulate } from './simulate';
+import { approveCommand, historyCommand, labelsCommand, rejectCommand, retrainCommand, rollbackCommand, statusCommand } from './ops';
 
 /** A subcommand of the `cdk-mlops` CLI. */
 export interface Command {
@@ -36,6 +37,13 @@ export const COMMANDS: Record<string, Command> = {
   capacity: capacityCommand,
   drift: driftCommand,
   simulate,
+  status: statusCommand,
+  approve: approveCommand,
+  reject: rejectCommand,
+  retrain: retrainCommand,
+  rollback: rollbackCommand,
+  history: historyCommand,
+  labels: labelsCommand,
 };
 
 /**

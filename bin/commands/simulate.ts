@@ -1,13 +1,13 @@
-// `cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]`
+// `cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]`
 // Runs the closed loop offline: the real retraining and training state machines
 // of examples/closed-loop.ts under simulated AWS services.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError, EXIT, parseArgs } from './cli';
 import type { Command } from './index';
 import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 
 const USAGE = [
-  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]',
+  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]',
   '',
   'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
   'and executes its real retraining and training state machines locally; every AWS call is simulated',
@@ -20,6 +20,7 @@ const USAGE = [
   '  --all                   every built-in scenario',
   '  --json                  print one JSON object on stdout and nothing else (no timeline): the result,',
   '                          or {"scenarios":[...]} for --all',
+  '  --html <file>           also write the timelines as a picture, one self-contained HTML file',
   '',
   `built-in scenarios: ${BUILT_IN_SCENARIOS.map((s) => s.name).join(', ')}`,
   '',
@@ -28,7 +29,7 @@ const USAGE = [
   '            3 internal error',
 ].join('\n');
 
-const OPTIONS = { '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag' } as const;
+const OPTIONS = { '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag', '--html': 'value' } as const;
 
 export const simulate: Command = {
   summary: 'rehearse the closed loop offline (drift alarm -> retrain -> canary -> promote/roll back)',
@@ -79,6 +80,13 @@ export const simulate: Command = {
         const broken = Object.entries(r.invariants).filter(([, v]) => !v).map(([k]) => k);
         console.log(`=> ${r.scenario}: ${r.outcome}${r.expected ? ` (expected ${r.expected})` : ''}; invariants ${broken.length === 0 ? 'hold' : `BROKEN: ${broken.join(', ')}`}; ${r.simulatedMinutes} simulated minutes\n`);
       }
+    }
+    const html = options.html as string | undefined;
+    if (html !== undefined) {
+      // The timelines as a picture (bin/report/timeline-report.ts), one self-contained HTML file.
+      const { renderTimelineHtml } = await import('../report/timeline-report');
+      writeFileSync(html, renderTimelineHtml(results));
+      console.error(`cdk-mlops: wrote ${html}`);
     }
     if (json) {
       const strip = ({ timeline: _t, ...rest }: any) => rest;
