@@ -13,6 +13,26 @@ export interface BatchSender {
   send(records: Buffer[], signal: AbortSignal): Promise<BatchResult>;
 }
 
+/**
+ * The request handler's deadlines for one PutRecordBatch call. In
+ * @smithy/node-http-handler 4.x, `requestTimeout` alone only logs a warning
+ * ("Init client requestHandler with throwOnRequestTimeout=true to turn this into
+ * an error"): `throwOnRequestTimeout` makes it a TimeoutError. `socketTimeout`
+ * (inactivity of the socket, also while the response body is read) and
+ * `connectionTimeout` throw as well. The shipper adds an AbortSignal deadline on
+ * top (see Shipper.send), so no call can outlive FIREHOSE_TIMEOUT_MS by much.
+ */
+export function requestHandlerOptions(cfg: Pick<SidecarConfig, 'firehoseTimeoutMs' | 'maxInFlightBatches'>) {
+  return {
+    requestTimeout: cfg.firehoseTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: cfg.firehoseTimeoutMs,
+    connectionTimeout: Math.min(cfg.firehoseTimeoutMs, 3000),
+    httpsAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
+    httpAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
+  };
+}
+
 export class FirehoseSender implements BatchSender {
   private readonly client: FirehoseClient;
 
@@ -22,12 +42,7 @@ export class FirehoseSender implements BatchSender {
       endpoint: cfg.firehoseEndpoint,
       // retries (with full jitter) and spilling are ours: one attempt per call
       maxAttempts: 1,
-      requestHandler: {
-        requestTimeout: cfg.firehoseTimeoutMs,
-        connectionTimeout: Math.min(cfg.firehoseTimeoutMs, 3000),
-        httpsAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
-        httpAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
-      } as any,
+      requestHandler: requestHandlerOptions(cfg),
     });
   }
 
