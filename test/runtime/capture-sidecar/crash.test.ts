@@ -96,7 +96,6 @@ test('SIGKILL under load loses only the last moments of captured records; the jo
       replayed: m2.replayed,
       duplicates: [...delivered.values()].filter((n) => n > 1).length,
     };
-    // eslint-disable-next-line no-console
     console.log(`SIGKILL under load: ${JSON.stringify(report)}`);
     // the records in the journal are not lost
     expect([...journalIds].filter((id) => !delivered.has(id))).toEqual([]);
