@@ -33,6 +33,31 @@ export function requestHandlerOptions(cfg: Pick<SidecarConfig, 'firehoseTimeoutM
   };
 }
 
+const RECORD_OPEN = '{"Data":"';
+const RECORD_CLOSE = '"}';
+
+/**
+ * The PutRecordBatch request body (the Firehose JSON 1.1 protocol:
+ * `{"DeliveryStreamName":...,"Records":[{"Data":"<base64>"},...]}`), written
+ * straight into one buffer: each record is base64-encoded once, natively,
+ * instead of the SDK's serializer building an object tree and a JSON string.
+ */
+export function batchBody(streamName: string, records: Buffer[]): Buffer {
+  const head = '{"DeliveryStreamName":' + JSON.stringify(streamName) + ',"Records":[';
+  let size = Buffer.byteLength(head) + 2;
+  for (const r of records) size += RECORD_OPEN.length + RECORD_CLOSE.length + 1 + 4 * Math.ceil(r.length / 3);
+  const out = Buffer.allocUnsafe(size);
+  let o = out.write(head, 0, 'utf8');
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0) out[o++] = 0x2c; // ,
+    o += out.write(RECORD_OPEN, o, 'latin1');
+    o += out.write(records[i].toString('base64'), o, 'latin1');
+    o += out.write(RECORD_CLOSE, o, 'latin1');
+  }
+  o += out.write(']}', o, 'latin1');
+  return out.subarray(0, o);
+}
+
 export class FirehoseSender implements BatchSender {
   private readonly client: FirehoseClient;
 
@@ -47,10 +72,16 @@ export class FirehoseSender implements BatchSender {
   }
 
   public async send(records: Buffer[], signal: AbortSignal): Promise<BatchResult> {
-    const out = await this.client.send(new PutRecordBatchCommand({
-      DeliveryStreamName: this.cfg.streamName,
-      Records: records.map((Data) => ({ Data })),
-    }), { abortSignal: signal as any });
+    // The request body is built here, in one buffer (see batchBody); the command is
+    // serialized with no records and its body replaced before it is signed.
+    const body = batchBody(this.cfg.streamName, records);
+    const command = new PutRecordBatchCommand({ DeliveryStreamName: this.cfg.streamName, Records: [] });
+    command.middlewareStack.add((next) => async (args: any) => {
+      args.request.body = body;
+      args.request.headers['content-length'] = String(body.length);
+      return next(args);
+    }, { step: 'build', priority: 'high', name: 'captureBatchBody' });
+    const out = await this.client.send(command, { abortSignal: signal as any });
     if (!out.FailedPutCount) return { failed: [], errorCodes: [] };
     const failed: number[] = [];
     const codes = new Set<string>();

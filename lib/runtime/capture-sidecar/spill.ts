@@ -3,7 +3,7 @@
  * the SPILL_MAX_BYTES budget:
  *
  * - the write-ahead journal (`*.wal`): every record the shipping worker
- *   receives is appended, in one write() per batch of frames (every 20 ms), to
+ *   receives is appended, in one write() per batch of frames (every 50 ms), to
  *   the current journal segment before it is queued. A segment is closed after
  *   1 MiB or one flush interval and deleted once every record in it is
  *   resolved (acknowledged by Firehose, durably spilled, or dropped and

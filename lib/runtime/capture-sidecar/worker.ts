@@ -6,7 +6,7 @@
  *
  * Every record is appended to the write-ahead journal in the spill directory
  * (spill.ts) as soon as it is built, so a SIGKILL loses at most the frames not
- * yet posted (20 ms) and those not yet read by the worker.
+ * yet posted (POST_INTERVAL_MS, 50 ms) and those not yet read by the worker.
  *
  * Main thread -> worker: { type: 'frames', buffer, length } (transferred; see writeFrame in record.ts) | { type: 'stats', id } | { type: 'shutdown', graceMs }
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
@@ -110,10 +110,10 @@ export const EMPTY_STATS: ShipperStats = {
 };
 
 /** How long records wait in the main thread before they are posted to the worker (one message per batch). */
-const POST_INTERVAL_MS = 20;
+const POST_INTERVAL_MS = 50;
 const PENDING_INITIAL_BYTES = 64 * 1024;
 
-/** The main thread's handle on the worker: a RecordSink that posts records in batches every 20 ms. */
+/** The main thread's handle on the worker: a RecordSink that posts records in batches every 50 ms. */
 export class ShipperClient implements RecordSink {
   private worker!: Worker;
   /** Capture frames not yet posted (not from the shared pool: its ArrayBuffer is transferred). */
