@@ -2,14 +2,14 @@
  * A loopback HTTP server that speaks the Kinesis Data Firehose JSON protocol
  * (`X-Amz-Target: Firehose_20150804.PutRecordBatch`), for the real
  * `@aws-sdk/client-firehose` client inside the sidecar. It records every call
- * and can inject throttling, per-record failures and a full outage.
+ * and can inject throttling, per-record failures, a full outage and hung calls.
  */
 import * as http from 'node:http';
 import { LoopbackServer } from './loopback-server';
 
 export interface PutCall {
   readonly records: Buffer[];
-  /** What the fake answered: 'ok', 'partial', 'throttled', 'outage', 'invalid'. */
+  /** What the fake answered: 'ok', 'partial', 'throttled', 'outage', 'invalid', 'hung' (no or no complete answer). */
   readonly outcome: string;
   readonly failedIndexes: number[];
 }
@@ -24,6 +24,13 @@ export class FakeFirehose extends LoopbackServer {
   public readonly violations: string[] = [];
   /** When set, every call fails as a whole: 503 ServiceUnavailableException, or the connection is reset. */
   public outage: false | '503' | 'reset' = false;
+  /**
+   * When set, every call hangs: `'no-answer'` reads the request and never
+   * answers; `'stalled-body'` sends the status line, headers and half of a
+   * (valid) answer, then nothing more. The records of a hung call are never
+   * accepted; the connection stays open until the client gives up.
+   */
+  public hang: false | 'no-answer' | 'stalled-body' = false;
   /** Throttle (ServiceUnavailableException "Slow down.") every call whose index satisfies this. */
   public throttle: (callIndex: number) => boolean = () => false;
   /** Per-record failure injector: return an ErrorCode to fail that record. */
@@ -67,6 +74,15 @@ export class FakeFirehose extends LoopbackServer {
         return this.error(res, 400, 'SerializationException', 'bad body');
       }
       const records: Buffer[] = (body.Records ?? []).map((r: { Data: string }) => Buffer.from(r.Data, 'base64'));
+      if (this.hang) {
+        this.calls.push({ records, outcome: 'hung', failedIndexes: [] });
+        if (this.hang === 'stalled-body') {
+          const out = JSON.stringify({ FailedPutCount: 0, Encrypted: true, RequestResponses: records.map((_, i) => ({ RecordId: `never-${i}` })) });
+          res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(out) });
+          res.write(out.slice(0, Math.floor(out.length / 2)));
+        }
+        return;
+      }
       if (this.outage === 'reset') {
         this.calls.push({ records, outcome: 'outage', failedIndexes: [] });
         req.socket.destroy();

@@ -13,6 +13,51 @@ export interface BatchSender {
   send(records: Buffer[], signal: AbortSignal): Promise<BatchResult>;
 }
 
+/**
+ * The request handler's deadlines for one PutRecordBatch call. In
+ * @smithy/node-http-handler 4.x, `requestTimeout` alone only logs a warning
+ * ("Init client requestHandler with throwOnRequestTimeout=true to turn this into
+ * an error"): `throwOnRequestTimeout` makes it a TimeoutError. `socketTimeout`
+ * (inactivity of the socket, also while the response body is read) and
+ * `connectionTimeout` throw as well. The shipper adds an AbortSignal deadline on
+ * top (see Shipper.send), so no call can outlive FIREHOSE_TIMEOUT_MS by much.
+ */
+export function requestHandlerOptions(cfg: Pick<SidecarConfig, 'firehoseTimeoutMs' | 'maxInFlightBatches'>) {
+  return {
+    requestTimeout: cfg.firehoseTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: cfg.firehoseTimeoutMs,
+    connectionTimeout: Math.min(cfg.firehoseTimeoutMs, 3000),
+    httpsAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
+    httpAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
+  };
+}
+
+const RECORD_OPEN = '{"Data":"';
+const RECORD_CLOSE = '"}';
+
+/**
+ * The PutRecordBatch request body (the Firehose JSON 1.1 protocol:
+ * `{"DeliveryStreamName":...,"Records":[{"Data":"<base64>"},...]}`), written
+ * straight into one buffer: each record is base64-encoded once, natively,
+ * instead of the SDK's serializer building an object tree and a JSON string.
+ */
+export function batchBody(streamName: string, records: Buffer[]): Buffer {
+  const head = '{"DeliveryStreamName":' + JSON.stringify(streamName) + ',"Records":[';
+  let size = Buffer.byteLength(head) + 2;
+  for (const r of records) size += RECORD_OPEN.length + RECORD_CLOSE.length + 1 + 4 * Math.ceil(r.length / 3);
+  const out = Buffer.allocUnsafe(size);
+  let o = out.write(head, 0, 'utf8');
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0) out[o++] = 0x2c; // ,
+    o += out.write(RECORD_OPEN, o, 'latin1');
+    o += out.write(records[i].toString('base64'), o, 'latin1');
+    o += out.write(RECORD_CLOSE, o, 'latin1');
+  }
+  o += out.write(']}', o, 'latin1');
+  return out.subarray(0, o);
+}
+
 export class FirehoseSender implements BatchSender {
   private readonly client: FirehoseClient;
 
@@ -22,20 +67,21 @@ export class FirehoseSender implements BatchSender {
       endpoint: cfg.firehoseEndpoint,
       // retries (with full jitter) and spilling are ours: one attempt per call
       maxAttempts: 1,
-      requestHandler: {
-        requestTimeout: cfg.firehoseTimeoutMs,
-        connectionTimeout: Math.min(cfg.firehoseTimeoutMs, 3000),
-        httpsAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
-        httpAgent: { keepAlive: true, maxSockets: cfg.maxInFlightBatches },
-      } as any,
+      requestHandler: requestHandlerOptions(cfg),
     });
   }
 
   public async send(records: Buffer[], signal: AbortSignal): Promise<BatchResult> {
-    const out = await this.client.send(new PutRecordBatchCommand({
-      DeliveryStreamName: this.cfg.streamName,
-      Records: records.map((Data) => ({ Data })),
-    }), { abortSignal: signal as any });
+    // The request body is built here, in one buffer (see batchBody); the command is
+    // serialized with no records and its body replaced before it is signed.
+    const body = batchBody(this.cfg.streamName, records);
+    const command = new PutRecordBatchCommand({ DeliveryStreamName: this.cfg.streamName, Records: [] });
+    command.middlewareStack.add((next) => async (args: any) => {
+      args.request.body = body;
+      args.request.headers['content-length'] = String(body.length);
+      return next(args);
+    }, { step: 'build', priority: 'high', name: 'captureBatchBody' });
+    const out = await this.client.send(command, { abortSignal: signal as any });
     if (!out.FailedPutCount) return { failed: [], errorCodes: [] };
     const failed: number[] = [];
     const codes = new Set<string>();

@@ -37,6 +37,8 @@ export class Shipper {
   public start(): void {
     this.tick = setInterval(() => {
       this.flushDue = true;
+      // a journal segment lives at most one flush interval before it can be deleted
+      this.spill.rotate();
       this.kick();
       this.maybeReplay();
     }, this.cfg.flushIntervalMs);
@@ -95,7 +97,7 @@ export class Shipper {
       log('warn', 'shutdown grace period over; spilling undelivered records', { records: rest.length });
       this.spill.add(rest);
     }
-    await this.spill.flush();
+    await this.spill.close();
   }
 
   private kick(): void {
@@ -125,17 +127,34 @@ export class Shipper {
     return batch;
   }
 
+  /**
+   * One PutRecordBatch call with a deadline: the request handler's own
+   * timeouts throw (see firehose.ts), and at FIREHOSE_TIMEOUT_MS the call is
+   * aborted and given up on whatever the SDK does, so a hung call is retried
+   * (or spilled) and never stalls shipping.
+   */
   private async send(batch: Buffer[]): Promise<void> {
     const ac = new AbortController();
     this.inFlight.add(ac);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await this.sender!.send(batch, ac.signal);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = Object.assign(new Error(`PutRecordBatch not answered within FIREHOSE_TIMEOUT_MS (${this.cfg.firehoseTimeoutMs} ms); aborted`), { name: 'TimeoutError' });
+          ac.abort(err);
+          reject(err);
+        }, this.cfg.firehoseTimeoutMs);
+      });
+      const result = await Promise.race([this.sender!.send(batch, ac.signal), deadline]);
       if (result.failed.length === 0) {
         this.counters.delivered += batch.length;
+        this.spill.resolve(batch);
         this.onSuccess();
       } else {
         this.counters.delivered += batch.length - result.failed.length;
         this.counters.retried += result.failed.length;
+        const failed = new Set(result.failed);
+        this.spill.resolve(batch.filter((_, i) => !failed.has(i)));
         this.requeue(result.failed.map((i) => batch[i]));
         this.onFailure(`${result.failed.length} of ${batch.length} records failed (${result.errorCodes.join(', ')})`);
       }
@@ -145,6 +164,7 @@ export class Shipper {
       this.requeue(batch);
       this.onFailure(errorText(err));
     } finally {
+      clearTimeout(timer);
       this.inFlight.delete(ac);
       this.kick();
       this.maybeReplay();
