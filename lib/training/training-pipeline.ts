@@ -9,18 +9,19 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { renderDefinition } from './private/definition';
+import { NOTIFICATION_FAILURES_METRIC, renderDefinition } from './private/definition';
 import {
   imageRepositories, renderGroupCreationGrant, renderHandlerPolicy, renderRegistryGrant, renderStateMachineRole,
   renderTrainingRole, renderTrainingVpc, RoleContext,
 } from './private/roles';
 import { renderSettings } from './private/settings';
+import { registerPipelineSettings } from './private/training-input';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { ApprovalPolicy } from './types';
 import { PipelineFrame } from '../contracts/training-settings';
 import { createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
-import { checkDnsLabel, invalid } from '../core/validation';
+import { checkDnsLabel, invalid, isToken } from '../core/validation';
 
 export * from './types';
 export * from './training-image';
@@ -34,6 +35,9 @@ export * from './training-pipeline-props';
  * docs/training-pipeline.md.
  */
 export class TrainingPipeline extends Construct {
+  /** The CloudWatch namespace of every pipeline's own metrics. */
+  public static readonly NAMESPACE = 'CdkMlops/TrainingPipeline';
+
   /** The state machine. */
   public readonly stateMachine: sfn.StateMachine;
   /** Model package group of `modelName`. */
@@ -56,8 +60,17 @@ export class TrainingPipeline extends Construct {
   public readonly approval: ApprovalPolicy;
   /** Upper bound of one execution (the state machine's timeout; the `timeout` prop, defaulted). */
   public readonly timeout: Duration;
+  /** CloudWatch namespace of the pipeline's own metrics (`metric()`), dimension `StateMachine`. */
+  public readonly namespace: string = TrainingPipeline.NAMESPACE;
+  /**
+   * In alarm when a notification (outcome or failure) could not be published after its retries.
+   * Notifications are best-effort: a registered candidate is never discarded for one. Add an action
+   * that does not depend on the notification topic (e.g. another topic) to hear about it.
+   */
+  public readonly notificationFailureAlarm: cloudwatch.Alarm;
   /** The pipeline's fixed frame (internal). */
   private readonly frame: PipelineFrame;
+  private readonly outputKey: kms.IKey;
   private readonly stateMachineRole: iam.Role;
   private readonly groupPrefix: string;
   private readonly groupsAtRunTime: boolean;
@@ -86,18 +99,21 @@ export class TrainingPipeline extends Construct {
       ?? createLogsKey(this, 'Key', `cdk-mlops TrainingPipeline ${this.node.path}: logs, notifications, training volumes and outputs`);
     const volumeKey = props.volumeEncryptionKey ?? this.encryptionKey;
     const outputKey = props.outputEncryptionKey ?? this.encryptionKey;
+    this.outputKey = outputKey;
 
     // The fixed frame and the default per-model settings.
-    const { frame, defaults } = renderSettings(this, props, {
+    const { frame, settings, defaults } = renderSettings(this, props, {
       approval: this.approval, outputPrefix, checkpointPrefix, groupPrefix: this.groupPrefix, volumeKey, timeout,
     });
     this.frame = frame;
+    registerPipelineSettings(this, frame, settings);
 
     // Roles.
     const roles: RoleContext = {
       datasetBucket: props.datasetBucket, datasetPrefix: props.datasetPrefix, outputBucket: props.outputBucket,
       outputPrefix, checkpointPrefix, volumeKey, outputKey,
       repositories: imageRepositories(stack, props.trainingImage, props.additionalRepositories ?? []),
+      metricNamespace: this.namespace,
     };
     this.trainingRole = renderTrainingRole(this, roles);
     const vpcConfig = props.vpc ? renderTrainingVpc(this, this.trainingRole, props.vpc, props.vpcSubnets, props.securityGroups) : undefined;
@@ -153,6 +169,7 @@ export class TrainingPipeline extends Construct {
       enableNetworkIsolation: props.enableNetworkIsolation ?? true,
       encryptInterContainerTraffic: props.encryptInterContainerTraffic ?? true,
       groupsAtRunTime: this.groupsAtRunTime,
+      metricNamespace: this.namespace,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -163,6 +180,14 @@ export class TrainingPipeline extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: `cdk-mlops TrainingPipeline (${props.modelName}): snapshot dataset -> train -> baseline -> evaluate -> register`,
     });
+    this.notificationFailureAlarm = new cloudwatch.Alarm(this, 'NotificationFailureAlarm', {
+      metric: this.metricNotificationFailures(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `cdk-mlops TrainingPipeline ${this.node.path}: a notification could not be published (the execution went on; see its output's notificationFailure)`,
+    });
   }
 
   /**
@@ -170,6 +195,7 @@ export class TrainingPipeline extends Construct {
    * (executions with `"modelName": "<name>"`) and returns its name.
    */
   public addModel(modelName: string): string {
+    if (isToken(modelName)) invalid(this, 'modelName', modelName, 'must be a literal string, not a token: it names the model package group and its construct at synth');
     checkDnsLabel(this, 'modelName', modelName, 40);
     const name = `${this.groupPrefix}${modelName}`;
     if (this.groupsAtRunTime) return name;
@@ -197,6 +223,34 @@ export class TrainingPipeline extends Construct {
       }, Stack.of(this))],
     });
     return grant;
+  }
+
+  /**
+   * Grants read access to every model's candidates (`<modelOutputPrefix>*`: model artifacts and drift
+   * baselines), including decryption with the key SageMaker encrypted the artifacts with.
+   */
+  public grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
+    return this.outputBucket.grantRead(grantee, `${this.modelOutputPrefix}*`).combine(this.outputKey.grantDecrypt(grantee));
+  }
+
+  /**
+   * A metric of the pipeline's own namespace (`CdkMlops/TrainingPipeline`), dimension `StateMachine`.
+   * @param metricName e.g. `NotificationFailures`
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: { StateMachine: this.stateMachine.stateMachineName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Notifications (outcome or failure) that could not be published after their retries (sum). */
+  public metricNotificationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(NOTIFICATION_FAILURES_METRIC, props);
   }
 
   /** Executions that succeeded (a rejected candidate is a successful execution with verdict "rejected"). */

@@ -8,6 +8,8 @@
 //   gate           CompareWithChampion? -> FindChampion -> DescribeChampion -> EvaluateCandidate
 //   registration   [EnsureModelPackageGroup] -> RegisterModelPackage
 //   outcome        BuildOutput -> NotifyOutcome -> Verdict?
+//   notifications  best-effort: a failed NotifyOutcome / NotifyFailure is counted (NotificationFailures metric,
+//                  alarmed by the construct) and the execution goes on where it was going
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -43,7 +45,12 @@ export interface DefinitionContext {
   readonly enableNetworkIsolation: boolean;
   readonly encryptInterContainerTraffic: boolean;
   readonly groupsAtRunTime: boolean;
+  /** CloudWatch namespace of the pipeline's own metrics (NotificationFailures). */
+  readonly metricNamespace: string;
 }
+
+/** The metric a failed notification is counted in (dimension `StateMachine`: the state machine's name). */
+export const NOTIFICATION_FAILURES_METRIC = 'NotificationFailures';
 
 const LAMBDA_TIMEOUT = sfn.Timeout.duration(Duration.minutes(16));
 const SDK_TIMEOUT = sfn.Timeout.duration(Duration.minutes(2));
@@ -68,7 +75,7 @@ export function renderDefinition(c: DefinitionContext): sfn.IChainable {
   const baseline = renderBaseline(c, failure);
   const gate = renderGate(c, failure);
   const register = renderRegistration(c, failure);
-  const outcome = renderOutcome(c, failure);
+  const outcome = renderOutcome(c);
 
   prepare.next(image.start);
   image.pinned.next(train.start);
@@ -92,7 +99,9 @@ export function renderFailurePath(c: DefinitionContext): FailurePath {
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: SDK_TIMEOUT,
   });
-  notifyFailure.addRetry(buildRetry(ERRORS.sns)).addCatch(failed, { resultPath: '$.notifyError' }).next(failed);
+  notifyFailure.addRetry(buildRetry(ERRORS.sns))
+    .addCatch(renderNotificationFailureCount(c, 'CountFailureNotificationFailure', failed), { resultPath: '$.notifyError' })
+    .next(failed);
   const recordFailure = new tasks.CallAwsService(scope, 'RecordFailure', {
     service: 's3', action: 'putObject',
     parameters: {
@@ -376,7 +385,7 @@ export function renderRegistration(c: DefinitionContext, failure: FailurePath): 
 }
 
 /** 7. Outcome: the documented output, the notification, the verdict. */
-export function renderOutcome(c: DefinitionContext, failure: FailurePath): sfn.Pass {
+export function renderOutcome(c: DefinitionContext): sfn.Pass {
   const { scope } = c;
   const output = new sfn.Pass(scope, 'BuildOutput', {
     parameters: {
@@ -409,10 +418,43 @@ export function renderOutcome(c: DefinitionContext, failure: FailurePath): sfn.P
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: SDK_TIMEOUT,
   });
-  notifyOutcome.addRetry(buildRetry(ERRORS.sns)).addCatch(failure.toFailure, FAIL);
   const verdict = new sfn.Choice(scope, 'Verdict?')
     .when(sfn.Condition.stringEquals('$.verdict', 'rejected'), new sfn.Succeed(scope, 'CandidateRejected', { comment: 'Registered as Rejected; the champion stays' }))
     .otherwise(new sfn.Succeed(scope, 'ModelRegistered', { comment: 'Registered as Approved or PendingManualApproval' }));
+  // Best-effort: the candidate is registered whatever happens to the notification (issue 13, defect 3).
+  // The output keeps the notification's error; the failure is counted in a metric the construct alarms on.
+  notifyOutcome.addRetry(buildRetry(ERRORS.sns)).addCatch(
+    renderNotificationFailureCount(c, 'CountOutcomeNotificationFailure', verdict),
+    { errors: ['States.ALL'], resultPath: '$.notificationFailure' },
+  );
   output.next(notifyOutcome).next(verdict);
   return output;
+}
+
+/**
+ * Counts a failed notification (PutMetricData, `NotificationFailures` = 1 in the pipeline's
+ * namespace) and goes on to `next`; a failure to count it goes on to `next` too.
+ */
+export function renderNotificationFailureCount(c: DefinitionContext, id: string, next: sfn.IChainable): sfn.CustomState {
+  const count = new sfn.CustomState(c.scope, id, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
+      Parameters: {
+        Namespace: c.metricNamespace,
+        MetricData: [{
+          'MetricName': NOTIFICATION_FAILURES_METRIC,
+          'Dimensions': [{ 'Name': 'StateMachine', 'Value.$': '$$.StateMachine.Name' }],
+          'Value': 1,
+          'Unit': 'Count',
+        }],
+      },
+      ResultPath: null,
+      TimeoutSeconds: SDK_TIMEOUT.seconds,
+      Comment: 'A notification failed: count it (the construct alarms on the metric) and go on',
+    },
+  });
+  count.addRetry(buildRetry(ERRORS.cloudwatch)).addCatch(next, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+  count.next(next);
+  return count;
 }

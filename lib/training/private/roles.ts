@@ -23,6 +23,8 @@ export interface RoleContext {
   readonly outputKey: kms.IKey;
   /** ARNs of the ECR repositories the images may come from. */
   readonly repositories: string[];
+  /** CloudWatch namespace the state machine publishes the pipeline's own metrics to. */
+  readonly metricNamespace: string;
 }
 
 /** ARNs of the ECR repositories the training image and the execution input may take images from. */
@@ -155,6 +157,10 @@ export function renderStateMachineRole(scope: Construct, c: RoleContext, trainin
     sid: 'FindChampion', actions: ['sagemaker:ListModelPackages'], resources: ['*'],
   }));
   c.outputBucket.encryptionKey?.grantEncrypt(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'NotificationFailureMetric', actions: ['cloudwatch:PutMetricData'], resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': c.metricNamespace } },
+  }));
   return role;
 }
 

@@ -4,7 +4,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { checkFrame, checkSettings, parseImage, PipelineFrame, TrainingSettings } from '../../contracts/training-settings';
+import { checkFrame, checkSettings, PipelineFrame, TrainingSettings, UNPINNED_TAG } from '../../contracts/training-settings';
 import { invalid, isToken } from '../../core/validation';
 import { TrainingPipelineProps } from '../training-pipeline-props';
 import { ApprovalPolicy, DistributionStrategy, TrainingInputMode } from '../types';
@@ -22,6 +22,9 @@ export function renderSettings(scope: Construct, props: TrainingPipelineProps, o
   readonly groupPrefix: string; readonly volumeKey: kms.IKey; readonly timeout: Duration;
 }): RenderedSettings {
   const report = (prop: string, value: unknown, allowed: string): never => invalid(scope, prop, value, allowed);
+  if (isToken(props.modelName)) {
+    invalid(scope, 'modelName', props.modelName, 'must be a literal string, not a token: it names the model package group, its construct and the dataset prefix at synth');
+  }
   const channels = props.channels ?? ['train'];
   const settings: TrainingSettings = {
     modelName: props.modelName,
@@ -76,11 +79,10 @@ export function renderSettings(scope: Construct, props: TrainingPipelineProps, o
       invalid(scope, `baselineFeatures[${f.name}].type`, f.type, 'must be "numeric" or "categorical"');
     }
   }
-  if (!isToken(props.trainingImage.imageUri)) {
-    const ref = parseImage(props.trainingImage.imageUri);
-    if (!ref.digest && !ref.repositoryName) {
-      invalid(scope, 'trainingImage', props.trainingImage.imageUri, 'must be an ECR image or pinned by digest ("...@sha256:<64 hex>"), so the lineage records what ran');
-    }
+  // A literal URI is checked with the settings (the handler's rule); a tokenized one (fromEcrRepository) by its tag.
+  const image = props.trainingImage;
+  if (isToken(image.imageUri) && !image.digest && (image.tag === undefined || !isToken(image.tag))) {
+    if (image.tag === undefined || image.tag === 'latest') invalid(scope, 'trainingImage', `tag ${image.tag ?? '(none)'}`, UNPINNED_TAG);
   }
   if (o.timeout.toSeconds() > 24 * 24 * 3600) {
     invalid(scope, 'timeout', o.timeout.toHumanString(), 'must be at most 24 days');
