@@ -24,6 +24,65 @@ const INSTANCE_STORAGE_FAMILIES = new Set([
 const EFA_FAMILIES = new Set(['p4d', 'p4de', 'p5', 'p5e', 'p5en', 'trn1', 'trn1n', 'trn2']);
 
 export const INSTANCE_TYPE = /^ml\.([a-z][a-z0-9]*)\.(\d*x?large|metal)$/;
+
+const SIZES_TO_48 = ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'];
+const SIZES_6TH_GEN = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '32xlarge'];
+const SIZES_7TH_GEN = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'];
+
+/**
+ * The sizes of each SageMaker training instance family (`ml.<family>.<size>`), after the SageMaker
+ * pricing page's training instance list and the EC2 instance type pages of each family. The
+ * construct (synth) and the handler (each execution input) check instance types against it, so a
+ * size that does not exist (`ml.g5.13xlarge`) fails before a training job is requested. Families
+ * not listed are refused; add a row when SageMaker adds one.
+ */
+export const TRAINING_INSTANCE_SIZES: { readonly [family: string]: readonly string[] } = {
+  // Accelerated.
+  g4dn: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'],
+  g5: SIZES_TO_48,
+  g6: SIZES_TO_48,
+  g6e: SIZES_TO_48,
+  p3: ['2xlarge', '8xlarge', '16xlarge'],
+  p3dn: ['24xlarge'],
+  p4d: ['24xlarge'],
+  p4de: ['24xlarge'],
+  p5: ['4xlarge', '48xlarge'],
+  p5e: ['48xlarge'],
+  p5en: ['48xlarge'],
+  trn1: ['2xlarge', '32xlarge'],
+  trn1n: ['32xlarge'],
+  trn2: ['48xlarge'],
+  // CPU (allowCpuInstances).
+  t3: ['medium', 'large', 'xlarge', '2xlarge'],
+  m4: ['xlarge', '2xlarge', '4xlarge', '10xlarge', '16xlarge'],
+  m5: ['large', 'xlarge', '2xlarge', '4xlarge', '12xlarge', '24xlarge'],
+  m5d: ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'],
+  c4: ['xlarge', '2xlarge', '4xlarge', '8xlarge'],
+  c5: ['xlarge', '2xlarge', '4xlarge', '9xlarge', '18xlarge'],
+  c5d: ['xlarge', '2xlarge', '4xlarge', '9xlarge', '18xlarge'],
+  c5n: ['xlarge', '2xlarge', '4xlarge', '9xlarge', '18xlarge'],
+  r5: ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'],
+  r5d: ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'],
+  m6i: SIZES_6TH_GEN,
+  m6id: SIZES_6TH_GEN,
+  c6i: SIZES_6TH_GEN.slice(1),
+  c6id: SIZES_6TH_GEN.slice(1),
+  r6i: SIZES_6TH_GEN,
+  r6id: SIZES_6TH_GEN,
+  m7i: SIZES_7TH_GEN,
+  c7i: SIZES_7TH_GEN,
+  r7i: SIZES_7TH_GEN,
+};
+
+/** Why an instance type is not a SageMaker training instance (undefined: it is one). */
+export function unknownInstanceType(instanceType: string): string | undefined {
+  const m = INSTANCE_TYPE.exec(instanceType);
+  if (!m) return 'must be a SageMaker instance type such as "ml.g5.12xlarge"';
+  const sizes = TRAINING_INSTANCE_SIZES[m[1]];
+  if (!sizes) return `must be a SageMaker training instance type; "${m[1]}" is not a training instance family (${Object.keys(TRAINING_INSTANCE_SIZES).join(', ')})`;
+  if (!sizes.includes(m[2])) return `must be a real size: ml.${m[1]} comes in ${sizes.join(', ')}`;
+  return undefined;
+}
 export const INPUT_MODES = ['FastFile', 'File', 'Pipe'] as const;
 export const DIRECTIONS = ['maximize', 'minimize'] as const;
 export const APPROVALS = ['auto', 'manual'] as const;
@@ -173,14 +232,22 @@ export function checkSettings(report: Reporter, s: TrainingSettings, f: Pipeline
     report('channels', s.channels, 'must list 1-20 channel names');
   }
   for (const c of s.channels) str(report, 'channels', c, /^[A-Za-z0-9.\-_]+$/, 64, 'channel names must be 1-64 letters, digits, ".", "-" or "_"');
+  const seen = new Set<string>();
+  for (const c of s.channels) {
+    if (!isTok(c) && seen.has(c)) report('channels', s.channels, `channel names must be unique ("${c}" is listed twice): SageMaker refuses a job with two channels of one name`);
+    seen.add(c);
+  }
   if (!s.channels.includes(s.baselineChannel)) report('baselineChannel', s.baselineChannel, `must be one of the channels (${s.channels.join(', ')})`);
   str(report, 'trainingImage', s.trainingImage, /^[^\s]+$/, 255, 'must be a container image URI');
+  if (!isTok(s.trainingImage)) checkImagePinned(report, 'trainingImage', parseImage(s.trainingImage));
 
   // Instances.
   if (!isTok(s.instanceType)) {
     if (typeof s.instanceType !== 'string' || !INSTANCE_TYPE.test(s.instanceType)) {
       report('instanceType', s.instanceType, 'must be a SageMaker instance type such as "ml.g5.12xlarge"');
     }
+    const unknown = unknownInstanceType(s.instanceType);
+    if (unknown && (isAcceleratedInstance(s.instanceType) || f.allowCpuInstances)) report('instanceType', s.instanceType, unknown);
     if (!isAcceleratedInstance(s.instanceType) && !f.allowCpuInstances) {
       report('instanceType', s.instanceType, `must be a GPU/accelerator type (${GPU_FAMILIES.map((g) => `ml.${g}.*`).join(', ')}); set allowCpuInstances to train on CPU`);
     }
@@ -250,6 +317,60 @@ function checkStringMap(report: Reporter, prop: string, m: unknown, maxEntries: 
   }
 }
 
+/** Keys of the execution input (a per-model `trainingInput`) that may override the pipeline defaults. */
+export const OVERRIDABLE: readonly (keyof TrainingSettings)[] = [
+  'modelName', 'datasetPrefix', 'channels', 'baselineChannel', 'trainingImage', 'instanceType', 'instanceCount',
+  'volumeSizeGb', 'inputMode', 'hyperparameters', 'environment', 'metricDefinitions', 'maxRuntimeSeconds', 'spot',
+  'maxWaitSeconds', 'distribution', 'evaluation', 'approval', 'codeRevision', 'tags', 'maxTrainingAttempts',
+  'baselineMaxRows',
+];
+/** Map-valued keys: the input is merged over the default map instead of replacing it. */
+const MERGED = new Set(['hyperparameters', 'environment', 'tags', 'evaluation']);
+
+/** Keys of an execution input that are neither per-model settings nor caller annotations (`_…`). */
+export function unknownInputKeys(input: Record<string, unknown> | null | undefined): string[] {
+  return Object.keys(input ?? {}).filter((k) => !k.startsWith('_') && !(OVERRIDABLE as readonly string[]).includes(k));
+}
+
+/**
+ * Merges an execution input over the pipeline defaults (maps merge, scalars replace; another
+ * model's data lives at `<datasetRoot><model>/` unless the input names a prefix). Unknown keys and
+ * annotations are skipped: check them with `unknownInputKeys`.
+ */
+export function mergeTrainingInput(defaults: TrainingSettings, input: Record<string, unknown> | null | undefined, frame: PipelineFrame): TrainingSettings {
+  const merged: Record<string, unknown> = { ...defaults };
+  const given = input ?? {};
+  for (const key of Object.keys(given)) {
+    if (!(OVERRIDABLE as readonly string[]).includes(key)) continue;
+    const value = given[key];
+    if (MERGED.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      merged[key] = { ...(defaults as unknown as Record<string, Record<string, unknown>>)[key], ...value };
+    } else {
+      merged[key] = value;
+    }
+  }
+  if (given.modelName !== undefined && given.datasetPrefix === undefined) {
+    merged.datasetPrefix = `${frame.datasetRootPrefix}${String(given.modelName)}/`;
+  }
+  if (given.spot === false && given.maxWaitSeconds === undefined) delete merged.maxWaitSeconds;
+  return merged as unknown as TrainingSettings;
+}
+
+/**
+ * Validates an execution input (a per-model `trainingInput`) the way the handler does at run
+ * time: no unknown key, then the merged settings against the frame. Synth (RetrainTrigger,
+ * ModelFactory) and run time share it.
+ */
+export function checkTrainingInput(report: Reporter, defaults: TrainingSettings, input: Record<string, unknown> | null | undefined,
+  frame: PipelineFrame): TrainingSettings {
+  for (const key of unknownInputKeys(input)) {
+    report(key, (input as Record<string, unknown>)[key], `is not a per-model setting; allowed: ${OVERRIDABLE.join(', ')}`);
+  }
+  const settings = mergeTrainingInput(defaults, input, frame);
+  checkSettings(report, settings, frame);
+  return settings;
+}
+
 /** The model package group of a model. */
 export function modelPackageGroupName(frame: PipelineFrame, modelName: string): string {
   return `${frame.modelPackageGroupPrefix}${modelName}`;
@@ -300,6 +421,22 @@ export interface ImageRef {
   readonly tag?: string;
   readonly digest?: string;
 }
+
+/**
+ * Validates that an image is pinned the way the lineage needs: an ECR image (its digest is looked
+ * up at run time) by a version tag or a digest, or any other registry's image by digest. A missing
+ * tag or `latest` moves under the pipeline, so the recorded lineage would not say what ran next time.
+ */
+export function checkImagePinned(report: Reporter, prop: string, ref: ImageRef): void {
+  if (ref.digest) return;
+  if (!ref.repositoryName) {
+    report(prop, ref.uri, 'must be an ECR image or pinned by digest ("...@sha256:<64 hex>"), so the lineage records what ran');
+  }
+  if (ref.tag === undefined || ref.tag === 'latest') report(prop, ref.uri, UNPINNED_TAG);
+}
+
+/** What an unpinned tag is told. */
+export const UNPINNED_TAG = 'must be pinned: a version tag other than "latest" or a digest ("sha256:<64 hex>"); "latest" moves, so the lineage would not say what ran';
 
 const ECR_URI = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/;
 

@@ -11,7 +11,8 @@ import { validateBaseline } from '../../lib/monitoring/engine';
 import { definitionOf, runAsl, RunResult } from '../util/asl';
 import { testApp } from '../util/synth';
 import {
-  describeImages, FakeS3, IMAGE_DIGEST, lambdaTask, RegistrySimulator, s3PutObject, TopicSimulator, TrainingSimulator, TrainingStep,
+  describeImages, FakeS3, IMAGE_DIGEST, lambdaTask, MetricsSimulator, RegistrySimulator, s3PutObject, TopicSimulator, TrainingSimulator,
+  TrainingStep,
 } from './simulators';
 
 const DATA = 'fraud-datasets';
@@ -55,7 +56,7 @@ function seedDataset(store: FakeS3, model = 'fraud'): void {
 }
 
 interface World {
-  s3: FakeS3; training: TrainingSimulator; registry: RegistrySimulator; topic: TopicSimulator;
+  s3: FakeS3; training: TrainingSimulator; registry: RegistrySimulator; topic: TopicSimulator; metrics: MetricsSimulator;
   run: (input?: unknown, name?: string) => Promise<RunResult>;
 }
 
@@ -65,6 +66,7 @@ function world(plan: TrainingStep[] = ['complete'], metrics: Record<string, numb
   const training = new TrainingSimulator(store, plan, metrics);
   const registry = new RegistrySimulator();
   const topic = new TopicSimulator();
+  const cloudwatch = new MetricsSimulator();
   const fn = lambdaTask(store);
   const handlers = {
     SnapshotDataset: lambdaTask(store, { throttleFirst: opts.lambdaThrottles ?? 0 }),
@@ -78,9 +80,11 @@ function world(plan: TrainingStep[] = ['complete'], metrics: Record<string, numb
     NotifyOutcome: topic.publish,
     RecordFailure: s3PutObject(store),
     NotifyFailure: topic.publish,
+    CountOutcomeNotificationFailure: cloudwatch.putMetricData,
+    CountFailureNotificationFailure: cloudwatch.putMetricData,
   };
   return {
-    s3: store, training, registry, topic,
+    s3: store, training, registry, topic, metrics: cloudwatch,
     run: (input = {}, name = 'retrain-2026-11-27T10-00-00Z') => runAsl(asl, input, { handlers, executionName: name }),
   };
 }
@@ -336,6 +340,11 @@ test.each([
   [{ maxWaitSeconds: 3600 }, 'must be >= maxRuntime'],
   [{ datasetPrefix: 'other/fraud/' }, 'must lie under'],
   [{ roleArn: 'arn:aws:iam::1:role/x' }, 'not a per-model setting'],
+  // Issue 13 defect 6 / issue 14 item 1: the rules the construct applies at synth, at run time.
+  [{ instanceType: 'ml.g5.13xlarge' }, 'must be a real size: ml.g5 comes in'],
+  [{ channels: ['train', 'train'] }, 'channel names must be unique'],
+  [{ trainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-trainer:latest' }, 'must be pinned'],
+  [{ trainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-trainer' }, 'must be pinned'],
 ])('invalid execution input %j fails before any training job', async (input, message) => {
   const w = world();
   const r = await w.run(input);
@@ -343,4 +352,79 @@ test.each([
   expect(r.path).toEqual(['SnapshotDataset', 'ErrorDefaults', 'MergeError', 'LiftError', 'RecordFailure', 'NotifyFailure', 'TrainingFailed']);
   expect(String(r.error?.Cause)).toContain(message);
   expect(w.training.requests).toHaveLength(0);
+});
+
+// Issue 13, defect 3: a failure after RegisterModelPackage must never discard a registered candidate.
+// Notifications are best-effort; a failed one is counted in CdkMlops/TrainingPipeline NotificationFailures
+// (dimension StateMachine, from $$.StateMachine.Name: "Test" in these runs) and the execution goes on.
+describe('notifications are best-effort', () => {
+  const registeredPath = ['RegisterModelPackage', 'BuildOutput', 'NotifyOutcome', 'CountOutcomeNotificationFailure', 'Verdict?', 'ModelRegistered'];
+
+  test('a permanent SNS error (SNS.KMSAccessDeniedException) after registration: the candidate stays registered, the execution succeeds', async () => {
+    const w = world();
+    w.topic.failAlways = 'SNS.KMSAccessDeniedException';
+    const r = await w.run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.path.slice(-6)).toEqual(registeredPath);
+    expect(r.path).not.toContain('RecordFailure');
+    expect(r.retries.filter((s) => s === 'NotifyOutcome')).toHaveLength(0); // not retryable: caught at once
+    expect(w.registry.packages).toHaveLength(1);
+    expect(w.registry.packages[0]).toMatchObject({ ModelApprovalStatus: 'Approved' });
+    expect(r.output).toMatchObject({ verdict: 'passed', modelVersion: '1', notificationFailure: { Error: 'SNS.KMSAccessDeniedException' } });
+    expect(w.metrics.data).toEqual([
+      { namespace: 'CdkMlops/TrainingPipeline', name: 'NotificationFailures', dimensions: { StateMachine: 'Test' }, value: 1, unit: 'Count' },
+    ]);
+  });
+
+  test.each(['Sns.ThrottledException', 'SNS.ThrottledException'])('%s on every attempt: retried 6 times, then counted, the candidate kept', async (error) => {
+    const w = world();
+    w.topic.failAlways = error;
+    const r = await w.run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.retries.filter((s) => s === 'NotifyOutcome')).toHaveLength(6);
+    expect(r.path.slice(-3)).toEqual(['CountOutcomeNotificationFailure', 'Verdict?', 'ModelRegistered']);
+    expect(w.registry.packages).toHaveLength(1);
+    expect(w.metrics.data.map((d) => d.name)).toEqual(['NotificationFailures']);
+  });
+
+  test('throttled twice, then delivered: no failure recorded, no metric', async () => {
+    const w = world();
+    w.topic.failNext = ['Sns.ThrottledException', 'SNS.KmsThrottlingException'];
+    const r = await w.run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.retries.filter((s) => s === 'NotifyOutcome')).toHaveLength(2);
+    expect(r.output.notificationFailure).toBeUndefined();
+    expect(w.topic.messages).toHaveLength(1);
+    expect(w.metrics.data).toEqual([]);
+  });
+
+  test('a rejected candidate with a failing notification still ends in CandidateRejected', async () => {
+    const w = world(['complete'], { val_auc: 0.5, val_loss: 0.9 });
+    w.topic.failAlways = 'States.Timeout';
+    const r = await w.run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.path.slice(-2)).toEqual(['Verdict?', 'CandidateRejected']);
+    expect(w.registry.packages[0]).toMatchObject({ ModelApprovalStatus: 'Rejected' });
+  });
+
+  test('the metric cannot be written either: the execution still succeeds', async () => {
+    const w = world();
+    w.topic.failAlways = 'SNS.KMSAccessDeniedException';
+    w.metrics.failAlways = 'CloudWatch.CloudWatchException';
+    const r = await w.run();
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.retries.filter((s) => s === 'CountOutcomeNotificationFailure')).toHaveLength(6);
+    expect(r.path.slice(-2)).toEqual(['Verdict?', 'ModelRegistered']);
+  });
+
+  test('a failed failure notification is counted too, and the execution fails as it would have', async () => {
+    const w = world(['fail']);
+    w.topic.failAlways = 'SNS.KMSAccessDeniedException';
+    const r = await w.run();
+    expect(r.status).toBe('FAILED');
+    expect(r.path.slice(-4)).toEqual(['RecordFailure', 'NotifyFailure', 'CountFailureNotificationFailure', 'TrainingFailed']);
+    expect(r.error?.Error).toBe('TrainingPipelineFailed');
+    expect(String(r.error?.Cause)).toContain('AlgorithmError');
+    expect(w.metrics.data).toHaveLength(1);
+  });
 });

@@ -200,9 +200,36 @@ export class RegistrySimulator {
 /** SNS Publish. */
 export class TopicSimulator {
   public readonly messages: { Subject?: string; Message: string }[] = [];
+  /** Publish calls that failed, with the error raised. */
+  public readonly failures: string[] = [];
+  /** Errors the next Publish calls raise, in order (e.g. 'SNS.KMSAccessDeniedException'); then `failAlways`. */
+  public failNext: string[] = [];
+  /** An error every Publish raises once `failNext` is spent. */
+  public failAlways?: string;
   public readonly publish: TaskHandler = (req: any) => {
+    const error = this.failNext.shift() ?? this.failAlways;
+    if (error) {
+      this.failures.push(error);
+      throw taskError(error, `simulated ${error} publishing to ${req.TopicArn}`);
+    }
     this.messages.push({ Subject: req.Subject, Message: req.Message });
     return { MessageId: `m-${this.messages.length}` };
+  };
+}
+
+/** CloudWatch PutMetricData through the AWS SDK integration. */
+export class MetricsSimulator {
+  public readonly data: { namespace: string; name: string; dimensions: Record<string, string>; value: number; unit?: string }[] = [];
+  /** An error every PutMetricData raises (e.g. 'CloudWatch.CloudWatchException'). */
+  public failAlways?: string;
+  public readonly putMetricData: TaskHandler = (req: any) => {
+    if (this.failAlways) throw taskError(this.failAlways, 'simulated PutMetricData failure');
+    if (typeof req.Namespace !== 'string' || !Array.isArray(req.MetricData)) throw taskError('CloudWatch.InvalidParameterValueException', 'bad request');
+    for (const d of req.MetricData) {
+      const dimensions = Object.fromEntries((d.Dimensions ?? []).map((x: any) => [x.Name, x.Value]));
+      this.data.push({ namespace: req.Namespace, name: d.MetricName, dimensions, value: d.Value, unit: d.Unit });
+    }
+    return {};
   };
 }
 

@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  checkFrame, checkSettings, distributedEnvironment, hasInstanceStorage, jobNameBase, modelPackageGroupName,
-  parseImage, PipelineFrame, TrainingSettings,
+  checkFrame, checkSettings, distributedEnvironment, hasInstanceStorage, jobNameBase, mergeTrainingInput, modelPackageGroupName,
+  OVERRIDABLE, parseImage, PipelineFrame, TrainingSettings, unknownInputKeys,
 } from '../../contracts/training-settings';
 import { evaluate, EvaluateEvent } from './gate';
 import { computeBaselineWith, BaselineEvent } from './baseline';
@@ -31,15 +31,7 @@ export class InvalidInputError extends Error {
   constructor(message: string) { super(message); this.name = 'Mlops.InvalidInput'; }
 }
 
-/** Keys of the execution input that may override the pipeline defaults. */
-export const OVERRIDABLE: readonly (keyof TrainingSettings)[] = [
-  'modelName', 'datasetPrefix', 'channels', 'baselineChannel', 'trainingImage', 'instanceType', 'instanceCount',
-  'volumeSizeGb', 'inputMode', 'hyperparameters', 'environment', 'metricDefinitions', 'maxRuntimeSeconds', 'spot',
-  'maxWaitSeconds', 'distribution', 'evaluation', 'approval', 'codeRevision', 'tags', 'maxTrainingAttempts',
-  'baselineMaxRows',
-];
-/** Map-valued keys: the input is merged over the default map instead of replacing it. */
-const MERGED = new Set(['hyperparameters', 'environment', 'tags', 'evaluation']);
+export { OVERRIDABLE };
 
 export interface PrepareEvent {
   readonly action: 'prepare';
@@ -49,27 +41,13 @@ export interface PrepareEvent {
   readonly frame: PipelineFrame;
 }
 
+/** Merges the execution input over the defaults (contracts' mergeTrainingInput); unknown keys are an invalid input. */
 export function mergeSettings(defaults: TrainingSettings, input: Record<string, unknown> | null, frame: PipelineFrame): TrainingSettings {
-  const merged: Record<string, unknown> = { ...defaults };
-  const given = input ?? {};
-  for (const key of Object.keys(given)) {
-    if (!(OVERRIDABLE as readonly string[]).includes(key)) {
-      if (key.startsWith('_')) continue; // caller annotations (e.g. _trigger) are ignored
-      throw new InvalidInputError(`execution input key "${key}" is not a per-model setting; allowed: ${OVERRIDABLE.join(', ')}`);
-    }
-    const value = given[key];
-    if (MERGED.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      merged[key] = { ...(defaults as any)[key], ...value };
-    } else {
-      merged[key] = value;
-    }
+  const unknown = unknownInputKeys(input);
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`execution input key "${unknown[0]}" is not a per-model setting; allowed: ${OVERRIDABLE.join(', ')}`);
   }
-  // Another model's data lives at <datasetPrefix><model>/ unless the input says otherwise.
-  if (given.modelName !== undefined && given.datasetPrefix === undefined) {
-    merged.datasetPrefix = `${frame.datasetRootPrefix}${String(given.modelName)}/`;
-  }
-  if (given.spot === false && given.maxWaitSeconds === undefined) delete merged.maxWaitSeconds;
-  return merged as unknown as TrainingSettings;
+  return mergeTrainingInput(defaults, input, frame);
 }
 
 const reporter = (prop: string, value: unknown, allowed: string): never => {

@@ -1,26 +1,22 @@
 // Retry policies of TrainingPipeline's tasks: exponential backoff with FULL
-// jitter on throttling, capacity and transient service errors (error names as
-// Step Functions reports them for each integration).
+// jitter on throttling, capacity and transient service errors. The error names
+// are those Step Functions raises for each integration (lib/contracts/integration-errors.ts,
+// shared with the retraining state machine).
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  CLOUDWATCH_RETRY_ERRORS, ECR_RETRY_ERRORS, LAMBDA_RETRY_ERRORS, S3_RETRY_ERRORS, SAGEMAKER_SDK_RETRY_ERRORS,
+  SAGEMAKER_SYNC_RETRY_ERRORS, SNS_RETRY_ERRORS,
+} from '../../contracts/integration-errors';
 
 export const ERRORS = {
-  lambda: [
-    'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
-    'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Mlops.Throttled',
-  ],
-  /** createTrainingJob.sync: throttling and service errors of CreateTrainingJob / DescribeTrainingJob, account quota. */
-  sagemakerSync: [
-    'SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException',
-    'SageMaker.InternalFailure', 'SageMaker.ServiceUnavailable',
-  ],
-  sagemakerSdk: [
-    'SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'SageMaker.InternalFailure',
-    'SageMaker.ServiceUnavailable', 'SageMaker.ResourceLimitExceededException',
-  ],
-  ecr: ['Ecr.ThrottlingException', 'Ecr.ServerException', 'Ecr.EcrException'],
-  s3: ['S3.SlowDown', 'S3.InternalError', 'S3.ServiceUnavailable', 'S3.S3Exception'],
-  sns: ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KmsThrottlingException', 'SNS.SnsException'],
+  lambda: LAMBDA_RETRY_ERRORS,
+  sagemakerSync: SAGEMAKER_SYNC_RETRY_ERRORS,
+  sagemakerSdk: SAGEMAKER_SDK_RETRY_ERRORS,
+  ecr: ECR_RETRY_ERRORS,
+  s3: S3_RETRY_ERRORS,
+  sns: SNS_RETRY_ERRORS,
+  cloudwatch: CLOUDWATCH_RETRY_ERRORS,
 } as const;
 
 /** Backoff 5 s x 2^n (<= 5 min) with full jitter, 6 attempts. */

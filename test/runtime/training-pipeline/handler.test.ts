@@ -2,7 +2,9 @@
 // (against the simulated S3), plus the generic ASL helper.
 import { gzipSync } from 'node:zlib';
 import { evaluate, EvaluateEvent } from '../../../lib/runtime/training-pipeline/gate';
-import { distributedEnvironment, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TrainingSettings } from '../../../lib/contracts/training-settings';
+import {
+  distributedEnvironment, GPU_FAMILIES, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TRAINING_INSTANCE_SIZES, TrainingSettings, unknownInstanceType,
+} from '../../../lib/contracts/training-settings';
 import { readRecords } from '../../../lib/runtime/training-pipeline/baseline';
 import { createHandler, listDataset, mergeSettings } from '../../../lib/runtime/training-pipeline';
 import { resolveCfnString } from '../../util/asl';
@@ -55,6 +57,17 @@ test('instance storage, EFA and distributed environment', () => {
   expect(distributedEnvironment('ml.g5.12xlarge', 2, 'torch_distributed').environment.FI_PROVIDER).toBeUndefined();
   expect(distributedEnvironment('ml.g5.12xlarge', 2, 'none')).toEqual({ environment: {}, hyperparameters: {} });
   expect(distributedEnvironment('ml.g5.12xlarge', 1, 'torch_distributed')).toEqual({ environment: {}, hyperparameters: {} });
+});
+
+test('instance types are checked against the table of real SageMaker training sizes', () => {
+  expect(unknownInstanceType('ml.g5.12xlarge')).toBeUndefined();
+  expect(unknownInstanceType('ml.p5.48xlarge')).toBeUndefined();
+  expect(unknownInstanceType('ml.m5.xlarge')).toBeUndefined();
+  expect(unknownInstanceType('ml.g5.13xlarge')).toMatch(/ml.g5 comes in xlarge, .*48xlarge/);
+  expect(unknownInstanceType('ml.p4d.48xlarge')).toMatch(/ml.p4d comes in 24xlarge/);
+  expect(unknownInstanceType('ml.q9.xlarge')).toMatch(/"q9" is not a training instance family/);
+  expect(unknownInstanceType('g5.xlarge')).toMatch(/must be a SageMaker instance type/);
+  for (const family of GPU_FAMILIES) expect(TRAINING_INSTANCE_SIZES[family]?.length).toBeGreaterThan(0);
 });
 
 test('image references', () => {

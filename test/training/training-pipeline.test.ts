@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -76,9 +76,16 @@ describe('synthesized template', () => {
       expect({ name, catch: s.Catch?.[0]?.ErrorEquals }).toEqual({ name, catch: ['States.ALL'] });
       expect({ name, timeout: typeof s.TimeoutSeconds }).toEqual({ name, timeout: 'number' });
     }
-    // Failures of the main path go through RecordFailure -> NotifyFailure -> TrainingFailed.
+    // Failures of the main path go through RecordFailure -> NotifyFailure -> TrainingFailed; a failed
+    // notification is counted and the execution goes where it was going (issue 13, defect 3).
     const catchTargets = new Set(tasks.map(([, s]) => s.Catch[0].Next));
-    expect([...catchTargets].sort()).toEqual(['ErrorDefaults', 'NotifyFailure', 'TrainingErrorDefaults', 'TrainingFailed']);
+    expect([...catchTargets].sort()).toEqual([
+      'CountFailureNotificationFailure', 'CountOutcomeNotificationFailure', 'ErrorDefaults', 'NotifyFailure', 'TrainingErrorDefaults', 'TrainingFailed', 'Verdict?',
+    ]);
+    expect(asl.States.NotifyOutcome.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationFailure', Next: 'CountOutcomeNotificationFailure' }]);
+    expect(asl.States.CountOutcomeNotificationFailure.Next).toBe('Verdict?');
+    expect(asl.States.NotifyFailure.Catch[0].Next).toBe('CountFailureNotificationFailure');
+    expect(asl.States.CountFailureNotificationFailure.Next).toBe('TrainingFailed');
     expect(asl.States.LiftError.Next).toBe('RecordFailure');
     expect(asl.States.TrainingLiftError.Next).toBe('CapacityFailure?');
     expect(asl.States.TrainingFailed).toMatchObject({ Type: 'Fail', Error: 'TrainingPipelineFailed', CausePath: '$.error.Cause' });
@@ -164,6 +171,63 @@ describe('synthesized template', () => {
     expect(pipeline.metricSucceeded().metricName).toBe('ExecutionsSucceeded');
     expect(pipeline.metricFailed().metricName).toBe('ExecutionsFailed');
     expect(pipeline.metricDuration().metricName).toBe('ExecutionTime');
+    const m = pipeline.metricNotificationFailures({ period: Duration.minutes(1) });
+    expect(m).toMatchObject({ namespace: 'CdkMlops/TrainingPipeline', metricName: 'NotificationFailures', statistic: 'Sum' });
+    expect(m.period.toMinutes()).toBe(1);
+    expect(pipeline.metric('Other').namespace).toBe(TrainingPipeline.NAMESPACE);
+  });
+
+  test('a failed notification is a metric with an alarm; the state machine may put only that namespace', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'CdkMlops/TrainingPipeline', MetricName: 'NotificationFailures', Statistic: 'Sum', Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      Dimensions: [{ Name: 'StateMachine', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PStateMachine'), 'Name'] } }],
+    });
+    expect(pipeline.notificationFailureAlarm).toBeDefined();
+    const count = asl.States.CountOutcomeNotificationFailure;
+    expect(count.Resource).toBe('arn:aws:states:::aws-sdk:cloudwatch:putMetricData');
+    expect(count.Parameters).toEqual({
+      Namespace: 'CdkMlops/TrainingPipeline',
+      MetricData: [{ MetricName: 'NotificationFailures', Dimensions: [{ 'Name': 'StateMachine', 'Value.$': '$$.StateMachine.Name' }], Value: 1, Unit: 'Count' }],
+    });
+    const smPolicy = Object.entries<any>(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('PStateMachineRoleDefaultPolicy'))![1];
+    expect(smPolicy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({
+      Sid: 'NotificationFailureMetric', Action: 'cloudwatch:PutMetricData', Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkMlops/TrainingPipeline' } },
+    }));
+  });
+
+  // Error names per "Learning to use AWS service SDK integrations in Step Functions"
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html): an AWS SDK
+  // integration raises `<ServiceName>.<ErrorName>`, both PascalCase, the error name always with the
+  // `Exception` suffix (S3's SlowDown is S3.SlowDownException). The optimized sns:publish integration
+  // raises `SNS.`; the shared lists (lib/contracts/integration-errors.ts) hold both SNS spellings.
+  test('Retry lists use the error names the integrations raise', () => {
+    const errorsOf = (state: string) => asl.States[state].Retry[0].ErrorEquals as string[];
+    for (const state of ['NotifyOutcome', 'NotifyFailure']) {
+      expect(errorsOf(state)).toEqual(expect.arrayContaining(['Sns.ThrottledException', 'SNS.ThrottledException', 'Sns.KmsThrottlingException', 'SNS.KmsThrottlingException']));
+      expect(errorsOf(state).filter((e) => /KMSAccessDenied|KmsAccessDenied/i.test(e))).toEqual([]); // permanent: not retried
+    }
+    expect(errorsOf('RecordFailure')).toEqual(['S3.SlowDownException', 'S3.InternalErrorException', 'S3.ServiceUnavailableException', 'S3.S3Exception']);
+    expect(errorsOf('FindChampion')).toEqual(expect.arrayContaining(['SageMaker.ThrottlingException', 'SageMaker.InternalFailureException', 'SageMaker.ServiceUnavailableException']));
+    expect(errorsOf('ResolveImageDigest')).toEqual(expect.arrayContaining(['Ecr.ThrottlingException', 'Ecr.ServerException']));
+    expect(errorsOf('CountOutcomeNotificationFailure')).toEqual(expect.arrayContaining(['CloudWatch.CloudWatchException']));
+    for (const [name, s] of Object.entries<any>(asl.States)) {
+      if (!String(s.Resource ?? '').includes(':aws-sdk:')) continue;
+      for (const e of s.Retry[0].ErrorEquals as string[]) {
+        expect({ name, e, ok: /^[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*Exception$/.test(e) }).toEqual({ name, e, ok: true });
+      }
+    }
+  });
+
+  test('grantReadOutputs: read the model outputs prefix and decrypt with the output key', () => {
+    const stack = Stack.of(pipeline);
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const grant = pipeline.grantReadOutputs(reader);
+    expect(grant.success).toBe(true);
+    const statements = stack.resolve((reader.node.findChild('DefaultPolicy') as iam.Policy).document.toJSON()).Statement;
+    expect(JSON.stringify(statements)).toContain('out-bucket/training/models/*');
+    expect(statements.flatMap((x: any) => [].concat(x.Action))).toEqual(expect.arrayContaining(['s3:GetObject*', 'kms:Decrypt']));
   });
 });
 
@@ -215,6 +279,17 @@ describe('invalid props', () => {
     ['duplicate metric names', () => ({ metricDefinitions: [{ name: 'val_auc', regex: 'a=(1)' }, { name: 'val_auc', regex: 'b=(2)' }] }), /metric names must be unique/],
     ['uppercase group prefix', () => ({ modelPackageGroupPrefix: 'ML-' }), /"modelPackageGroupPrefix" \("ML-"\)/],
     ['baseline channel not a channel', () => ({ channels: ['train'], baselineChannel: 'holdout' }), /"baselineChannel" \("holdout"\): must be one of the channels \(train\)/],
+    // Issue 13, defect 6 and issue 14, item 1.
+    ['duplicate channel names', () => ({ channels: ['train', 'validation', 'train'] }), /"channels" \(\["train","validation","train"\]\): channel names must be unique \("train" is listed twice\)/],
+    ['a size that does not exist', () => ({ instanceType: 'ml.g5.13xlarge' }), /"instanceType" \("ml.g5.13xlarge"\): must be a real size: ml.g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge/],
+    ['a p4d size that does not exist', () => ({ instanceType: 'ml.p4d.12xlarge' }), /"instanceType" \("ml.p4d.12xlarge"\): must be a real size: ml.p4d comes in 24xlarge/],
+    ['a CPU size that does not exist', () => ({ instanceType: 'ml.m5.3xlarge', allowCpuInstances: true }), /"instanceType" \("ml.m5.3xlarge"\): must be a real size: ml.m5 comes in/],
+    ['not a training family', () => ({ instanceType: 'ml.x9z.xlarge', allowCpuInstances: true }), /"instanceType" \("ml.x9z.xlarge"\): must be a SageMaker training instance type; "x9z" is not a training instance family/],
+    ['ECR image tagged latest', (s) => ({ trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(s, 'Latest', 'trainer'), 'latest') }), /"trainingImage" \("tag latest"\): must be pinned: a version tag other than "latest" or a digest/],
+    ['ECR image without a tag', (s) => ({ trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(s, 'Untagged', 'trainer')) }), /"trainingImage" \("tag latest"\): must be pinned/],
+    ['literal ECR URI tagged latest', () => ({ trainingImage: TrainingImage.fromImageUri('123456789012.dkr.ecr.eu-west-1.amazonaws.com/trainer:latest') }), /"trainingImage" \("123456789012.dkr.ecr.eu-west-1.amazonaws.com\/trainer:latest"\): must be pinned/],
+    ['literal ECR URI without a tag', () => ({ trainingImage: TrainingImage.fromImageUri('123456789012.dkr.ecr.eu-west-1.amazonaws.com/trainer') }), /"trainingImage" .*must be pinned/],
+    ['token model name', () => ({ modelName: Lazy.string({ produce: () => 'fraud' }) }), /"modelName" \(".*Token.*"\): must be a literal string, not a token/],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     const stack = new Stack(testApp(), 'Invalid');
@@ -227,6 +302,27 @@ describe('invalid props', () => {
     expect(error?.name).toBe('MlopsValidationError');
     expect(error?.message).toMatch(/^\[cdk-mlops\] Invalid\/Pipeline: invalid prop /);
     expect(error?.message).toMatch(message);
+  });
+
+  test.each([
+    ['a digest', (s: Stack) => TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(s, 'R', 'trainer'), DIGEST)],
+    ['a version tag', (s: Stack) => TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(s, 'R', 'trainer'), '2.4.0-cu124')],
+    ['a literal ECR URI with a version tag', () => TrainingImage.fromImageUri('123456789012.dkr.ecr.eu-west-1.amazonaws.com/trainer:2026.11.1')],
+    ['a literal ECR URI by digest', () => TrainingImage.fromImageUri(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/trainer@${DIGEST}`)],
+  ])('a pinned image is accepted: %s', (_name, image) => {
+    const stack = new Stack(testApp(), 'PinnedOk');
+    expect(() => new TrainingPipeline(stack, 'P', { ...baseProps(stack), trainingImage: image(stack) })).not.toThrow();
+  });
+
+  test.each(['ml.g5.48xlarge', 'ml.g4dn.xlarge', 'ml.p5.48xlarge', 'ml.p4de.24xlarge', 'ml.trn1.32xlarge', 'ml.g6e.12xlarge', 'ml.p3.16xlarge'])('a real accelerated size is accepted: %s', (instanceType) => {
+    const stack = new Stack(testApp(), 'SizeOk');
+    expect(() => new TrainingPipeline(stack, 'P', { ...baseProps(stack), instanceType })).not.toThrow();
+  });
+
+  test('addModel with a token name reports MlopsValidationError', () => {
+    const stack = new Stack(testApp(), 'TokenModel');
+    const p = new TrainingPipeline(stack, 'P', baseProps(stack));
+    expect(() => p.addModel(Lazy.string({ produce: () => 'churn' }))).toThrow(/TokenModel\/P: invalid prop "modelName" .*must be a literal string, not a token/);
   });
 
   test('a CPU type is accepted with allowCpuInstances', () => {
