@@ -78,6 +78,12 @@ export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
    * @default - the whole model
    */
   readonly variant?: string;
+  /**
+   * The CloudWatch namespace: `CdkMlops/Inference` (the capture sidecar's request metrics) or
+   * `ContainerInsights`; it decides the dimensions (see `ModelEndpoint.metric`).
+   * @default "CdkMlops/Inference"
+   */
+  readonly namespace?: string;
 }
 
 /**
@@ -110,6 +116,9 @@ export class ModelEndpoint extends Construct {
   public readonly podRole: iam.Role;
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
+  /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
+  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+
   /** The capture stream the pods write to (undefined when capture is off). */
   public readonly captureStream?: CaptureStream;
 
@@ -209,22 +218,44 @@ export class ModelEndpoint extends Construct {
   }
 
   /**
+   * A metric of this endpoint. Its dimensions follow the namespace:
+   * - `CdkMlops/Inference` (the default; published by the capture sidecar): `ModelName`, plus `Variant` when `variant` is set;
+   * - `ContainerInsights` (the CloudWatch Observability add-on): `ClusterName`, `Namespace` and `Service`
+   *   (the model Service, or the variant's Service when `variant` is set).
+   * `dimensionsMap` in `props` adds to (or overrides) these. Period: one minute unless `props` says otherwise.
+   */
+  public metric(metricName: string, props?: EndpointMetricOptions): cloudwatch.Metric {
+    const { variant, ...rest } = props ?? {};
+    const namespace = rest.namespace ?? ModelEndpoint.METRICS_NAMESPACE;
+    const dimensions: Record<string, string> = namespace === 'ContainerInsights'
+      ? { ClusterName: this.cluster.clusterName, Namespace: this.namespace, Service: variant ? this.serviceNameForVariant(variant) : this.serviceName }
+      : { ModelName: this.modelName, ...(variant ? { Variant: variant } : {}) };
+    return new cloudwatch.Metric({
+      namespace,
+      metricName,
+      period: Duration.minutes(1),
+      ...rest,
+      dimensionsMap: { ...dimensions, ...rest.dimensionsMap },
+    });
+  }
+
+  /**
    * Request latency in milliseconds (p99 by default), namespace `CdkMlops/Inference`,
    * metric `LatencyMs`, dimensions `ModelName` (+ `Variant`). Published by the proxy
    * sidecar (the capture sidecar); not available without one.
    */
   public metricLatency(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('LatencyMs', { statistic: 'p99', ...props });
+    return this.metric('LatencyMs', { statistic: 'p99', ...props });
   }
 
   /** Responses with HTTP status >= 500 (Sum), `CdkMlops/Inference` `Errors`; published by the proxy sidecar. */
   public metricErrors(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('Errors', { statistic: 'Sum', ...props });
+    return this.metric('Errors', { statistic: 'Sum', ...props });
   }
 
   /** Requests served (Sum), `CdkMlops/Inference` `Requests`; published by the proxy sidecar. */
   public metricRequests(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('Requests', { statistic: 'Sum', ...props });
+    return this.metric('Requests', { statistic: 'Sum', ...props });
   }
 
   /**
@@ -234,44 +265,27 @@ export class ModelEndpoint extends Construct {
    * Needs the CloudWatch Observability add-on (Container Insights) on the cluster.
    */
   public metricReplicas(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('service_number_of_running_pods', { statistic: 'Average', ...props });
+    return this.metric('service_number_of_running_pods', { statistic: 'Average', ...props, namespace: 'ContainerInsights' });
   }
 
   /** Pod CPU utilisation (Average, %) from Container Insights `pod_cpu_utilization` (ClusterName, Namespace, Service). */
   public metricCpuUtilization(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('pod_cpu_utilization', { statistic: 'Average', ...props });
+    return this.metric('pod_cpu_utilization', { statistic: 'Average', ...props, namespace: 'ContainerInsights' });
   }
 
   /** Container restarts (Sum) from Container Insights `pod_number_of_container_restarts` (ClusterName, Namespace, Service). */
   public metricRestarts(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('pod_number_of_container_restarts', { statistic: 'Sum', ...props });
+    return this.metric('pod_number_of_container_restarts', { statistic: 'Sum', ...props, namespace: 'ContainerInsights' });
   }
 
-  private inferenceMetric(metricName: string, props: EndpointMetricOptions): cloudwatch.Metric {
-    const { variant, ...rest } = props;
-    return new cloudwatch.Metric({
-      namespace: 'CdkMlops/Inference',
-      metricName,
-      period: Duration.minutes(1),
-      ...rest,
-      dimensionsMap: { ModelName: this.modelName, ...(variant ? { Variant: variant } : {}), ...rest.dimensionsMap },
-    });
-  }
-
-  private containerInsightsMetric(metricName: string, props: EndpointMetricOptions): cloudwatch.Metric {
-    const { variant, ...rest } = props;
-    return new cloudwatch.Metric({
-      namespace: 'ContainerInsights',
-      metricName,
-      period: Duration.minutes(1),
-      ...rest,
-      dimensionsMap: {
-        ClusterName: this.cluster.clusterName,
-        Namespace: this.namespace,
-        Service: variant ? this.serviceNameForVariant(variant) : this.serviceName,
-        ...rest.dimensionsMap,
-      },
-    });
+  /**
+   * Lets `grantee` read this model's artifacts (what the pods load): `s3:GetObject` under the artifact
+   * prefix, `s3:ListBucket` conditioned on it, and `kms:Decrypt` when the bucket has a customer managed key.
+   */
+  public grantReadArtifacts(grantee: iam.IGrantable): iam.Grant {
+    const { bucket, prefix } = this.modelArtifact;
+    const grant = bucket.grantRead(grantee, `${prefix}*`);
+    return grant;
   }
 
   private get pruneLabel(): string {

@@ -466,4 +466,12 @@ describe('metrics', () => {
     expect(fraud.metricCpuUtilization().metricName).toBe('pod_cpu_utilization');
     expect(fraud.metricRestarts().metricName).toBe('pod_number_of_container_restarts');
   });
+
+  test('every metricXxx is metric(name, props) with its statistic; metric() picks dimensions by namespace', () => {
+    const own = fraud.metric('InFlightRequests', { variant: 'canary', statistic: 'Average' });
+    expect([own.namespace, own.dimensions, own.period.toSeconds()]).toEqual(['CdkMlops/Inference', { ModelName: 'fraud-scoring', Variant: 'canary' }, 60]);
+    const ci = fraud.metric('pod_memory_utilization', { namespace: 'ContainerInsights' });
+    expect(stack.resolve(ci.dimensions)).toEqual({ ClusterName: stack.resolve(gpu.cluster.clusterName), Namespace: 'fraud-scoring', Service: 'fraud-scoring' });
+    expect(stack.resolve(fraud.metricErrors({ variant: 'primary' }))).toEqual(stack.resolve(fraud.metric('Errors', { variant: 'primary', statistic: 'Sum' })));
+  });
 });

@@ -4,18 +4,25 @@ import { IConstruct } from 'constructs';
 import {
   checkDnsLabel, checkInt, checkPattern, invalid, isToken,
 } from '../../core/validation';
+import { MODEL_NAME_MAX_LENGTH, dns1035LabelRule, isDns1035Label } from '../../core/naming';
+import type { InferenceServiceOptions } from '../inference-service-props';
 import type {
-  InferenceProxyOptions, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
-} from '../inference-service';
+  InferenceProxyOptions, InferenceVariant, ScheduledScalingWindow,
+} from '../inference-types';
 
-/** Model names are DNS-1035 labels (they name Services), at most 40 characters so derived names fit. */
-export const MODEL_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const CPU = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 const HTTP_PATH = /^\/[A-Za-z0-9._~\-/]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Default image of the artifact-copy init container. */
+export const DEFAULT_ARTIFACT_COPY_IMAGE = 'amazon/aws-cli:2.22.35';
+/** Default image of the pre-scaling CronJobs. */
+export const DEFAULT_SCALER_IMAGE = 'rancher/kubectl:v1.35.0';
+/** Default node selector of GPU pods (the label GpuCluster puts on its GPU nodes). */
+export const DEFAULT_GPU_NODE_SELECTOR: Record<string, string> = { 'cdk-mlops.io/node-pool': 'gpu' };
 
 /** Defaults applied when props leave them out. */
 export const DEFAULTS = {
@@ -58,17 +65,15 @@ export function checkImage(scope: IConstruct, prop: string, image: string | unde
   if (tag === 'latest' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) invalid(scope, prop, image, allowed);
 }
 
-/** A lower-case name (model, variant, window) of at most `maxLength` characters; tokens pass. */
+/** A DNS-1035 name (model, variant, window: they end up in Service names) of at most `maxLength` characters; tokens pass. */
 function checkName(scope: IConstruct, prop: string, value: string | undefined, maxLength: number): void {
   if (value !== undefined && isToken(value)) return;
-  if (value === undefined || value.length > maxLength || !MODEL_NAME.test(value)) {
-    invalid(scope, prop, value, `must be 1-${maxLength} characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
-  }
+  if (!isDns1035Label(value, maxLength)) invalid(scope, prop, value, dns1035LabelRule(maxLength));
 }
 
 /** Validates everything in the options that does not need the whole tree. */
 export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): void {
-  checkName(scope, 'modelName', o.modelName, 40);
+  checkName(scope, 'modelName', o.modelName, MODEL_NAME_MAX_LENGTH);
   checkDnsLabel(scope, 'namespace', o.namespace);
   checkImage(scope, 'image', o.image);
   checkInt(scope, 'port', o.port, 1, 65535);
