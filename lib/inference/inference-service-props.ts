@@ -1,5 +1,5 @@
 import type {
-  InferenceAutoscaling, InferenceProxyOptions, InferenceResources, InferenceVariant, ScheduledScalingWindow,
+  InferenceAutoscaling, InferenceProxyOptions, InferenceResources, InferenceSegment, InferenceVariant, ScheduledScalingWindow,
 } from './inference-types';
 
 /** What InferenceService and ModelEndpoint share. */
@@ -28,6 +28,13 @@ export interface InferenceServiceOptions {
    * @default - none; add them with addVariant()
    */
   readonly variants?: InferenceVariant[];
+  /**
+   * Per-segment models: requests matching a segment's header or query parameter go to its own Service,
+   * Deployment and HPA (ALB conditions); the others to the weighted variants (the default route), and the
+   * model-wide Service then selects only the default route's pods.
+   * @default - none
+   */
+  readonly segments?: InferenceSegment[];
   /**
    * Autoscaling.
    * @default - 2-10 replicas per variant at 70% CPU
@@ -142,4 +149,9 @@ export interface InferenceServiceProps extends InferenceServiceOptions {
    * @default - none
    */
   readonly serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Seconds from a pending pod to a Ready node on this cluster (part of a window's default lead time).
+   * @default - 300 for GPU models, 120 for CPU models
+   */
+  readonly nodeStartupSeconds?: number;
 }

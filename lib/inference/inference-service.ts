@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { InferenceServiceProps } from './inference-service-props';
-import type { InferenceProxyOptions, InferenceVariant, ScheduledScalingWindow } from './inference-types';
+import type { InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow } from './inference-types';
 import {
   DEFAULTS, DEFAULT_ARTIFACT_COPY_IMAGE, DEFAULT_GPU_NODE_SELECTOR, DEFAULT_SCALER_IMAGE,
-  checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantSetErrors,
+  checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, segmentVariant, variantSetErrors,
 } from './private/inference-options';
 import { intOrString, k8s } from './private/k8s';
-import { ServiceView, objectMeta } from './private/render-context';
+import { SEGMENT_LABEL, ServiceView, objectMeta } from './private/render-context';
 import { renderIngress, renderNetworkPolicies } from './private/render-ingress';
 import { renderScalerRbac, renderScalingCronJob, windowBounds } from './private/render-prescaler';
 import { renderVariant } from './private/render-variant';
@@ -48,6 +48,7 @@ export class InferenceService extends Chart {
   private readonly props: InferenceServiceProps;
   private readonly _variants: InferenceVariant[] = [];
   private readonly _windows: ScheduledScalingWindow[] = [];
+  private readonly _segmentVariants: InferenceVariant[] = [];
   private _proxy?: InferenceProxyOptions;
   private scalerCreated = false;
   private readonly view: ServiceView;
@@ -80,6 +81,7 @@ export class InferenceService extends Chart {
       get servingPort() { return servingPort(); },
       get proxy() { return proxy(); },
       variants: this._variants,
+      segments: props.segments ?? [],
       serviceNameForVariant: (v) => this.serviceNameForVariant(v),
       artifactUriForVariant: (v) => this.artifactUriForVariant(v),
     };
@@ -106,7 +108,8 @@ export class InferenceService extends Chart {
       metadata: objectMeta(this.view, this.serviceName),
       spec: {
         type: 'ClusterIP',
-        selector: { 'app.kubernetes.io/name': this.modelName },
+        // With segments, only the default route's pods: callers never get a mix of segment models.
+        selector: { 'app.kubernetes.io/name': this.modelName, ...(props.segments?.length ? { [SEGMENT_LABEL]: 'default' } : {}) },
         ports: [{ name: 'http', port: ENDPOINT_SERVICE_PORT, targetPort: intOrString('http'), protocol: 'TCP' }],
       },
     });
@@ -115,6 +118,11 @@ export class InferenceService extends Chart {
     renderIngress(this, this.view, this.ingressName);
 
     for (const v of props.variants ?? []) this.createVariant(v);
+    for (const seg of props.segments ?? []) {
+      const v = segmentVariant(seg);
+      this._segmentVariants.push(v);
+      renderVariant(this, this.view, v);
+    }
     for (const w of props.scheduledScaling ?? []) this.createWindow(w);
 
     this.node.addValidation({ validate: () => variantSetErrors(this.node.path, this._variants) });
@@ -123,6 +131,11 @@ export class InferenceService extends Chart {
   /** The variants, in the order they were added. */
   public get variants(): InferenceVariant[] {
     return [...this._variants];
+  }
+
+  /** The per-segment models (each with its own Service, Deployment, HPA and PDB named `serviceNameForVariant(segment)`). */
+  public get segments(): InferenceSegment[] {
+    return [...(this.props.segments ?? [])];
   }
 
   /** The scheduled scaling windows. */
@@ -148,7 +161,7 @@ export class InferenceService extends Chart {
   /** Adds a variant. Weights are checked (sum 100) when the chart is validated/synthesized. */
   public addVariant(variant: InferenceVariant): void {
     checkVariant(this, `variants["${variant.name}"]`, variant, this.props);
-    if (this._variants.some((v) => v.name === variant.name)) {
+    if ([...this._variants, ...this._segmentVariants].some((v) => v.name === variant.name)) {
       invalid(this, `variants["${variant.name}"].name`, variant.name, `must be unique among the variants (existing: ${this._variants.map((v) => v.name).join(', ')})`);
     }
     this.createVariant(variant);
@@ -170,8 +183,9 @@ export class InferenceService extends Chart {
 
   /** S3 URI of a variant's artifact as rendered (before any retraining patch). */
   public artifactUriForVariant(variant: string): string {
-    const v = this._variants.find((x) => x.name === variant);
-    if (!v) invalid(this, 'variant', variant, `must name a variant (${this._variants.map((x) => x.name).join(', ')})`);
+    const all = [...this._variants, ...this._segmentVariants];
+    const v = all.find((x) => x.name === variant);
+    if (!v) invalid(this, 'variant', variant, `must name a variant or segment (${all.map((x) => x.name).join(', ')})`);
     const p = this.props;
     const key = v.artifactKey ?? `${p.artifactPrefix}${p.artifactPrefix === '' || p.artifactPrefix.endsWith('/') ? '' : '/'}${v.modelVersion}/`;
     return `s3://${p.artifactBucketName}/${key}`;

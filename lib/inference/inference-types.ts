@@ -94,7 +94,8 @@ export interface InferenceAutoscaling {
    */
   readonly customMetric?: CustomMetricTarget;
   /**
-   * Scale-down stabilisation window in seconds (scale-up is immediate).
+   * Scale-down stabilisation window in seconds, at least 300 so a dip between bursts does not drop warm
+   * GPU replicas (scale-up has no stabilisation window).
    * @default 300
    */
   readonly scaleDownStabilizationSeconds?: number;
@@ -109,7 +110,7 @@ export interface InferenceAutoscaling {
 export interface ScheduledScalingWindow {
   /** Window name (1-30 characters, DNS label), e.g. `black-friday`. */
   readonly name: string;
-  /** Local start "YYYY-MM-DDTHH:mm"; schedule it ahead of the peak so capacity is warm. */
+  /** Local start "YYYY-MM-DDTHH:mm": when capacity must be Ready (the floor is raised `leadTimeMinutes` earlier). */
   readonly start: string;
   /** Local end "YYYY-MM-DDTHH:mm", after start, at most 31 days later. */
   readonly end: string;
@@ -122,6 +123,14 @@ export interface ScheduledScalingWindow {
    * @default - the variants' maxReplicas are kept
    */
   readonly maxReplicas?: number;
+  /**
+   * How many minutes before `start` the floor is raised, so the nodes are provisioned and the model is loaded
+   * (Ready) when the window opens. The pods created early stay Pending until their node is up, which is what
+   * makes the node autoscaler (EKS Auto Mode) provision the nodes.
+   * @default - node start-up (a GpuCluster's gpuNodeStartup, else 5 minutes for GPU models and 2 for CPU models)
+   *   plus startupTimeoutSeconds (the longest the model may take to load), rounded up to whole minutes
+   */
+  readonly leadTimeMinutes?: number;
 }
 
 /** Requests and memory limit of the proxy sidecar. */
@@ -179,4 +188,57 @@ export interface InferenceProxyOptions {
    * @default - none (the proxy only gets its own /tmp)
    */
   readonly spillVolume?: ProxySpillVolume;
+}
+
+/**
+ * What routes a request to a segment: an HTTP header or a query-string parameter, and the values that match
+ * (ALB listener-rule conditions; header names match case-insensitively, values case-insensitively with `*` and `?`
+ * wildcards, as the ALB documents).
+ */
+export interface SegmentMatch {
+  /**
+   * HTTP header to match, e.g. `X-Market`.
+   * @default - match on queryParameter instead (exactly one of header and queryParameter is set)
+   */
+  readonly header?: string;
+  /**
+   * Query-string parameter to match, e.g. `market`.
+   * @default - match on header instead
+   */
+  readonly queryParameter?: string;
+  /** The values that route to the segment (1-5, ALB limits a condition to 5 values). */
+  readonly values: string[];
+}
+
+/**
+ * A customer segment served by its own model: requests that match go to the segment's own Service, Deployment
+ * and HPA (ALB conditions); everything else takes the default route (the weighted variants).
+ */
+export interface InferenceSegment {
+  /** Segment name (1-20 characters, DNS-1035 label, distinct from the variant names), e.g. `eu`. */
+  readonly name: string;
+  /** What routes a request here. */
+  readonly match: SegmentMatch;
+  /** The model version the segment serves (a Kubernetes label value). */
+  readonly modelVersion: string;
+  /**
+   * Minimum replicas.
+   * @default - autoscaling.minReplicas
+   */
+  readonly minReplicas?: number;
+  /**
+   * Maximum replicas.
+   * @default - autoscaling.maxReplicas
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Serving image.
+   * @default - the service's image
+   */
+  readonly image?: string;
+  /**
+   * S3 key of the segment's artifact (under the artifact prefix).
+   * @default - `<artifactPrefix><modelVersion>/`
+   */
+  readonly artifactKey?: string;
 }

@@ -7,11 +7,12 @@ import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
 import {
-  InferenceProxyOptions, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
+  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
 } from './inference-service';
 import {
   DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
 } from './private/inference-options';
+import { clusterCapabilities } from './private/cluster-capabilities';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
@@ -134,6 +135,8 @@ export class ModelEndpoint extends Construct {
       invalid(this, 'modelArtifact.prefix', prefix, 'must be an S3 key prefix ending in "/" without a leading "/" or wildcards (e.g. "models/fraud-scoring/")');
     }
     (props.variants ?? []).forEach((v, i) => this.checkArtifactKey(`variants[${i}].artifactKey`, v, prefix));
+    (props.segments ?? []).forEach((v, i) => this.checkArtifactKey(`segments[${i}].artifactKey`, { ...v, weight: 0 }, prefix));
+    this.checkGpuLimit(props);
     this.props = props;
     this.cluster = props.cluster;
     this.modelName = props.modelName;
@@ -149,6 +152,7 @@ export class ModelEndpoint extends Construct {
       artifactPrefix: prefix,
       region: Stack.of(this).region,
       loadBalancerSourceCidrs: props.loadBalancerSourceCidrs ?? [props.cluster.vpc.vpcCidrBlock],
+      nodeStartupSeconds: (props.resources?.gpuCount ?? 0) > 0 ? clusterCapabilities(props.cluster)?.gpuNodeStartupSeconds : undefined,
       serviceAccountAnnotations: credentials === PodCredentials.IRSA ? { 'eks.amazonaws.com/role-arn': this.podRole.roleArn } : undefined,
     });
     this.namespace = this.chart.namespaceName;
@@ -172,7 +176,8 @@ export class ModelEndpoint extends Construct {
         serviceAccount: this.chart.serviceAccountName,
         roleArn: this.podRole.roleArn,
       });
-      const agent = props.cluster.eksPodIdentityAgent;
+      // EKS Auto Mode runs the Pod Identity Agent on its nodes; other clusters get the add-on.
+      const agent = clusterCapabilities(props.cluster)?.autoMode ? undefined : props.cluster.eksPodIdentityAgent;
       if (agent) association.node.addDependency(agent);
       // Pods get their credentials when they start: the association must exist first.
       this.manifest.node.addDependency(association);
@@ -182,6 +187,16 @@ export class ModelEndpoint extends Construct {
     if (alb) this.manifest.node.addDependency(alb);
 
     this.node.addValidation({ validate: () => this.validateTree() });
+  }
+
+  /**
+   * The per-segment models. Each has its own Service, Deployment, HPA and PDB named
+   * `serviceNameForVariant(segment.name)`, its pods labelled `cdk-mlops.io/variant=<segment>` and
+   * `cdk-mlops.io/segment=<segment>`, and capture records with `variant` = the segment name (so drift and
+   * retraining can be wired per segment).
+   */
+  public get segments(): InferenceSegment[] {
+    return this.chart.segments;
   }
 
   /** Adds a variant after construction (its weight counts towards the 100 checked at synth). */
@@ -298,6 +313,15 @@ export class ModelEndpoint extends Construct {
       ...obj,
       metadata: { ...obj.metadata, labels: { [label]: '', ...obj.metadata?.labels } },
     }));
+  }
+
+  /** A GpuCluster's GPU limit must hold at least one replica (else its pods stay Pending forever). */
+  private checkGpuLimit(props: ModelEndpointProps): void {
+    const caps = clusterCapabilities(props.cluster);
+    const gpus = props.resources?.gpuCount ?? 0;
+    if (caps?.maxGpus !== undefined && gpus > caps.maxGpus) {
+      invalid(this, 'resources.gpuCount', gpus, `must be <= the cluster's GPU limit (GpuCluster maxGpus = ${caps.maxGpus}): one replica would never fit`);
+    }
   }
 
   private checkArtifactKey(prop: string, v: InferenceVariant, p: string): void {

@@ -349,7 +349,8 @@ describe('rendered Kubernetes objects', () => {
   test('pre-scaling: CronJobs in the window\'s time zone patch only this model\'s HPAs under a narrow Role', () => {
     const start = find(fraudObjs, 'CronJob', 'prescale-black-friday-start');
     const end = find(fraudObjs, 'CronJob', 'prescale-black-friday-end');
-    expect(start.spec.schedule).toBe('0 18 26 11 *');
+    // Starts 15 minutes early: GPU node start-up (GpuCluster.gpuNodeStartup, 5 min) + startupTimeoutSeconds (600 s).
+    expect(start.spec.schedule).toBe('45 17 26 11 *');
     expect(end.spec.schedule).toBe('0 6 1 12 *');
     expect(start.spec.timeZone).toBe('America/New_York');
     const patches = (cj: any) => Object.fromEntries(cj.spec.jobTemplate.spec.template.spec.containers.map((c: any) => [c.args[2], JSON.parse(c.args[7])]));
@@ -426,23 +427,24 @@ describe('CloudFormation', () => {
     expect(json.Resources[fraudId].Properties.ClusterName).toEqual(stack.resolve(gpu.cluster.clusterName));
   });
 
-  test('GpuCluster: 1.35 with kubectl layer, NVIDIA AMI node group with the GPU taint, logging, KMS secrets, private endpoint', () => {
+  test('GpuCluster: 1.35 on EKS Auto Mode with a GPU NodePool, the ALB controller, logging, KMS secrets, private endpoint', () => {
     template.hasResourceProperties('AWS::EKS::Cluster', {
       Version: '1.35',
+      ComputeConfig: { Enabled: true, NodePools: ['system', 'general-purpose'], NodeRoleArn: Match.anyValue() },
       EncryptionConfig: [{ Provider: { KeyArn: Match.anyValue() }, Resources: ['secrets'] }],
       Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }] } },
       ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
     });
-    template.hasResourceProperties('AWS::EKS::Nodegroup', {
-      AmiType: 'AL2023_x86_64_NVIDIA',
-      InstanceTypes: ['g5.xlarge'],
-      Labels: { 'cdk-mlops.io/node-pool': 'gpu' },
-      Taints: [{ Effect: 'NO_SCHEDULE', Key: 'nvidia.com/gpu', Value: 'true' }],
-    });
-    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'nvidia-device-plugin', Namespace: 'kube-system' });
+    const objs = Object.values(manifests).flat();
+    const pool = objs.find((o) => o.kind === 'NodePool');
+    expect(pool.spec.template.metadata.labels).toEqual({ 'cdk-mlops.io/node-pool': 'gpu' });
+    expect(pool.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+    expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'amazon-vpc-cni').data).toEqual({ 'enable-network-policy-controller': 'true' });
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'vpc-cni', ConfigurationValues: '{"enableNetworkPolicy":"true"}' });
+    // Auto Mode runs the Pod Identity Agent and the NVIDIA device plugin on its nodes: neither is installed.
+    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::EKS::Addon').map((r) => r.Properties.AddonName)).toEqual([]);
+    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart').map((r) => r.Properties.Chart))
+      .toEqual(['aws-load-balancer-controller']);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC' });
   });

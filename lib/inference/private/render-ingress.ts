@@ -6,6 +6,7 @@ import { DEFAULTS } from './inference-options';
 import { intOrString, k8s } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
 import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../../contracts/endpoint-wiring';
+import type { SegmentMatch } from '../inference-types';
 
 /** The default-deny NetworkPolicy and the one admitting the load balancer and the allowed namespaces. */
 export function renderNetworkPolicies(scope: Construct, view: ServiceView): void {
@@ -59,15 +60,33 @@ export function renderIngress(scope: Construct, view: ServiceView, ingressName: 
   } else {
     annotations['alb.ingress.kubernetes.io/listen-ports'] = '[{"HTTP":80}]';
   }
+  // Per-segment rules first (the controller orders a rule's paths as listed): each segment's Service with its
+  // conditions (alb.ingress.kubernetes.io/conditions.<service name>), then the default route (weighted variants).
+  for (const seg of view.segments) {
+    annotations[`alb.ingress.kubernetes.io/conditions.${view.serviceNameForVariant(seg.name)}`] = JSON.stringify([segmentCondition(seg.match)]);
+  }
+  const segmentPaths: k8s.HttpIngressPath[] = view.segments.map((seg) => ({
+    path: '/', pathType: 'Prefix', backend: { service: { name: view.serviceNameForVariant(seg.name), port: { number: ENDPOINT_SERVICE_PORT } } },
+  }));
   new k8s.KubeIngress(scope, 'Ingress', {
     metadata: { ...objectMeta(view, ingressName), annotations },
     spec: {
       ingressClassName: 'alb',
       rules: [{
         http: {
-          paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: ENDPOINT_WEIGHTED_ACTION, port: { name: 'use-annotation' } } } }],
+          paths: [
+            ...segmentPaths,
+            { path: '/', pathType: 'Prefix', backend: { service: { name: ENDPOINT_WEIGHTED_ACTION, port: { name: 'use-annotation' } } } },
+          ],
         },
       }],
     },
   });
+}
+
+/** One ALB rule condition in the Load Balancer Controller's `conditions.<name>` JSON format. */
+export function segmentCondition(m: SegmentMatch): Record<string, unknown> {
+  return m.header !== undefined
+    ? { field: 'http-header', httpHeaderConfig: { httpHeaderName: m.header, values: [...m.values] } }
+    : { field: 'query-string', queryStringConfig: { values: m.values.map((value) => ({ key: m.queryParameter, value })) } };
 }

@@ -2,7 +2,7 @@
 // container, the optional proxy sidecar, GPU scheduling and zone spread.
 import { DEFAULTS, DEFAULT_ARTIFACT_COPY_IMAGE, DEFAULT_GPU_NODE_SELECTOR } from './inference-options';
 import { intOrString, k8s, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
-import { ServiceView, variantSelector } from './render-context';
+import { ServiceView, segmentLabels, variantSelector } from './render-context';
 import { MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../contracts/endpoint-wiring';
 import type { InferenceVariant } from '../inference-types';
 
@@ -174,6 +174,7 @@ export function renderDeploymentSpec(view: ServiceView, v: InferenceVariant): k8
       metadata: {
         labels: {
           ...selector,
+          ...segmentLabels(view, v.name),
           'app.kubernetes.io/component': 'inference',
           'app.kubernetes.io/part-of': 'cdk-mlops',
         },

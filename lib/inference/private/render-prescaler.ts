@@ -2,7 +2,7 @@
 // restore it at the end), under a ServiceAccount whose Role may patch exactly those HPAs.
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, yearlyCron } from './inference-options';
+import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
 import { k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
 import type { ScheduledScalingWindow } from '../inference-types';
@@ -73,7 +73,7 @@ export function renderScalingCronJob(scope: Construct, id: string, view: Service
     });
     return {
       spec: {
-        schedule: yearlyCron(at),
+        schedule: yearlyCron(at, edge === 'start' ? windowLeadMinutes(w, view.props) : 0),
         timeZone: w.timeZone,
         concurrencyPolicy: 'Forbid',
         // If the controller was down at the exact minute, still apply within an hour.

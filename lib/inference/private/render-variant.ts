@@ -66,6 +66,10 @@ export function renderVariant(parent: Construct, view: ServiceView, v: Inference
 
   new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
     metadata: objectMeta(view, name, labels),
-    spec: { maxUnavailable: intOrString(1), selector: { matchLabels: variantSelector(view, v.name) } },
+    // Voluntary disruption (node consolidation, drains, Spot rebalancing through the Eviction API) never takes the
+    // last ready replica: one at a time when the floor is 2 or more, none when a single replica is ready.
+    spec: min >= 2
+      ? { maxUnavailable: intOrString(1), selector: { matchLabels: variantSelector(view, v.name) } }
+      : { minAvailable: intOrString(1), selector: { matchLabels: variantSelector(view, v.name) } },
   });
 }
