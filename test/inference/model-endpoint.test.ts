@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { GpuCluster, ModelEndpoint, PodCredentials } from '../../lib';
@@ -475,5 +476,17 @@ describe('metrics', () => {
     const ci = fraud.metric('pod_memory_utilization', { namespace: 'ContainerInsights' });
     expect(stack.resolve(ci.dimensions)).toEqual({ ClusterName: stack.resolve(gpu.cluster.clusterName), Namespace: 'fraud-scoring', Service: 'fraud-scoring' });
     expect(stack.resolve(fraud.metricErrors({ variant: 'primary' }))).toEqual(stack.resolve(fraud.metric('Errors', { variant: 'primary', statistic: 'Sum' })));
+  });
+
+  test('grantReadArtifacts: read under the artifact prefix only (plus the bucket key)', () => {
+    const s = new Stack(testApp(), 'Grant');
+    const g = new GpuCluster(s, 'Gpu');
+    const b = new s3.Bucket(s, 'B', { encryptionKey: new kms.Key(s, 'K'), encryption: s3.BucketEncryption.KMS });
+    const e = new ModelEndpoint(s, 'E', { cluster: g.cluster, modelName: 'e', image: 'example/e:1.0.0', modelArtifact: { bucket: b, prefix: 'models/e/' }, capture: { enabled: false } });
+    const reader = new iam.Role(s, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(e.grantReadArtifacts(reader).success).toBe(true);
+    const doc = JSON.stringify(s.resolve((reader.node.findChild('DefaultPolicy') as iam.Policy).document));
+    expect(doc).toContain('/models/e/*');
+    expect(doc).toContain('kms:Decrypt');
   });
 });
