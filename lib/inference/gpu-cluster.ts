@@ -1,13 +1,15 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InferenceService } from './inference-service';
+import { registerClusterCapabilities } from './private/cluster-capabilities';
+import { GPU_NODE_POOL_NAME, GPU_NODE_TAINT, renderGpuNodePool } from './private/render-node-pool';
 import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
-import { checkInt, invalid } from '../core/validation';
+import { checkInt, checkPattern, invalid } from '../core/validation';
 
 /** Props of GpuCluster. */
 export interface GpuClusterProps {
@@ -28,38 +30,77 @@ export interface GpuClusterProps {
   readonly endpointAccess?: eks.EndpointAccess;
   /**
    * GPU instance types of the GPU node group.
-   * @default [g5.xlarge] (1 NVIDIA A10G)
+   * @default - unused: GPU nodes come from the Auto Mode GPU NodePool (see gpuInstanceFamilies)
+   * @deprecated EKS Auto Mode picks instances of `gpuInstanceFamilies`; this prop is ignored.
    */
   readonly gpuInstanceTypes?: ec2.InstanceType[];
   /**
    * Minimum GPU nodes.
-   * @default 1
+   * @default 0 - Auto Mode provisions GPU nodes for pending GPU pods and removes idle ones
+   * @deprecated GPU nodes follow the pods; use a ModelEndpoint's minReplicas or a scheduled scaling window.
    */
   readonly gpuMinSize?: number;
   /**
-   * Maximum GPU nodes (the ceiling a cluster autoscaler or Karpenter may scale to).
-   * @default 10
+   * Maximum GPU nodes.
+   * @default - see maxGpus
+   * @deprecated use maxGpus (the NodePool's `nvidia.com/gpu` limit); when maxGpus is unset this value is used as the GPU limit.
    */
   readonly gpuMaxSize?: number;
   /**
-   * Instance type of the system node group (CoreDNS, the load balancer controller, pre-scaling jobs).
-   * @default m6i.large
+   * EC2 instance families GPU nodes may come from (Auto Mode label `eks.amazonaws.com/instance-family`).
+   * @default ["g5", "g6", "g6e"]
+   */
+  readonly gpuInstanceFamilies?: string[];
+  /**
+   * Capacity types of GPU nodes. With both, Auto Mode (Karpenter) prefers Spot and falls back to On-Demand.
+   * @default [GpuCapacityType.ON_DEMAND]
+   */
+  readonly gpuCapacityTypes?: GpuCapacityType[];
+  /**
+   * The most NVIDIA GPUs the GPU NodePool may hold at once (its `limits["nvidia.com/gpu"]`): the cost ceiling.
+   * @default - gpuMaxSize, else 16
+   */
+  readonly maxGpus?: number;
+  /**
+   * How long a GPU node takes from a pending pod to Ready (launch, boot, drivers). Pre-scaling windows start this
+   * much (plus the model's start-up) ahead of time.
+   * @default Duration.minutes(5)
+   */
+  readonly gpuNodeStartup?: Duration;
+  /**
+   * How long a GPU node must be empty or under-utilised before Auto Mode consolidates it.
+   * @default Duration.minutes(10)
+   */
+  readonly consolidateAfter?: Duration;
+  /**
+   * The share of GPU nodes that voluntary disruption (consolidation, drift, expiry) may take down at once.
+   * Pod disruption budgets still apply on top: no model loses its last ready replica.
+   * @default 10
+   */
+  readonly disruptionBudgetPercent?: number;
+  /**
+   * Instance type of the system node group.
+   * @default - unused: Auto Mode's built-in `system` and `general-purpose` NodePools run CoreDNS, the controllers and CPU pods
+   * @deprecated ignored with EKS Auto Mode.
    */
   readonly systemInstanceType?: ec2.InstanceType;
   /**
    * Number of system nodes.
-   * @default 2
+   * @default - unused (Auto Mode)
+   * @deprecated ignored with EKS Auto Mode.
    */
   readonly systemNodes?: number;
   /**
-   * Install the NVIDIA device plugin DaemonSet (Helm chart). The EKS AL2023 NVIDIA AMI ships the
-   * driver and container toolkit but not the device plugin, so GPUs are not schedulable without it.
-   * @default true
+   * Install the NVIDIA device plugin DaemonSet (Helm chart).
+   * @default false - EKS Auto Mode runs the NVIDIA driver and device plugin on its GPU nodes itself
+   * @deprecated Auto Mode's managed device plugin serves `nvidia.com/gpu`; a second plugin would compete for the
+   * kubelet's device-plugin socket, so `true` is refused.
    */
   readonly installNvidiaDevicePlugin?: boolean;
   /**
    * Version of the `nvidia-device-plugin` Helm chart.
-   * @default "0.17.1"
+   * @default - none installed
+   * @deprecated see installNvidiaDevicePlugin.
    */
   readonly nvidiaDevicePluginVersion?: string;
   /**
@@ -74,38 +115,72 @@ export interface GpuClusterProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Capacity types of GPU nodes (Auto Mode label `karpenter.sh/capacity-type`). */
+export enum GpuCapacityType {
+  /** On-Demand instances. */
+  ON_DEMAND = 'on-demand',
+  /** Spot instances (interruptions are handled by Auto Mode: the node is drained, PDBs respected). */
+  SPOT = 'spot',
+}
+
 /**
- * A GPU-ready `aws-eks-v2` cluster for inference (used by the examples):
- * Kubernetes 1.35 with the matching kubectl layer, a system node group and a GPU
- * managed node group on the EKS AL2023 NVIDIA AMI (tainted
- * `nvidia.com/gpu=true:NoSchedule`, labelled `cdk-mlops.io/node-pool=gpu`),
- * the NVIDIA device plugin, the AWS Load Balancer Controller, the EKS Pod
- * Identity Agent, the VPC CNI with network policy enforcement, all
- * control-plane log types and envelope encryption of secrets with a KMS key.
+ * A GPU-ready `aws-eks-v2` cluster for inference, with node autoscaling on by default:
+ * Kubernetes 1.35 with the matching kubectl layer on **EKS Auto Mode** (AWS-run Karpenter).
+ * Auto Mode's built-in `system` and `general-purpose` NodePools run CoreDNS, the controllers
+ * and CPU-only models; a GPU NodePool (`cdk-mlops-gpu`, instance families, capacity types and a
+ * GPU limit from the props, labelled `cdk-mlops.io/node-pool=gpu`, tainted
+ * `nvidia.com/gpu=true:NoSchedule`) provisions GPU nodes for pending GPU pods and consolidates
+ * idle ones within a disruption budget (pod disruption budgets respected). Auto Mode runs the
+ * NVIDIA driver and device plugin on those nodes, so each advertises `nvidia.com/gpu`.
+ * Also: the AWS Load Balancer Controller (the Ingress class `alb` that ModelEndpoint's weighted
+ * and conditional routing annotations need), NetworkPolicy enforcement, all control-plane log
+ * types and envelope encryption of secrets with a KMS key. See docs/model-endpoint.md for why
+ * Auto Mode and not a self-managed Karpenter.
  */
 export class GpuCluster extends Construct {
   /** Label key/value on the GPU nodes (what InferenceService selects by default). */
   public static readonly GPU_NODE_LABEL: Record<string, string> = InferenceService.DEFAULT_GPU_NODE_SELECTOR;
+  /** The taint on the GPU nodes (GPU pods tolerate it; nothing else lands there). */
+  public static readonly GPU_NODE_TAINT: Record<string, string> = GPU_NODE_TAINT;
+  /** Name of the GPU NodePool. */
+  public static readonly GPU_NODE_POOL_NAME = GPU_NODE_POOL_NAME;
 
   /** The EKS cluster (with a kubectl provider). */
   public readonly cluster: eks.Cluster;
-  /** The GPU managed node group. */
-  public readonly gpuNodegroup: eks.Nodegroup;
-  /** The system managed node group. */
-  public readonly systemNodegroup: eks.Nodegroup;
+  /** The GPU NodePool (karpenter.sh/v1 on Auto Mode) as applied to the cluster. */
+  public readonly gpuNodePool: eks.KubernetesManifest;
   /** The KMS key encrypting Kubernetes secrets. */
   public readonly secretsKey: kms.Key;
   /** The VPC. */
   public readonly vpc: ec2.IVpc;
+  /** The most GPUs the GPU NodePool may hold. */
+  public readonly maxGpus: number;
+  /** How long a GPU node takes to become Ready (used to start pre-scaling windows early). */
+  public readonly gpuNodeStartup: Duration;
 
   constructor(scope: Construct, id: string, props: GpuClusterProps = {}) {
     super(scope, id);
     checkInt(this, 'gpuMinSize', props.gpuMinSize, 0, 1000);
     checkInt(this, 'gpuMaxSize', props.gpuMaxSize, 1, 1000);
     checkInt(this, 'systemNodes', props.systemNodes, 1, 100);
-    const gpuMin = props.gpuMinSize ?? 1;
-    const gpuMax = props.gpuMaxSize ?? Math.max(10, gpuMin);
-    if (gpuMin > gpuMax) invalid(this, 'gpuMinSize', gpuMin, `must be <= gpuMaxSize (${gpuMax})`);
+    const gpuMin = props.gpuMinSize ?? 0;
+    if (props.gpuMaxSize !== undefined && gpuMin > props.gpuMaxSize) invalid(this, 'gpuMinSize', gpuMin, `must be <= gpuMaxSize (${props.gpuMaxSize})`);
+    if (props.installNvidiaDevicePlugin) {
+      invalid(this, 'installNvidiaDevicePlugin', true, 'must be false or unset: EKS Auto Mode runs the NVIDIA device plugin on its GPU nodes, and a second plugin would compete for the kubelet socket');
+    }
+    this.maxGpus = props.maxGpus ?? props.gpuMaxSize ?? 16;
+    checkInt(this, 'maxGpus', this.maxGpus, 1, 100000);
+    const families = props.gpuInstanceFamilies ?? ['g5', 'g6', 'g6e'];
+    if (families.length === 0) invalid(this, 'gpuInstanceFamilies', families, 'must name at least one GPU instance family (e.g. "g6")');
+    families.forEach((f, i) => checkPattern(this, `gpuInstanceFamilies[${i}]`, f, /^(g[0-9][a-z0-9]*|p[0-9][a-z0-9]*)$/,
+      'must be an NVIDIA GPU instance family such as "g5", "g6", "g6e", "p4d" or "p5"'));
+    const capacityTypes = [...new Set(props.gpuCapacityTypes ?? [GpuCapacityType.ON_DEMAND])];
+    if (capacityTypes.length === 0) invalid(this, 'gpuCapacityTypes', capacityTypes, 'must contain ON_DEMAND and/or SPOT');
+    this.gpuNodeStartup = props.gpuNodeStartup ?? Duration.minutes(5);
+    checkInt(this, 'gpuNodeStartup', this.gpuNodeStartup.toSeconds(), 30, 3600);
+    const consolidateAfter = (props.consolidateAfter ?? Duration.minutes(10)).toSeconds();
+    checkInt(this, 'consolidateAfter', consolidateAfter, 0, 86400);
+    checkInt(this, 'disruptionBudgetPercent', props.disruptionBudgetPercent, 0, 100);
 
     this.vpc = props.vpc ?? this.createVpc();
 
@@ -121,65 +196,41 @@ export class GpuCluster extends Construct {
       vpc: this.vpc,
       vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
       endpointAccess: props.endpointAccess ?? eks.EndpointAccess.PRIVATE,
-      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
-      defaultCapacity: 0,
+      // EKS Auto Mode: AWS runs Karpenter, the VPC CNI, kube-proxy, CoreDNS, the Pod Identity Agent and the
+      // NVIDIA device plugin on the nodes it provisions.
+      defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
+      compute: { nodePools: ['system', 'general-purpose'] },
       secretsEncryptionKey: this.secretsKey,
       clusterLogging: [
         eks.ClusterLoggingTypes.API, eks.ClusterLoggingTypes.AUDIT, eks.ClusterLoggingTypes.AUTHENTICATOR,
         eks.ClusterLoggingTypes.CONTROLLER_MANAGER, eks.ClusterLoggingTypes.SCHEDULER,
       ],
       kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer') },
+      // The self-managed controller (IngressClass "alb", controller ingress.k8s.aws/alb) serves the
+      // actions.* and conditions.* annotations; Auto Mode's own load balancing (eks.amazonaws.com/alb) is not used.
       albController: { version: props.albControllerVersion ?? eks.AlbControllerVersion.V2_17_1 },
       removalPolicy: props.removalPolicy,
     });
 
-    this.systemNodegroup = this.cluster.addNodegroupCapacity('SystemNodes', {
-      amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
-      instanceTypes: [props.systemInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.M6I, ec2.InstanceSize.LARGE)],
-      minSize: props.systemNodes ?? 2,
-      desiredSize: props.systemNodes ?? 2,
-      maxSize: Math.max(4, props.systemNodes ?? 2),
-      labels: { 'cdk-mlops.io/node-pool': 'system' },
+    this.gpuNodePool = this.cluster.addManifest('GpuNodePool', renderGpuNodePool({
+      families, capacityTypes, maxGpus: this.maxGpus, consolidateAfterSeconds: consolidateAfter,
+      budgetPercent: props.disruptionBudgetPercent ?? 10,
+    }));
+    // NetworkPolicy enforcement on Auto Mode nodes is switched on by this ConfigMap
+    // (the node class's networkPolicy then applies; the default NodeClass allows by default).
+    this.cluster.addManifest('NetworkPolicyController', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'amazon-vpc-cni', namespace: 'kube-system' },
+      data: { 'enable-network-policy-controller': 'true' },
     });
 
-    this.gpuNodegroup = this.cluster.addNodegroupCapacity('GpuNodes', {
-      amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
-      instanceTypes: props.gpuInstanceTypes ?? [ec2.InstanceType.of(ec2.InstanceClass.G5, ec2.InstanceSize.XLARGE)],
-      minSize: gpuMin,
-      desiredSize: gpuMin,
-      maxSize: gpuMax,
-      diskSize: 100,
-      labels: { ...GpuCluster.GPU_NODE_LABEL },
-      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: eks.TaintEffect.NO_SCHEDULE }],
+    registerClusterCapabilities(this.cluster, {
+      autoMode: true,
+      gpuNodePool: { name: GpuCluster.GPU_NODE_POOL_NAME, labels: { ...GpuCluster.GPU_NODE_LABEL }, taints: [GPU_NODE_TAINT] },
+      maxGpus: this.maxGpus,
+      gpuNodeStartupSeconds: this.gpuNodeStartup.toSeconds(),
     });
-
-    // Pods get AWS credentials through EKS Pod Identity (ModelEndpoint's default).
-    const agent = this.cluster.eksPodIdentityAgent;
-
-    // The VPC CNI enforces NetworkPolicy only when asked to.
-    const cni = new eks.Addon(this, 'VpcCni', {
-      cluster: this.cluster,
-      addonName: 'vpc-cni',
-      configurationValues: { enableNetworkPolicy: 'true' },
-    });
-    (cni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
-
-    if (props.installNvidiaDevicePlugin ?? true) {
-      const plugin = this.cluster.addHelmChart('NvidiaDevicePlugin', {
-        chart: 'nvidia-device-plugin',
-        release: 'nvidia-device-plugin',
-        repository: 'https://nvidia.github.io/k8s-device-plugin',
-        version: props.nvidiaDevicePluginVersion ?? '0.17.1',
-        namespace: 'kube-system',
-        values: {
-          nodeSelector: { ...GpuCluster.GPU_NODE_LABEL },
-          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-          priorityClassName: 'system-node-critical',
-        },
-      });
-      plugin.node.addDependency(this.gpuNodegroup);
-    }
-    if (agent) agent.node.addDependency(this.systemNodegroup);
 
     // Granular cdk-nag ids embed logical ids and are computed after every grant ran.
     this.node.addValidation({ validate: () => { this.acknowledgeInherentFindings(); return []; } });

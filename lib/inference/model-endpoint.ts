@@ -7,11 +7,12 @@ import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
 import {
-  InferenceProxyOptions, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
+  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
 } from './inference-service';
 import {
   DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
 } from './private/inference-options';
+import { clusterCapabilities } from './private/cluster-capabilities';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
@@ -78,6 +79,12 @@ export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
    * @default - the whole model
    */
   readonly variant?: string;
+  /**
+   * The CloudWatch namespace: `CdkMlops/Inference` (the capture sidecar's request metrics) or
+   * `ContainerInsights`; it decides the dimensions (see `ModelEndpoint.metric`).
+   * @default "CdkMlops/Inference"
+   */
+  readonly namespace?: string;
 }
 
 /**
@@ -110,6 +117,9 @@ export class ModelEndpoint extends Construct {
   public readonly podRole: iam.Role;
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
+  /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
+  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+
   /** The capture stream the pods write to (undefined when capture is off). */
   public readonly captureStream?: CaptureStream;
 
@@ -125,6 +135,8 @@ export class ModelEndpoint extends Construct {
       invalid(this, 'modelArtifact.prefix', prefix, 'must be an S3 key prefix ending in "/" without a leading "/" or wildcards (e.g. "models/fraud-scoring/")');
     }
     (props.variants ?? []).forEach((v, i) => this.checkArtifactKey(`variants[${i}].artifactKey`, v, prefix));
+    (props.segments ?? []).forEach((v, i) => this.checkArtifactKey(`segments[${i}].artifactKey`, { ...v, weight: 0 }, prefix));
+    this.checkGpuLimit(props);
     this.props = props;
     this.cluster = props.cluster;
     this.modelName = props.modelName;
@@ -140,6 +152,7 @@ export class ModelEndpoint extends Construct {
       artifactPrefix: prefix,
       region: Stack.of(this).region,
       loadBalancerSourceCidrs: props.loadBalancerSourceCidrs ?? [props.cluster.vpc.vpcCidrBlock],
+      nodeStartupSeconds: (props.resources?.gpuCount ?? 0) > 0 ? clusterCapabilities(props.cluster)?.gpuNodeStartupSeconds : undefined,
       serviceAccountAnnotations: credentials === PodCredentials.IRSA ? { 'eks.amazonaws.com/role-arn': this.podRole.roleArn } : undefined,
     });
     this.namespace = this.chart.namespaceName;
@@ -163,7 +176,8 @@ export class ModelEndpoint extends Construct {
         serviceAccount: this.chart.serviceAccountName,
         roleArn: this.podRole.roleArn,
       });
-      const agent = props.cluster.eksPodIdentityAgent;
+      // EKS Auto Mode runs the Pod Identity Agent on its nodes; other clusters get the add-on.
+      const agent = clusterCapabilities(props.cluster)?.autoMode ? undefined : props.cluster.eksPodIdentityAgent;
       if (agent) association.node.addDependency(agent);
       // Pods get their credentials when they start: the association must exist first.
       this.manifest.node.addDependency(association);
@@ -173,6 +187,16 @@ export class ModelEndpoint extends Construct {
     if (alb) this.manifest.node.addDependency(alb);
 
     this.node.addValidation({ validate: () => this.validateTree() });
+  }
+
+  /**
+   * The per-segment models. Each has its own Service, Deployment, HPA and PDB named
+   * `serviceNameForVariant(segment.name)`, its pods labelled `cdk-mlops.io/variant=<segment>` and
+   * `cdk-mlops.io/segment=<segment>`, and capture records with `variant` = the segment name (so drift and
+   * retraining can be wired per segment).
+   */
+  public get segments(): InferenceSegment[] {
+    return this.chart.segments;
   }
 
   /** Adds a variant after construction (its weight counts towards the 100 checked at synth). */
@@ -209,22 +233,44 @@ export class ModelEndpoint extends Construct {
   }
 
   /**
+   * A metric of this endpoint. Its dimensions follow the namespace:
+   * - `CdkMlops/Inference` (the default; published by the capture sidecar): `ModelName`, plus `Variant` when `variant` is set;
+   * - `ContainerInsights` (the CloudWatch Observability add-on): `ClusterName`, `Namespace` and `Service`
+   *   (the model Service, or the variant's Service when `variant` is set).
+   * `dimensionsMap` in `props` adds to (or overrides) these. Period: one minute unless `props` says otherwise.
+   */
+  public metric(metricName: string, props?: EndpointMetricOptions): cloudwatch.Metric {
+    const { variant, ...rest } = props ?? {};
+    const namespace = rest.namespace ?? ModelEndpoint.METRICS_NAMESPACE;
+    const dimensions: Record<string, string> = namespace === 'ContainerInsights'
+      ? { ClusterName: this.cluster.clusterName, Namespace: this.namespace, Service: variant ? this.serviceNameForVariant(variant) : this.serviceName }
+      : { ModelName: this.modelName, ...(variant ? { Variant: variant } : {}) };
+    return new cloudwatch.Metric({
+      namespace,
+      metricName,
+      period: Duration.minutes(1),
+      ...rest,
+      dimensionsMap: { ...dimensions, ...rest.dimensionsMap },
+    });
+  }
+
+  /**
    * Request latency in milliseconds (p99 by default), namespace `CdkMlops/Inference`,
    * metric `LatencyMs`, dimensions `ModelName` (+ `Variant`). Published by the proxy
    * sidecar (the capture sidecar); not available without one.
    */
   public metricLatency(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('LatencyMs', { statistic: 'p99', ...props });
+    return this.metric('LatencyMs', { statistic: 'p99', ...props });
   }
 
   /** Responses with HTTP status >= 500 (Sum), `CdkMlops/Inference` `Errors`; published by the proxy sidecar. */
   public metricErrors(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('Errors', { statistic: 'Sum', ...props });
+    return this.metric('Errors', { statistic: 'Sum', ...props });
   }
 
   /** Requests served (Sum), `CdkMlops/Inference` `Requests`; published by the proxy sidecar. */
   public metricRequests(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.inferenceMetric('Requests', { statistic: 'Sum', ...props });
+    return this.metric('Requests', { statistic: 'Sum', ...props });
   }
 
   /**
@@ -234,44 +280,27 @@ export class ModelEndpoint extends Construct {
    * Needs the CloudWatch Observability add-on (Container Insights) on the cluster.
    */
   public metricReplicas(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('service_number_of_running_pods', { statistic: 'Average', ...props });
+    return this.metric('service_number_of_running_pods', { statistic: 'Average', ...props, namespace: 'ContainerInsights' });
   }
 
   /** Pod CPU utilisation (Average, %) from Container Insights `pod_cpu_utilization` (ClusterName, Namespace, Service). */
   public metricCpuUtilization(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('pod_cpu_utilization', { statistic: 'Average', ...props });
+    return this.metric('pod_cpu_utilization', { statistic: 'Average', ...props, namespace: 'ContainerInsights' });
   }
 
   /** Container restarts (Sum) from Container Insights `pod_number_of_container_restarts` (ClusterName, Namespace, Service). */
   public metricRestarts(props?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.containerInsightsMetric('pod_number_of_container_restarts', { statistic: 'Sum', ...props });
+    return this.metric('pod_number_of_container_restarts', { statistic: 'Sum', ...props, namespace: 'ContainerInsights' });
   }
 
-  private inferenceMetric(metricName: string, props: EndpointMetricOptions): cloudwatch.Metric {
-    const { variant, ...rest } = props;
-    return new cloudwatch.Metric({
-      namespace: 'CdkMlops/Inference',
-      metricName,
-      period: Duration.minutes(1),
-      ...rest,
-      dimensionsMap: { ModelName: this.modelName, ...(variant ? { Variant: variant } : {}), ...rest.dimensionsMap },
-    });
-  }
-
-  private containerInsightsMetric(metricName: string, props: EndpointMetricOptions): cloudwatch.Metric {
-    const { variant, ...rest } = props;
-    return new cloudwatch.Metric({
-      namespace: 'ContainerInsights',
-      metricName,
-      period: Duration.minutes(1),
-      ...rest,
-      dimensionsMap: {
-        ClusterName: this.cluster.clusterName,
-        Namespace: this.namespace,
-        Service: variant ? this.serviceNameForVariant(variant) : this.serviceName,
-        ...rest.dimensionsMap,
-      },
-    });
+  /**
+   * Lets `grantee` read this model's artifacts (what the pods load): `s3:GetObject` under the artifact
+   * prefix, `s3:ListBucket` conditioned on it, and `kms:Decrypt` when the bucket has a customer managed key.
+   */
+  public grantReadArtifacts(grantee: iam.IGrantable): iam.Grant {
+    const { bucket, prefix } = this.modelArtifact;
+    const grant = bucket.grantRead(grantee, `${prefix}*`);
+    return grant;
   }
 
   private get pruneLabel(): string {
@@ -284,6 +313,15 @@ export class ModelEndpoint extends Construct {
       ...obj,
       metadata: { ...obj.metadata, labels: { [label]: '', ...obj.metadata?.labels } },
     }));
+  }
+
+  /** A GpuCluster's GPU limit must hold at least one replica (else its pods stay Pending forever). */
+  private checkGpuLimit(props: ModelEndpointProps): void {
+    const caps = clusterCapabilities(props.cluster);
+    const gpus = props.resources?.gpuCount ?? 0;
+    if (caps?.maxGpus !== undefined && gpus > caps.maxGpus) {
+      invalid(this, 'resources.gpuCount', gpus, `must be <= the cluster's GPU limit (GpuCluster maxGpus = ${caps.maxGpus}): one replica would never fit`);
+    }
   }
 
   private checkArtifactKey(prop: string, v: InferenceVariant, p: string): void {

@@ -34,7 +34,7 @@ describe('fraud-scoring example', () => {
     const ing = objs.find((o: any) => o.kind === 'Ingress');
     expect(JSON.parse(ing.metadata.annotations['alb.ingress.kubernetes.io/actions.weighted-routing']).forwardConfig.targetGroups.map((t: any) => t.weight)).toEqual([90, 10]);
     const start = objs.find((o: any) => o.kind === 'CronJob' && o.metadata.name === 'prescale-black-friday-start');
-    expect([start.spec.schedule, start.spec.timeZone]).toEqual(['0 18 26 11 *', 'America/New_York']);
+    expect([start.spec.schedule, start.spec.timeZone]).toEqual(['45 17 26 11 *', 'America/New_York']);
     for (const o of objs) validateK8s(o);
     for (const p of objs.flatMap(podSpecs)) expect(restrictedViolations(p.where, p.spec)).toEqual([]);
     const gpuPods = objs.filter((o: any) => o.kind === 'Deployment').map((d: any) => d.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']);

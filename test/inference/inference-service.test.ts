@@ -45,7 +45,8 @@ describe('InferenceService standalone (GitOps)', () => {
 
   test('window split by weight (ceil), late variants included', () => {
     const start = objs.find((o) => o.kind === 'CronJob' && o.metadata.name === 'prescale-sale-start');
-    expect(start.spec.schedule).toBe('0 0 15 7 *');
+    // 12 minutes early (CPU model: 2 min node start-up + 600 s startupTimeoutSeconds), across midnight and the month.
+    expect(start.spec.schedule).toBe('48 23 14 7 *');
     const patches = start.spec.jobTemplate.spec.template.spec.containers.map((c: any) => [c.args[2], JSON.parse(c.args[7]).spec]);
     expect(patches).toEqual([['recsys-primary', { minReplicas: 8, maxReplicas: 10 }], ['recsys-segment-b2b', { minReplicas: 2, maxReplicas: 3 }]]);
     const policy = objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'recsys-allow-serving');

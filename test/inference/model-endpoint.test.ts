@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { GpuCluster, ModelEndpoint, PodCredentials } from '../../lib';
@@ -349,7 +350,8 @@ describe('rendered Kubernetes objects', () => {
   test('pre-scaling: CronJobs in the window\'s time zone patch only this model\'s HPAs under a narrow Role', () => {
     const start = find(fraudObjs, 'CronJob', 'prescale-black-friday-start');
     const end = find(fraudObjs, 'CronJob', 'prescale-black-friday-end');
-    expect(start.spec.schedule).toBe('0 18 26 11 *');
+    // Starts 15 minutes early: GPU node start-up (GpuCluster.gpuNodeStartup, 5 min) + startupTimeoutSeconds (600 s).
+    expect(start.spec.schedule).toBe('45 17 26 11 *');
     expect(end.spec.schedule).toBe('0 6 1 12 *');
     expect(start.spec.timeZone).toBe('America/New_York');
     const patches = (cj: any) => Object.fromEntries(cj.spec.jobTemplate.spec.template.spec.containers.map((c: any) => [c.args[2], JSON.parse(c.args[7])]));
@@ -426,23 +428,24 @@ describe('CloudFormation', () => {
     expect(json.Resources[fraudId].Properties.ClusterName).toEqual(stack.resolve(gpu.cluster.clusterName));
   });
 
-  test('GpuCluster: 1.35 with kubectl layer, NVIDIA AMI node group with the GPU taint, logging, KMS secrets, private endpoint', () => {
+  test('GpuCluster: 1.35 on EKS Auto Mode with a GPU NodePool, the ALB controller, logging, KMS secrets, private endpoint', () => {
     template.hasResourceProperties('AWS::EKS::Cluster', {
       Version: '1.35',
+      ComputeConfig: { Enabled: true, NodePools: ['system', 'general-purpose'], NodeRoleArn: Match.anyValue() },
       EncryptionConfig: [{ Provider: { KeyArn: Match.anyValue() }, Resources: ['secrets'] }],
       Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }] } },
       ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
     });
-    template.hasResourceProperties('AWS::EKS::Nodegroup', {
-      AmiType: 'AL2023_x86_64_NVIDIA',
-      InstanceTypes: ['g5.xlarge'],
-      Labels: { 'cdk-mlops.io/node-pool': 'gpu' },
-      Taints: [{ Effect: 'NO_SCHEDULE', Key: 'nvidia.com/gpu', Value: 'true' }],
-    });
-    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'nvidia-device-plugin', Namespace: 'kube-system' });
+    const objs = Object.values(manifests).flat();
+    const pool = objs.find((o) => o.kind === 'NodePool');
+    expect(pool.spec.template.metadata.labels).toEqual({ 'cdk-mlops.io/node-pool': 'gpu' });
+    expect(pool.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+    expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'amazon-vpc-cni').data).toEqual({ 'enable-network-policy-controller': 'true' });
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'vpc-cni', ConfigurationValues: '{"enableNetworkPolicy":"true"}' });
+    // Auto Mode runs the Pod Identity Agent and the NVIDIA device plugin on its nodes: neither is installed.
+    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::EKS::Addon').map((r) => r.Properties.AddonName)).toEqual([]);
+    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart').map((r) => r.Properties.Chart))
+      .toEqual(['aws-load-balancer-controller']);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC' });
   });
@@ -465,5 +468,25 @@ describe('metrics', () => {
     expect(stack.resolve(rep.dimensions)).toEqual({ ClusterName: stack.resolve(gpu.cluster.clusterName), Namespace: 'fraud-scoring', Service: 'fraud-scoring-primary' });
     expect(fraud.metricCpuUtilization().metricName).toBe('pod_cpu_utilization');
     expect(fraud.metricRestarts().metricName).toBe('pod_number_of_container_restarts');
+  });
+
+  test('every metricXxx is metric(name, props) with its statistic; metric() picks dimensions by namespace', () => {
+    const own = fraud.metric('InFlightRequests', { variant: 'canary', statistic: 'Average' });
+    expect([own.namespace, own.dimensions, own.period.toSeconds()]).toEqual(['CdkMlops/Inference', { ModelName: 'fraud-scoring', Variant: 'canary' }, 60]);
+    const ci = fraud.metric('pod_memory_utilization', { namespace: 'ContainerInsights' });
+    expect(stack.resolve(ci.dimensions)).toEqual({ ClusterName: stack.resolve(gpu.cluster.clusterName), Namespace: 'fraud-scoring', Service: 'fraud-scoring' });
+    expect(stack.resolve(fraud.metricErrors({ variant: 'primary' }))).toEqual(stack.resolve(fraud.metric('Errors', { variant: 'primary', statistic: 'Sum' })));
+  });
+
+  test('grantReadArtifacts: read under the artifact prefix only (plus the bucket key)', () => {
+    const s = new Stack(testApp(), 'Grant');
+    const g = new GpuCluster(s, 'Gpu');
+    const b = new s3.Bucket(s, 'B', { encryptionKey: new kms.Key(s, 'K'), encryption: s3.BucketEncryption.KMS });
+    const e = new ModelEndpoint(s, 'E', { cluster: g.cluster, modelName: 'e', image: 'example/e:1.0.0', modelArtifact: { bucket: b, prefix: 'models/e/' }, capture: { enabled: false } });
+    const reader = new iam.Role(s, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(e.grantReadArtifacts(reader).success).toBe(true);
+    const doc = JSON.stringify(s.resolve((reader.node.findChild('DefaultPolicy') as iam.Policy).document));
+    expect(doc).toContain('/models/e/*');
+    expect(doc).toContain('kms:Decrypt');
   });
 });

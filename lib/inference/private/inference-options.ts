@@ -4,18 +4,25 @@ import { IConstruct } from 'constructs';
 import {
   checkDnsLabel, checkInt, checkPattern, invalid, isToken,
 } from '../../core/validation';
+import { MODEL_NAME_MAX_LENGTH, dns1035LabelRule, isDns1035Label } from '../../core/naming';
+import type { InferenceServiceOptions } from '../inference-service-props';
 import type {
-  InferenceProxyOptions, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
-} from '../inference-service';
+  InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow,
+} from '../inference-types';
 
-/** Model names are DNS-1035 labels (they name Services), at most 40 characters so derived names fit. */
-export const MODEL_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const CPU = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 const HTTP_PATH = /^\/[A-Za-z0-9._~\-/]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Default image of the artifact-copy init container. */
+export const DEFAULT_ARTIFACT_COPY_IMAGE = 'amazon/aws-cli:2.22.35';
+/** Default image of the pre-scaling CronJobs. */
+export const DEFAULT_SCALER_IMAGE = 'rancher/kubectl:v1.35.0';
+/** Default node selector of GPU pods (the label GpuCluster puts on its GPU nodes). */
+export const DEFAULT_GPU_NODE_SELECTOR: Record<string, string> = { 'cdk-mlops.io/node-pool': 'gpu' };
 
 /** Defaults applied when props leave them out. */
 export const DEFAULTS = {
@@ -58,17 +65,15 @@ export function checkImage(scope: IConstruct, prop: string, image: string | unde
   if (tag === 'latest' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) invalid(scope, prop, image, allowed);
 }
 
-/** A lower-case name (model, variant, window) of at most `maxLength` characters; tokens pass. */
+/** A DNS-1035 name (model, variant, window: they end up in Service names) of at most `maxLength` characters; tokens pass. */
 function checkName(scope: IConstruct, prop: string, value: string | undefined, maxLength: number): void {
   if (value !== undefined && isToken(value)) return;
-  if (value === undefined || value.length > maxLength || !MODEL_NAME.test(value)) {
-    invalid(scope, prop, value, `must be 1-${maxLength} characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
-  }
+  if (!isDns1035Label(value, maxLength)) invalid(scope, prop, value, dns1035LabelRule(maxLength));
 }
 
 /** Validates everything in the options that does not need the whole tree. */
 export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): void {
-  checkName(scope, 'modelName', o.modelName, 40);
+  checkName(scope, 'modelName', o.modelName, MODEL_NAME_MAX_LENGTH);
   checkDnsLabel(scope, 'namespace', o.namespace);
   checkImage(scope, 'image', o.image);
   checkInt(scope, 'port', o.port, 1, 65535);
@@ -84,7 +89,7 @@ export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): voi
   if (min > max) invalid(scope, 'autoscaling.minReplicas', min, `must be <= autoscaling.maxReplicas (${max})`);
   checkInt(scope, 'autoscaling.targetCpuUtilization', a.targetCpuUtilization, 1, 100);
   checkInt(scope, 'autoscaling.targetMemoryUtilization', a.targetMemoryUtilization, 1, 100);
-  checkInt(scope, 'autoscaling.scaleDownStabilizationSeconds', a.scaleDownStabilizationSeconds, 0, 3600);
+  checkInt(scope, 'autoscaling.scaleDownStabilizationSeconds', a.scaleDownStabilizationSeconds, 300, 3600);
   if (a.customMetric) {
     checkPattern(scope, 'autoscaling.customMetric.metricName', a.customMetric.metricName, /^[A-Za-z_][A-Za-z0-9_:.-]{0,199}$/,
       'must be a metric name exposed through the custom metrics API (letters, digits, "_", ":", ".", "-")');
@@ -120,6 +125,7 @@ export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): voi
     if (names.has(v.name)) invalid(scope, `variants[${i}].name`, v.name, 'must be unique among the variants');
     names.add(v.name);
   });
+  checkSegments(scope, o);
   (o.scheduledScaling ?? []).forEach((w, i) => checkWindow(scope, `scheduledScaling[${i}]`, w));
   checkWindowsDisjoint(scope, 'scheduledScaling', o.scheduledScaling ?? []);
 }
@@ -202,6 +208,7 @@ export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScaling
   if (end - start > 31 * 24 * 3600_000) invalid(scope, `${prop}.end`, w.end, `must be at most 31 days after start (${w.start}); windows recur yearly on the same dates`);
   checkInt(scope, `${prop}.minReplicas`, w.minReplicas, 1, 1000);
   checkInt(scope, `${prop}.maxReplicas`, w.maxReplicas, 1, 1000);
+  checkInt(scope, `${prop}.leadTimeMinutes`, w.leadTimeMinutes, 0, 24 * 60);
   if (w.maxReplicas !== undefined && w.maxReplicas < w.minReplicas) {
     invalid(scope, `${prop}.maxReplicas`, w.maxReplicas, `must be >= ${prop}.minReplicas (${w.minReplicas})`);
   }
@@ -273,8 +280,61 @@ export function windowUtc(w: ScheduledScalingWindow): { start: number; end: numb
   };
 }
 
-/** A cron expression firing at a local time every year ("m h dom mon *"), for a CronJob with `timeZone`. */
-export function yearlyCron(local: string): string {
+/**
+ * A cron expression firing every year ("m h dom mon *") at a local time, `earlierMinutes` before it on the wall
+ * clock, for a CronJob with `timeZone`.
+ */
+export function yearlyCron(local: string, earlierMinutes: number = 0): string {
   const l = parseLocal(local)!;
-  return `${l.mi} ${l.h} ${l.d} ${l.mo} *`;
+  const t = new Date(Date.UTC(l.y, l.mo - 1, l.d, l.h, l.mi) - earlierMinutes * 60_000);
+  return `${t.getUTCMinutes()} ${t.getUTCHours()} ${t.getUTCDate()} ${t.getUTCMonth() + 1} *`;
+}
+
+/** The lead time of a window in minutes: its own, else node start-up plus the model's start-up timeout. */
+export function windowLeadMinutes(w: ScheduledScalingWindow, o: InferenceServiceOptions & { nodeStartupSeconds?: number }): number {
+  if (w.leadTimeMinutes !== undefined) return w.leadTimeMinutes;
+  const gpu = (o.resources?.gpuCount ?? DEFAULTS.gpuCount) > 0;
+  const node = o.nodeStartupSeconds ?? (gpu ? 300 : 120);
+  return Math.ceil((node + (o.startupTimeoutSeconds ?? DEFAULTS.startupTimeoutSeconds)) / 60);
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/;
+const MATCH_VALUE = /^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$/;
+
+/** The segment as a variant of weight 0 (it gets its own Deployment, Service, HPA and PDB). */
+export function segmentVariant(s: InferenceSegment): InferenceVariant {
+  return { name: s.name, modelVersion: s.modelVersion, weight: 0, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, image: s.image, artifactKey: s.artifactKey };
+}
+
+/** Segments: names, a match that can match something, and no two segments matching the same request. */
+export function checkSegments(scope: IConstruct, o: InferenceServiceOptions): void {
+  const segments = o.segments ?? [];
+  const variantNames = new Set((o.variants ?? []).map((v) => v.name));
+  const seen = new Map<string, { seg: string; values: string[] }[]>();
+  segments.forEach((s, i) => {
+    const prop = `segments[${i}]`;
+    checkVariant(scope, prop, segmentVariant(s), o);
+    if (variantNames.has(s.name)) invalid(scope, `${prop}.name`, s.name, 'must differ from every variant name (both name Services)');
+    if (segments.findIndex((x) => x.name === s.name) !== i) invalid(scope, `${prop}.name`, s.name, 'must be unique among the segments');
+    const m = s.match ?? ({} as any);
+    if ((m.header === undefined) === (m.queryParameter === undefined)) {
+      invalid(scope, `${prop}.match`, m, 'must set exactly one of header and queryParameter: a segment that matches nothing never gets traffic');
+    }
+    if (!Array.isArray(m.values) || m.values.length === 0 || m.values.length > 5) {
+      invalid(scope, `${prop}.match.values`, m.values, 'must list 1-5 values (an empty list matches nothing; the ALB allows 5 values per condition)');
+    }
+    if (m.header !== undefined) checkPattern(scope, `${prop}.match.header`, m.header, HEADER_NAME, 'must be an HTTP header name (1-40 token characters)');
+    if (m.queryParameter !== undefined) checkPattern(scope, `${prop}.match.queryParameter`, m.queryParameter, /^[A-Za-z0-9._~-]{1,128}$/, 'must be a query-string key (1-128 unreserved characters)');
+    m.values.forEach((v: string, k: number) => checkPattern(scope, `${prop}.match.values[${k}]`, v, MATCH_VALUE, 'must be 1-128 printable ASCII characters, not starting or ending with a space'));
+    // Overlap: the same header (case-insensitive) or query key with a value in common (ALB compares values case-insensitively).
+    const field = m.header !== undefined ? `header:${m.header.toLowerCase()}` : `query:${m.queryParameter}`;
+    const values = m.values.map((v: string) => v.toLowerCase());
+    for (const other of seen.get(field) ?? []) {
+      const common = values.filter((v: string) => other.values.includes(v) || other.values.includes('*') || v === '*');
+      if (common.length > 0) {
+        invalid(scope, `${prop}.match`, m, `overlaps segment "${other.seg}" (both match ${field.replace(':', ' ')} = ${common.join(', ')}): a request must route to one segment`);
+      }
+    }
+    seen.set(field, [...(seen.get(field) ?? []), { seg: s.name, values }]);
+  });
 }

@@ -1,0 +1,104 @@
+// Scheduled pre-scaling: per window two CronJobs patching the variants' HPAs (raise the floor at the start,
+// restore it at the end), under a ServiceAccount whose Role may patch exactly those HPAs.
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
+import { k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
+import { ServiceView, objectMeta } from './render-context';
+import type { ScheduledScalingWindow } from '../inference-types';
+
+/** The pre-scaler's ServiceAccount, Role and RoleBinding name. */
+export function scalerName(view: ServiceView): string {
+  return `${view.modelName}-prescaler`;
+}
+
+/** The pre-scaler's ServiceAccount, Role (late-bound: every variant's HPA) and RoleBinding. */
+export function renderScalerRbac(parent: Construct, view: ServiceView): void {
+  const name = scalerName(view);
+  const scope = new Construct(parent, 'PreScaler');
+  new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    metadata: objectMeta(view, name),
+    // The CronJob pods call the Kubernetes API, so they need a token; the Role limits it.
+    automountServiceAccountToken: true,
+  });
+  lateBoundObject(scope, 'Role', k8s.KubeRole, objectMeta(view, name), ['rules'], () => ({
+    rules: [{
+      apiGroups: ['autoscaling'],
+      resources: ['horizontalpodautoscalers'],
+      resourceNames: view.variants.map((v) => view.serviceNameForVariant(v.name)),
+      verbs: ['get', 'patch'],
+    }],
+  }));
+  new k8s.KubeRoleBinding(scope, 'RoleBinding', {
+    metadata: objectMeta(view, name),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: view.namespaceName }],
+  });
+}
+
+/** Replica bounds of each variant inside a window: the window's totals split by weight, never below the variant's own. */
+export function windowBounds(view: ServiceView, window: ScheduledScalingWindow): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const v of view.variants) {
+    const { min, max } = variantBounds(v, view.props);
+    const share = (total: number) => Math.ceil((total * v.weight) / 100);
+    const winMax = window.maxReplicas !== undefined ? Math.max(max, share(window.maxReplicas)) : max;
+    const winMin = Math.min(winMax, Math.max(min, share(window.minReplicas)));
+    out[v.name] = [winMin, winMax];
+  }
+  return out;
+}
+
+/** The CronJob that patches the HPAs at one edge of a window (its spec rendered at synth). */
+export function renderScalingCronJob(scope: Construct, id: string, view: ServiceView, w: ScheduledScalingWindow, edge: 'start' | 'end'): ApiObject {
+  const at = edge === 'start' ? w.start : w.end;
+  const name = `prescale-${w.name}-${edge}`;
+  const user = view.props.runAsUser ?? DEFAULTS.runAsUser;
+  return lateBoundObject(scope, id, k8s.KubeCronJob, objectMeta(view, name, { 'cdk-mlops.io/window': w.name }), ['spec'], () => {
+    const bounds = windowBounds(view, w);
+    const containers: k8s.Container[] = view.variants.map((v) => {
+      const { min, max } = variantBounds(v, view.props);
+      const [minReplicas, maxReplicas] = edge === 'start' ? bounds[v.name] : [min, max];
+      return {
+        name: `patch-${v.name}`,
+        image: view.props.scalerImage ?? DEFAULT_SCALER_IMAGE,
+        command: ['kubectl'],
+        args: ['patch', 'horizontalpodautoscaler', view.serviceNameForVariant(v.name), '--namespace', view.namespaceName,
+          '--type=merge', '--patch', JSON.stringify({ spec: { minReplicas, maxReplicas } })],
+        env: [{ name: 'HOME', value: '/tmp' }],
+        resources: { requests: { cpu: quantity('50m'), memory: quantity('64Mi') }, limits: { memory: quantity('128Mi') } },
+        securityContext: restrictedContainerSecurityContext(user),
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      };
+    });
+    return {
+      spec: {
+        schedule: yearlyCron(at, edge === 'start' ? windowLeadMinutes(w, view.props) : 0),
+        timeZone: w.timeZone,
+        concurrencyPolicy: 'Forbid',
+        // If the controller was down at the exact minute, still apply within an hour.
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 4,
+            activeDeadlineSeconds: 600,
+            ttlSecondsAfterFinished: 86400,
+            template: {
+              metadata: { labels: { 'app.kubernetes.io/name': view.modelName, 'app.kubernetes.io/component': 'prescaler' } },
+              spec: {
+                serviceAccountName: scalerName(view),
+                automountServiceAccountToken: true,
+                restartPolicy: 'OnFailure',
+                securityContext: restrictedPodSecurityContext(user),
+                containers,
+                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } }],
+              },
+            },
+          },
+        },
+      },
+    };
+  });
+}
