@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { NOTIFICATION_FAILURES_METRIC, renderDefinition } from './private/definition';
+import { acknowledgeExecutionGrant, acknowledgePipelineFindings } from './private/nag';
 import {
   imageRepositories, renderGroupCreationGrant, renderHandlerPolicy, renderRegistryGrant, renderStateMachineRole,
   renderTrainingRole, renderTrainingVpc, RoleContext,
@@ -180,6 +181,7 @@ export class TrainingPipeline extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: `cdk-mlops TrainingPipeline (${props.modelName}): snapshot dataset -> train -> baseline -> evaluate -> register`,
     });
+    acknowledgePipelineFindings(this, { datasetPrefix: props.datasetPrefix, outputPrefix, checkpointPrefix, groupPrefix: this.groupPrefix });
     this.notificationFailureAlarm = new cloudwatch.Alarm(this, 'NotificationFailureAlarm', {
       metric: this.metricNotificationFailures(),
       threshold: 1,
@@ -214,6 +216,10 @@ export class TrainingPipeline extends Construct {
    */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     const grant = this.stateMachine.grantStartExecution(grantee);
+    if (Construct.isConstruct(grantee)) {
+      const sm = this.stateMachine.node.defaultChild as CfnResource;
+      acknowledgeExecutionGrant(grantee, Stack.of(sm).getLogicalId(sm), this.node.path);
+    }
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['states:DescribeExecution', 'states:StopExecution'],
