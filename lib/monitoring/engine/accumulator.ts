@@ -3,12 +3,13 @@
  * memory bounded by the bins and the sketch (never by the number of records).
  */
 import { driftedFeatures, numericUndefined, categoricalUndefined } from './thresholds';
+import type { DriftThresholds } from '../drift-thresholds';
 import { categoricalDrift } from './categorical';
 import { ks2sampPValue } from './ks';
 import { binOf } from './quantile';
 import { jensenShannonDistance, psi } from './stats';
 import {
-  Baseline, CategoricalBaseline, CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec,
+  Baseline, CategoricalBaseline, CategoricalDrift, DriftReport, FeatureSpec,
   NumericBaseline, NumericDrift,
 } from './types';
 import { categoryKey, isMissing, toNumber } from './values';
@@ -18,7 +19,7 @@ export interface DriftAccumulatorOptions {
   /** Features to compare (names must be in the baseline); default: every baseline feature. */
   readonly features?: FeatureSpec[];
   /** Thresholds for `drifted` (per-feature overrides come from `features`). */
-  readonly thresholds?: Partial<DriftThresholds>;
+  readonly thresholds?: DriftThresholds;
 }
 
 /** KS and Wasserstein bounds of a sketch-based comparison (see docs/drift.md). */
@@ -152,7 +153,7 @@ class CategoricalState {
 export class DriftAccumulator {
   private readonly names: string[];
   private readonly specs: FeatureSpec[] | undefined;
-  private readonly thresholds: Partial<DriftThresholds> | undefined;
+  private readonly thresholds: DriftThresholds | undefined;
   private readonly states: (NumericState | CategoricalState)[];
   // the same states split by type, so the per-row loops stay monomorphic
   private readonly numNames: string[] = [];

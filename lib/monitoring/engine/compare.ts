@@ -1,4 +1,5 @@
 /** Exact comparison of two full samples (the CLI's path). */
+import type { DriftThresholds } from '../drift-thresholds';
 import { binShares } from './baseline';
 import { categoricalDrift } from './categorical';
 import { FeatureCollector, SampleCollector } from './collector';
@@ -6,14 +7,14 @@ import { ks2sampSorted } from './ks';
 import { edgesOf } from './quantile';
 import { jensenShannonDistance, meanStd, psi, wassersteinSorted } from './stats';
 import { categoricalUndefined, driftedFeatures, numericUndefined } from './thresholds';
-import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift } from './types';
+import { CategoricalDrift, DriftReport, FeatureSpec, NumericDrift } from './types';
 
 /** Options of {@link compareSamples} / {@link SampleComparison}. */
 export interface CompareOptions {
   /** Features to compare; default: every field seen (reference fields first), types inferred. */
   readonly features?: FeatureSpec[];
   /** Thresholds for `drifted`. */
-  readonly thresholds?: Partial<DriftThresholds>;
+  readonly thresholds?: DriftThresholds;
 }
 
 /** Exact statistics of two full samples, fed row by row (reference and current may be interleaved). */

@@ -1,15 +1,34 @@
 /** Which features are drifted, and the "undefined" results of empty samples. */
-import { CategoricalDrift, DEFAULT_THRESHOLDS, DriftReport, DriftThresholds, FeatureSpec, NumericDrift } from './types';
+import type { DriftThresholds } from '../drift-thresholds';
+import { CategoricalDrift, DriftReport, NumericDrift } from './types';
+
+/** Thresholds with every value set. */
+export type ResolvedThresholds = Required<DriftThresholds>;
+
+/** The defaults of every threshold (the public DriftThresholds documents them). */
+export const DEFAULT_THRESHOLDS: ResolvedThresholds = Object.freeze({
+  psi: 0.2,
+  jensenShannon: 0.1,
+  ksPValue: 0.05,
+  wassersteinNormed: 0.1,
+  chiSquarePValue: 0.05,
+});
+
+/** A feature with its own thresholds (FeatureSpec, FeatureConfig and DriftFeatureSpec all fit). */
+export interface ThresholdSpec {
+  readonly name: string;
+  readonly thresholds?: DriftThresholds;
+}
 
 /** DEFAULT_THRESHOLDS overridden by `thresholds`, then by the feature's own spec. */
-export function thresholdsFor(name: string, specs?: FeatureSpec[], thresholds?: Partial<DriftThresholds>): DriftThresholds {
+export function thresholdsFor(name: string, specs?: readonly ThresholdSpec[], thresholds?: DriftThresholds): ResolvedThresholds {
   const spec = specs?.find((s) => s.name === name);
   return { ...DEFAULT_THRESHOLDS, ...defined(thresholds), ...defined(spec?.thresholds) };
 }
 
-function defined(t: Partial<DriftThresholds> | undefined): Partial<DriftThresholds> {
-  const out: Partial<DriftThresholds> = {};
-  if (t) for (const [k, v] of Object.entries(t)) if (typeof v === 'number') (out as any)[k] = v;
+function defined(t: DriftThresholds | undefined): DriftThresholds {
+  const out: Record<string, number> = {};
+  if (t) for (const [k, v] of Object.entries(t)) if (typeof v === 'number') out[k] = v;
   return out;
 }
 
@@ -20,8 +39,8 @@ function defined(t: Partial<DriftThresholds> | undefined): Partial<DriftThreshol
  */
 export function driftedFeatures(
   features: DriftReport['features'],
-  specs?: FeatureSpec[],
-  thresholds?: Partial<DriftThresholds>,
+  specs?: readonly ThresholdSpec[],
+  thresholds?: DriftThresholds,
 ): string[] {
   const out: string[] = [];
   for (const [name, f] of Object.entries(features)) {
