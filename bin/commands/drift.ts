@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import type { Command } from './index';
-import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison } from '../../lib/monitoring/engine';
+import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, SampleComparison, THRESHOLD_KEYS } from '../../lib/monitoring/engine';
 import { readSamples, ReadSummary } from '../../lib/monitoring/engine/readers';
 
 const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json] [--json-path <path>]
@@ -62,8 +62,6 @@ function parseArgs(argv: string[]): Args | 'help' {
   if (!out.reference || !out.current) throw new CliError(`--reference and --current are required\n${USAGE}`, 2);
   return out as Args;
 }
-
-const THRESHOLD_KEYS: (keyof DriftThresholds)[] = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'];
 
 function checkThresholds(t: unknown, where: string): Partial<DriftThresholds> {
   if (t === undefined) return {};

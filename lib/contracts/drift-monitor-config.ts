@@ -10,8 +10,7 @@ import type { DriftThresholds } from '../monitoring/drift-thresholds';
 /** Schema version of {@link ModelMonitorConfig}. */
 export const MODEL_CONFIG_VERSION = 1;
 
-/** The keys of a thresholds object (the public DriftThresholds, stored as given: the engine's defaults fill the rest). */
-export const THRESHOLD_KEYS: ReadonlyArray<keyof DriftThresholds> = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'];
+import { FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../monitoring/engine/thresholds';
 
 /** Metric names: the published contract of the handler (see docs/drift-monitor.md). */
 export const METRIC = {
@@ -118,7 +117,7 @@ export function parseModelConfig(text: string): ModelMonitorConfig {
     v.features.forEach((f: any, i: number) => {
       if (typeof f?.name !== 'string' || !f.name) fail(`features[${i}].name`, 'must be a non-empty string');
       if (f.type !== undefined && f.type !== 'numeric' && f.type !== 'categorical') fail(`features[${i}].type`, 'must be "numeric" or "categorical"');
-      if (f.thresholds !== undefined) checkNumbers(f.thresholds, THRESHOLD_KEYS, `features[${i}].thresholds`, fail);
+      if (f.thresholds !== undefined) checkNumbers(f.thresholds, FEATURE_THRESHOLD_KEYS, `features[${i}].thresholds`, fail);
     });
   }
   if (v.quality !== undefined) {

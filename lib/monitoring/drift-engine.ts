@@ -240,6 +240,9 @@ function specsOf(features: DriftFeatureSpec[] | undefined): engine.FeatureSpec[]
     if (f.type !== undefined && !Object.values(DriftFeatureType).includes(f.type)) {
       throw new Error(`feature "${f.name}": type must be "numeric" or "categorical", got "${f.type}"`);
     }
+    if (f.thresholds?.alpha !== undefined) {
+      throw new Error(`feature "${f.name}": alpha applies to the whole comparison (the family of features tested together), not to one feature`);
+    }
     return { name: f.name, type: f.type, thresholds: f.thresholds };
   });
 }

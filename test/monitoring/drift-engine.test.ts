@@ -29,7 +29,7 @@ test('buildBaseline → JSON → compareToBaseline, with per-feature thresholds'
   const baseline = DriftBaseline.fromJson(built.toJson());
   expect(baseline.toJson()).toBe(built.toJson());
   const r = DriftEngine.compareToBaseline(baseline, rows(c.current), {
-    features: [{ name: 'f', thresholds: { psi: 10, jensenShannon: 10, ksPValue: 0, wassersteinNormed: 10 } }],
+    features: [{ name: 'f', thresholds: { psi: 10, jensenShannon: 10, ksStatistic: 10, wassersteinNormed: 10 } }],
   });
   expect(r.features.map((x) => x.name)).toEqual(['f']);
   expect(r.features[0].ksStatistic).toBeCloseTo(c.expected.ksStatistic, 12); // integers: the sketch is exact
@@ -39,6 +39,6 @@ test('buildBaseline → JSON → compareToBaseline, with per-feature thresholds'
 });
 
 test('defaults and capture records', () => {
-  expect(DriftEngine.defaultThresholds()).toEqual({ psi: 0.2, jensenShannon: 0.1, ksPValue: 0.05, wassersteinNormed: 0.1, chiSquarePValue: 0.05 });
+  expect(DriftEngine.defaultThresholds()).toEqual({ alpha: 0.005, psi: 0.2, jensenShannon: 0.1, ksStatistic: 0.1, wassersteinNormed: 0.1 });
   expect(DriftEngine.featuresFromCaptureRecord({ request: { instances: [{ a: 1 }] } })).toEqual({ a: 1 });
 });

@@ -17,7 +17,7 @@ const monitor = new DriftMonitor(stack, 'Drift', { captureBucket: bucket, alarmP
 const fraud = monitor.addModel({
   modelName: 'fraud', variants: ['primary', 'canary'], baselineKey: 'baselines/fraud/baseline.json', windowHours: 3,
   features: [{ name: 'amount', type: DriftFeatureType.NUMERIC, psi: 0.3 }, { name: 'country', type: DriftFeatureType.CATEGORICAL }],
-  thresholds: { ksPValue: 0.01 },
+  thresholds: { alpha: 0.001 },
   quality: { problemType: ModelProblemType.BINARY, labelDelayHours: 24, minAuc: 0.8, minRecall: 0.5 },
 });
 const churn = monitor.addModel({ modelName: 'churn', baselineKey: 'baselines/churn.json', datapointsToAlarm: 1, evaluationPeriods: 1 });
@@ -114,7 +114,7 @@ describe('DriftMonitor template', () => {
       capture: { bucket: 'resolved-bucket', prefix: 'capture/' },
       baseline: { bucket: 'resolved-bucket', key: 'baselines/fraud/baseline.json' },
       features: [{ name: 'amount', type: DriftFeatureType.NUMERIC, thresholds: { psi: 0.3 } }, { name: 'country', type: DriftFeatureType.CATEGORICAL }],
-      thresholds: { ksPValue: 0.01 },
+      thresholds: { alpha: 0.001 },
       quality: {
         bucket: 'resolved-bucket', prefix: 'labels/model=fraud/', delayHours: 24, problemType: ModelProblemType.BINARY,
         predictionPath: 'prediction', decisionThreshold: 0.5, minSamples: 30, thresholds: { minAuc: 0.8, minRecall: 0.5 },
@@ -284,6 +284,8 @@ describe('invalid props fail with clear errors', () => {
     ['windowHours 0', () => modelWith({ windowHours: 0 }), /invalid prop "windowHours" \(0\): must be an integer between 1 and 168/],
     ['feature type', () => modelWith({ features: [{ name: 'x', type: 'text' as DriftFeatureType }] }), /invalid prop "features\[0\].type" \("text"\): must be one of "numeric", "categorical"/],
     ['duplicate feature', () => modelWith({ features: [{ name: 'x' }, { name: 'x' }] }), /invalid prop "features".*must not repeat a feature name/],
+    ['per-feature alpha', () => modelWith({ features: [{ name: 'x', alpha: 0.05 }] }), /invalid prop "features\[0\].alpha" \(0.05\): applies to the whole model/],
+    ['alpha over 1', () => modelWith({ thresholds: { alpha: 2 } }), /invalid prop "thresholds.alpha" \(2\): must be a finite number between 0 and 1/],
     ['threshold out of range', () => modelWith({ thresholds: { jensenShannon: 2 } }), /invalid prop "thresholds.jensenShannon" \(2\): must be a finite number between 0 and 1/],
     ['featuresPath unparsable', () => modelWith({ featuresPath: 'request[abc' }), /invalid prop "featuresPath" \("request\[abc"\): must be a JSON path/],
     ['problemType', () => modelWith({ quality: { problemType: 'multiclass' as ModelProblemType, minAccuracy: 0.9 } }), /invalid prop "quality.problemType" \("multiclass"\): must be one of "binary", "regression"/],

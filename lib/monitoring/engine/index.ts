@@ -14,8 +14,10 @@ export type { DriftAccumulatorOptions, SketchBounds } from './accumulator';
 export { DriftAccumulator } from './accumulator';
 export type { CompareOptions } from './compare';
 export { compareSamples, SampleComparison } from './compare';
-export type { ResolvedThresholds, ThresholdSpec } from './thresholds';
-export { DEFAULT_THRESHOLDS, driftedFeatures, thresholdsFor } from './thresholds';
+export type { EngineFeatureSpec, FeatureDecision, FeatureEvidence, ResolvedThresholds, ThresholdSpec } from './thresholds';
+export {
+  DEFAULT_THRESHOLDS, FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS, correctedEffects, decide, homogeneityTest, thresholdsFor,
+} from './thresholds';
 export { featuresFromCaptureRecord, parseJsonPath } from './capture';
 export { isMissing, toNumber, categoryKey } from './values';
 export type { KsResult } from './ks';

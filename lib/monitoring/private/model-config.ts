@@ -19,7 +19,7 @@ const STANDARD_PARAMETER_BYTES = 4096;
 const ADVANCED_PARAMETER_BYTES = 8192;
 /** Threshold props with their allowed ranges. */
 const THRESHOLD_BOUNDS: ReadonlyArray<[keyof DriftThresholds, number, number]> = [
-  ['psi', 0, 100], ['jensenShannon', 0, 1], ['ksPValue', 0, 1], ['wassersteinNormed', 0, 1e6], ['chiSquarePValue', 0, 1],
+  ['alpha', 0, 1], ['psi', 0, 100], ['jensenShannon', 0, 1], ['ksStatistic', 0, 1], ['wassersteinNormed', 0, 1e6],
 ];
 const BINARY_KEYS = ['minAccuracy', 'minPrecision', 'minRecall', 'minF1', 'minAuc'] as const;
 const REGRESSION_KEYS = ['maxRmse', 'maxMae'] as const;
@@ -41,6 +41,9 @@ export function renderFeature(scope: Construct, i: number, f: MonitoredFeature):
     invalid(scope, `features[${i}].name`, f.name, 'must be a non-empty feature name of at most 255 characters');
   }
   checkOneOf(scope, `features[${i}].type`, f.type, Object.values(DriftFeatureType));
+  if (f.alpha !== undefined) {
+    invalid(scope, `features[${i}].alpha`, f.alpha, 'applies to the whole model (the family of features tested together): set thresholds.alpha');
+  }
   const thresholds = renderThresholds(scope, `features[${i}]`, f);
   return {
     name: f.name,
