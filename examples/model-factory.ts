@@ -7,7 +7,7 @@ import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import { exampleBuckets } from './shared';
-import { FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps } from '../lib';
+import { DriftFeatureType, FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps, ModelProblemType } from '../lib';
 import { MetricDirection, TrainingImage } from '../lib/training/training-pipeline';
 
 const KINDS = ['fraud', 'churn', 'ltv', 'eta', 'rank', 'price', 'demand', 'risk'];
@@ -26,11 +26,11 @@ export function fleetSpecs(n: number): FactoryModelSpec[] {
       autoscaling: { minReplicas: 2, maxReplicas: gpu ? 20 : 10 },
       training: { instanceType: gpu ? 'ml.g5.2xlarge' : 'ml.g4dn.xlarge', hyperparameters: { epochs: String(10 + (i % 5)) } },
       features: [
-        { name: 'amount', type: 'numeric' },
-        { name: 'country', type: 'categorical' },
-        { name: 'age_days', type: 'numeric', psi: 0.25 },
+        { name: 'amount', type: DriftFeatureType.NUMERIC },
+        { name: 'country', type: DriftFeatureType.CATEGORICAL },
+        { name: 'age_days', type: DriftFeatureType.NUMERIC, psi: 0.25 },
       ],
-      quality: binary ? { problemType: 'binary', minAuc: 0.8, labelDelayHours: 24 } : undefined,
+      quality: binary ? { problemType: ModelProblemType.BINARY, minAuc: 0.8, labelDelayHours: 24 } : undefined,
       retrain: { cooldown: Duration.hours(12), maxRetrainsPerPeriod: 2 },
     };
   });

@@ -7,7 +7,8 @@
  * Files: CSV with a header, or JSON Lines capture records (features read from `request`,
  * or from --json-path), either optionally gzip-compressed. With --json one JSON object is the
  * only output on stdout:
- *   {"features":{"<name>":{…}},"drifted":[…],"records":{…},"malformed":{…}}
+ *   {"features":{"<name>":{…}},"drifted":[…],"decisions":{"<name>":{pValue, level, significant,
+ *    psiCorrected, jensenShannonCorrected, material, drifted}},"records":{…},"malformed":{…}}
  * Exit codes (EXIT in ./cli.ts): 0 compared; 1 drift found with --fail-on-drift; 2 usage or
  * input error (unreadable, binary or malformed file, no feature in common, bad spec or
  * --json-path). Documented in docs/drift.md.
@@ -15,7 +16,7 @@
 import * as fs from 'fs';
 import { CliError, EXIT, parseArgs, warn } from './cli';
 import type { Command } from './index';
-import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, parseJsonPath, SampleComparison } from '../../lib/monitoring/engine';
+import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, parseJsonPath, SampleComparison, FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../../lib/monitoring/engine';
 import { readSamples, ReadSummary, SampleReadError } from '../../lib/monitoring/engine/readers';
 
 const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json]
@@ -47,22 +48,27 @@ const OPTIONS = {
   '--json': 'flag', '--fail-on-drift': 'flag', '--html': 'value',
 } as const;
 
-const THRESHOLD_KEYS: (keyof DriftThresholds)[] = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'];
-
-function checkThresholds(t: unknown, where: string): Partial<DriftThresholds> {
+/**
+ * Checks a thresholds object: model-wide ones take every key, a feature's only the effect-size
+ * floors (alpha is the family's: Holm's correction runs over every compared feature).
+ */
+function checkThresholds(t: unknown, where: string, perFeature = false): DriftThresholds {
   if (t === undefined) return {};
   if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new CliError(`${where}: "thresholds" must be an object`);
+  const allowed = perFeature ? FEATURE_THRESHOLD_KEYS : THRESHOLD_KEYS;
   for (const [k, v] of Object.entries(t)) {
-    if (!THRESHOLD_KEYS.includes(k as keyof DriftThresholds)) {
-      throw new CliError(`${where}: unknown threshold "${k}" (allowed: ${THRESHOLD_KEYS.join(', ')})`);
+    if (!allowed.includes(k as keyof DriftThresholds)) {
+      const why = perFeature && k === 'alpha' ? ' (alpha is model-wide: set it in the top-level "thresholds")' : '';
+      throw new CliError(`${where}: unknown threshold "${k}"${why} (allowed: ${allowed.join(', ')})`);
     }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new CliError(`${where}: threshold "${k}" must be a non-negative number, got ${JSON.stringify(v)}`);
+    if (k === 'alpha' && !(v > 0 && v < 1)) throw new CliError(`${where}: threshold "alpha" must be in (0, 1), got ${v}`);
   }
-  return t as Partial<DriftThresholds>;
+  return t as DriftThresholds;
 }
 
 /** Reads and validates a feature spec file. */
-export function loadFeatureSpec(file: string): { features: FeatureSpec[]; thresholds: Partial<DriftThresholds> } {
+export function loadFeatureSpec(file: string): { features: FeatureSpec[]; thresholds: DriftThresholds } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -95,7 +101,7 @@ export function loadFeatureSpec(file: string): { features: FeatureSpec[]; thresh
     }
     const unknown = Object.keys(s).filter((k) => !['name', 'type', 'thresholds'].includes(k));
     if (unknown.length) throw new CliError(`${where}: unknown key(s) ${unknown.join(', ')} (allowed: name, type, thresholds)`);
-    return { name: s.name, type: s.type, thresholds: checkThresholds(s.thresholds, `${where} (${s.name})`) };
+    return { name: s.name, type: s.type, thresholds: checkThresholds(s.thresholds, `${where} (${s.name})`, true) };
   });
   if (features.length === 0) throw new CliError(`feature spec ${file} lists no features`);
   return { features, thresholds };
@@ -210,6 +216,7 @@ async function run(argv: string[]): Promise<number> {
     console.log(toJson({
       features: report.features,
       drifted: report.drifted,
+      decisions: report.decisions,
       records: { reference: ref.rows, current: cur.rows },
       malformed: { reference: ref.malformed, current: cur.malformed },
     }));

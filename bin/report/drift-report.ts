@@ -6,8 +6,9 @@
  * renders it.
  */
 import type { SampleComparison } from '../../lib/monitoring/engine';
-import { thresholdsFor } from '../../lib/monitoring/engine/thresholds';
-import type { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift } from '../../lib/monitoring/engine/types';
+import type { DriftThresholds } from '../../lib/monitoring/drift-thresholds';
+import { FeatureDecision, ResolvedThresholds, thresholdsFor } from '../../lib/monitoring/engine/thresholds';
+import type { CategoricalDrift, DriftReport, FeatureSpec, NumericDrift } from '../../lib/monitoring/engine/types';
 import { esc, num, page, pct, r2 } from './html';
 
 /** One statistic of a feature, with its threshold when one applies. */
@@ -47,27 +48,39 @@ export interface DriftReportView {
 const HISTOGRAM_BINS = 30;
 const MAX_CATEGORIES = 12;
 
-/** Statistics of a feature and their thresholds, as the engine decides drift (lib/monitoring/engine/thresholds.ts). */
-export function statisticsOf(f: NumericDrift | CategoricalDrift, t: DriftThresholds): StatisticView[] {
+/**
+ * Statistics of a feature against the engine's decision (lib/monitoring/engine/thresholds.ts,
+ * docs/drift.md "Decision"): the test's p-value against its Holm level (significance), then the
+ * effect sizes against their floors (PSI and Jensen–Shannon bias-corrected); drifted = both.
+ */
+export function statisticsOf(f: NumericDrift | CategoricalDrift, t: ResolvedThresholds, d?: FeatureDecision): StatisticView[] {
   const above = (key: string, label: string, value: number, threshold: number): StatisticView =>
-    ({ key, label, value, threshold, direction: 'above', breached: value > threshold });
+    ({ key, label, value, threshold, direction: 'above', breached: value >= threshold });
   const below = (key: string, label: string, value: number, threshold: number): StatisticView =>
-    ({ key, label, value, threshold, direction: 'below', breached: value < threshold });
+    ({ key, label, value, threshold, direction: 'below', breached: value <= threshold });
   const info = (key: string, label: string, value: number): StatisticView => ({ key, label, value, breached: false });
+  const test = f.type === 'numeric' ? 'KS' : 'χ² homogeneity';
+  const significance = d && Number.isFinite(d.level)
+    ? below('pValue', `${test} p-value (Holm level)`, d.pValue, d.level)
+    : info('pValue', `${test} p-value (not reached by Holm's procedure)`, d?.pValue ?? Number.NaN);
+  const corrected = [
+    above('psi', 'PSI, bias-corrected', d?.psiCorrected ?? f.psi, t.psi),
+    above('jensenShannon', 'Jensen–Shannon, bias-corrected', d?.jensenShannonCorrected ?? f.jensenShannon, t.jensenShannon),
+  ];
   if (f.type === 'numeric') {
     return [
-      above('psi', 'PSI', f.psi, t.psi),
-      above('jensenShannon', 'Jensen–Shannon distance', f.jensenShannon, t.jensenShannon),
-      below('ksPValue', 'KS p-value', f.ksPValue, t.ksPValue),
+      significance,
+      ...corrected,
+      above('ksStatistic', 'KS statistic D', f.ksStatistic, t.ksStatistic),
       above('wassersteinNormed', 'Wasserstein / std', f.wassersteinNormed, t.wassersteinNormed),
-      info('ksStatistic', 'KS statistic', f.ksStatistic),
+      info('psiRaw', 'PSI (raw)', f.psi),
       info('missingRateDelta', 'missing-rate change', f.missingRateDelta),
     ];
   }
   return [
-    above('psi', 'PSI', f.psi, t.psi),
-    above('jensenShannon', 'Jensen–Shannon distance', f.jensenShannon, t.jensenShannon),
-    below('chiSquarePValue', 'χ² p-value', f.chiSquarePValue, t.chiSquarePValue),
+    significance,
+    ...corrected,
+    info('psiRaw', 'PSI (raw)', f.psi),
     info('chiSquare', 'χ² statistic', f.chiSquare),
     info('lInfinity', 'L∞ distance', f.lInfinity),
     info('unseenRate', 'unseen categories', f.unseenRate),
@@ -117,8 +130,8 @@ export function categoryBars(reference: Map<string, number>, current: Map<string
 }
 
 /** The report's data from a finished comparison (its collectors still hold both samples). */
-export function driftReportView(cmp: SampleComparison, report: DriftReport, opts: {
-  features?: FeatureSpec[]; thresholds?: Partial<DriftThresholds>;
+export function driftReportView(cmp: SampleComparison, report: DriftReport & { decisions?: Record<string, FeatureDecision> }, opts: {
+  features?: FeatureSpec[]; thresholds?: DriftThresholds;
   reference: { label: string; rows: number; malformed: number }; current: { label: string; rows: number; malformed: number };
   title?: string; now?: Date;
 }): DriftReportView {
@@ -126,7 +139,7 @@ export function driftReportView(cmp: SampleComparison, report: DriftReport, opts
   const features: FeatureView[] = Object.entries(report.features).map(([name, f]) => {
     const r = cmp.reference.collectors.get(name);
     const c = cmp.current.collectors.get(name);
-    const statistics = statisticsOf(f, thresholdsFor(name, opts.features, opts.thresholds));
+    const statistics = statisticsOf(f, thresholdsFor(name, opts.features, opts.thresholds), report.decisions?.[name]);
     const base = { name, type: f.type, drifted: drifted.has(name), referenceCount: r?.nonMissing ?? 0, currentCount: c?.nonMissing ?? 0, statistics };
     if (f.type === 'numeric') {
       return { ...base, histogram: histogram(r?.numbers?.sorted() ?? new Float64Array(), c?.numbers?.sorted() ?? new Float64Array()) };

@@ -5,23 +5,32 @@
  * purpose: a Standard SSM parameter holds 4 KB.
  */
 
+import type { DriftThresholds } from '../monitoring/drift-thresholds';
+
 /** Schema version of {@link ModelMonitorConfig}. */
 export const MODEL_CONFIG_VERSION = 1;
 
-/** Drift thresholds (any subset; the engine's defaults fill the rest). */
-export interface ThresholdOverrides {
-  psi?: number;
-  jensenShannon?: number;
-  ksPValue?: number;
-  wassersteinNormed?: number;
-  chiSquarePValue?: number;
-}
+import { FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../monitoring/engine/thresholds';
+
+/** Metric names: the published contract of the handler (see docs/drift-monitor.md). */
+export const METRIC = {
+  featureDrift: 'FeatureDrift',
+  driftedFeatureCount: 'DriftedFeatureCount',
+  sampleCount: 'SampleCount',
+  malformedRecords: 'MalformedRecords',
+  modelQuality: 'ModelQuality',
+  labeledSampleCount: 'LabeledSampleCount',
+  malformedLabels: 'MalformedLabels',
+  qualityBreachCount: 'QualityBreachCount',
+  unmonitoredModels: 'UnmonitoredModels',
+  monitoredModels: 'MonitoredModels',
+} as const;
 
 /** One feature: its name, optional forced type and threshold overrides. */
 export interface FeatureConfig {
   name: string;
   type?: 'numeric' | 'categorical';
-  thresholds?: ThresholdOverrides;
+  thresholds?: DriftThresholds;
 }
 
 /** Quality thresholds: a statistic beyond one of them is a breach. */
@@ -66,13 +75,17 @@ export interface ModelMonitorConfig {
   /** JSON path of the features inside each capture record (the engine's default when absent). */
   featuresPath?: string;
   features?: FeatureConfig[];
-  thresholds?: ThresholdOverrides;
+  thresholds?: DriftThresholds;
   /** Publish every per-feature statistic (false: only the per-model counts). */
   featureMetrics: boolean;
   quality?: QualityConfig;
 }
 
-const THRESHOLD_KEYS = ['psi', 'jensenShannon', 'ksPValue', 'wassersteinNormed', 'chiSquarePValue'] as const;
+/** The keys of {@link ModelMonitorConfig} (reserved against a MonitoredModel's `additionalConfig`). */
+export const CONFIG_KEYS: readonly string[] = [
+  'v', 'model', 'capture', 'variants', 'baseline', 'windowHours', 'minSamples', 'featuresPath', 'features', 'thresholds', 'featureMetrics', 'quality',
+];
+
 const QUALITY_KEYS = ['minAccuracy', 'minPrecision', 'minRecall', 'minF1', 'minAuc', 'maxRmse', 'maxMae'] as const;
 
 /** Parses and validates one model's configuration; throws with the offending field. */
@@ -104,7 +117,7 @@ export function parseModelConfig(text: string): ModelMonitorConfig {
     v.features.forEach((f: any, i: number) => {
       if (typeof f?.name !== 'string' || !f.name) fail(`features[${i}].name`, 'must be a non-empty string');
       if (f.type !== undefined && f.type !== 'numeric' && f.type !== 'categorical') fail(`features[${i}].type`, 'must be "numeric" or "categorical"');
-      if (f.thresholds !== undefined) checkNumbers(f.thresholds, THRESHOLD_KEYS, `features[${i}].thresholds`, fail);
+      if (f.thresholds !== undefined) checkNumbers(f.thresholds, FEATURE_THRESHOLD_KEYS, `features[${i}].thresholds`, fail);
     });
   }
   if (v.quality !== undefined) {

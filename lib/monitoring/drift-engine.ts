@@ -1,50 +1,21 @@
+import { DriftFeatureType } from './drift-monitor-props';
+import { DriftThresholds } from './drift-thresholds';
 import * as engine from './engine';
-
-/**
- * Drift thresholds. A feature is drifted when any applicable statistic is past its threshold.
- */
-export interface DriftThresholdProps {
-  /**
-   * Population stability index above which a feature is drifted.
-   * @default 0.2
-   */
-  readonly psi?: number;
-  /**
-   * Jensen–Shannon distance (base 2) above which a feature is drifted.
-   * @default 0.1
-   */
-  readonly jensenShannon?: number;
-  /**
-   * Kolmogorov–Smirnov p-value below which a numeric feature is drifted.
-   * @default 0.05
-   */
-  readonly ksPValue?: number;
-  /**
-   * Wasserstein-1 distance divided by the reference standard deviation above which a numeric feature is drifted.
-   * @default 0.1
-   */
-  readonly wassersteinNormed?: number;
-  /**
-   * Chi-square p-value below which a categorical feature is drifted.
-   * @default 0.05
-   */
-  readonly chiSquarePValue?: number;
-}
 
 /** A feature to compare. */
 export interface DriftFeatureSpec {
   /** The field name (CSV header or key of the request's feature object). */
   readonly name: string;
   /**
-   * `numeric` or `categorical`.
+   * How the feature is compared.
    * @default - numeric when every non-missing value parses as a finite number
    */
-  readonly type?: string;
+  readonly type?: DriftFeatureType;
   /**
    * Thresholds for this feature.
    * @default - the comparison's thresholds
    */
-  readonly thresholds?: DriftThresholdProps;
+  readonly thresholds?: DriftThresholds;
 }
 
 /** Options of a comparison. */
@@ -58,7 +29,7 @@ export interface DriftCompareOptions {
    * Thresholds for every feature (a feature's own thresholds win).
    * @default - PSI 0.2, Jensen–Shannon 0.1, KS p-value 0.05, normalised Wasserstein 0.1, chi-square p-value 0.05
    */
-  readonly thresholds?: DriftThresholdProps;
+  readonly thresholds?: DriftThresholds;
 }
 
 /** Options for building a baseline. */
@@ -90,8 +61,8 @@ export interface DriftBaselineOptions {
 export interface FeatureDriftResult {
   /** Feature name. */
   readonly name: string;
-  /** `numeric` or `categorical`. */
-  readonly type: string;
+  /** How the feature was compared. */
+  readonly type: DriftFeatureType;
   /** Non-missing current values. */
   readonly n: number;
   /** Whether the feature is over its thresholds. */
@@ -161,6 +132,44 @@ export interface DriftComparisonResult {
 }
 
 /**
+ * A drift baseline: the reference statistics a window is compared against
+ * (the JSON document the TrainingPipeline's baseline step writes and the
+ * DriftMonitor reads; schema in docs/drift.md).
+ */
+export class DriftBaseline {
+  /** Parses and validates a baseline document; throws an error naming the first problem. */
+  public static fromJson(json: string): DriftBaseline {
+    return new DriftBaseline(engine.validateBaseline(JSON.parse(json)));
+  }
+
+  /** Records the baseline was built from (including rows where a feature is missing). */
+  public readonly recordCount: number;
+  /** When the baseline was built (ISO-8601 UTC). */
+  public readonly createdAt: string;
+  /** The baseline's features, in document order. */
+  public readonly featureNames: string[];
+  /** @internal */
+  public readonly _document: engine.Baseline;
+
+  private constructor(document: engine.Baseline) {
+    this._document = document;
+    this.recordCount = document.recordCount;
+    this.createdAt = document.createdAt;
+    this.featureNames = Object.keys(document.features);
+  }
+
+  /** The JSON document (store it next to the model). */
+  public toJson(): string {
+    return JSON.stringify(this._document);
+  }
+
+  /** @internal */
+  public static _of(document: engine.Baseline): DriftBaseline {
+    return new DriftBaseline(document);
+  }
+}
+
+/**
  * The drift engine: PSI, Jensen–Shannon, Kolmogorov–Smirnov, normalised Wasserstein,
  * chi-square and missing-rate statistics between a reference and a current sample, or
  * between a baseline (built once from training data) and a current window.
@@ -168,11 +177,12 @@ export interface DriftComparisonResult {
  *
  * @example
  * const baseline = DriftEngine.buildBaseline([{ age: 31, plan: 'pro' }, { age: 45, plan: 'free' }]);
+ * const json = baseline.toJson(); // store it; DriftBaseline.fromJson(json) reads it back
  * const result = DriftEngine.compareToBaseline(baseline, [{ age: 52, plan: 'pro' }]);
  */
 export class DriftEngine {
   /** The default thresholds. */
-  public static defaultThresholds(): DriftThresholdProps {
+  public static defaultThresholds(): DriftThresholds {
     return { ...engine.DEFAULT_THRESHOLDS };
   }
 
@@ -180,7 +190,7 @@ export class DriftEngine {
    * Builds a baseline (the JSON document the DriftMonitor compares against) from reference rows.
    * @param rows reference rows, field name → value
    */
-  public static buildBaseline(rows: Array<{ [key: string]: any }>, options: DriftBaselineOptions = {}): any {
+  public static buildBaseline(rows: Array<{ [key: string]: any }>, options: DriftBaselineOptions = {}): DriftBaseline {
     const b = new engine.BaselineBuilder({
       features: specsOf(options.features),
       sketchSize: options.sketchSize,
@@ -188,20 +198,20 @@ export class DriftEngine {
       maxValues: options.maxValues,
     });
     for (const r of rows) b.add(r);
-    return b.finish();
+    return DriftBaseline._of(b.finish());
   }
 
   /**
-   * Checks a parsed baseline document; throws an error naming the first problem.
+   * Checks a baseline document (JSON text); throws an error naming the first problem.
    * @returns the number of features in the baseline
    */
-  public static validateBaseline(baseline: any): number {
-    return Object.keys(engine.validateBaseline(baseline).features).length;
+  public static validateBaseline(json: string): number {
+    return DriftBaseline.fromJson(json).featureNames.length;
   }
 
   /** Compares current rows with a baseline (streaming statistics; KS and Wasserstein from the baseline's sketch). */
-  public static compareToBaseline(baseline: any, rows: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
-    const acc = new engine.DriftAccumulator(engine.validateBaseline(baseline), {
+  public static compareToBaseline(baseline: DriftBaseline, rows: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
+    const acc = new engine.DriftAccumulator(baseline._document, {
       features: specsOf(options.features),
       thresholds: options.thresholds,
     });
@@ -227,10 +237,13 @@ export class DriftEngine {
 
 function specsOf(features: DriftFeatureSpec[] | undefined): engine.FeatureSpec[] | undefined {
   return features?.map((f) => {
-    if (f.type !== undefined && f.type !== 'numeric' && f.type !== 'categorical') {
+    if (f.type !== undefined && !Object.values(DriftFeatureType).includes(f.type)) {
       throw new Error(`feature "${f.name}": type must be "numeric" or "categorical", got "${f.type}"`);
     }
-    return { name: f.name, type: f.type as engine.FeatureType | undefined, thresholds: f.thresholds };
+    if (f.thresholds?.alpha !== undefined) {
+      throw new Error(`feature "${f.name}": alpha applies to the whole comparison (the family of features tested together), not to one feature`);
+    }
+    return { name: f.name, type: f.type, thresholds: f.thresholds };
   });
 }
 

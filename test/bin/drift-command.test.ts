@@ -71,7 +71,10 @@ test('--json prints the documented contract, last, with scipy-identical statisti
   expect(err).toBe('');
   expect(code).toBe(0);
   const last = JSON.parse(out.trim().split('\n').pop()!);
-  expect(Object.keys(last)).toEqual(['features', 'drifted', 'records', 'malformed']);
+  expect(Object.keys(last)).toEqual(['features', 'drifted', 'decisions', 'records', 'malformed']);
+  // Why each feature is (not) drifted: the calibrated decision (docs/drift.md, "Decision").
+  expect(Object.keys(last.decisions.amount)).toEqual(['pValue', 'level', 'significant', 'psiCorrected', 'jensenShannonCorrected', 'material', 'drifted']);
+  expect(last.drifted).toEqual(Object.keys(last.decisions).filter((n) => last.decisions[n].drifted));
   expect(Object.keys(last.features.amount)).toEqual(['type', 'n', 'psi', 'jensenShannon', 'ksStatistic', 'ksPValue', 'wassersteinNormed', 'missingRateDelta']);
   expect(Object.keys(last.features.colour)).toEqual(['type', 'n', 'psi', 'chiSquare', 'chiSquarePValue', 'jensenShannon', 'lInfinity', 'unseenRate', 'missingRateDelta']);
   for (const k of ['psi', 'jensenShannon', 'ksStatistic', 'ksPValue', 'wassersteinNormed']) {
@@ -81,12 +84,20 @@ test('--json prints the documented contract, last, with scipy-identical statisti
     expect(Math.abs(last.features.colour[k] - catCase.expected[k])).toBeLessThanOrEqual(1e-9 * Math.abs(catCase.expected[k]) + 1e-15);
   }
   expect(last.features.amount.missingRateDelta).toBeCloseTo(expectedMissingDelta(numCase.reference, numCase.current, missing), 12);
-  // default thresholds applied to scipy's values
+  // The calibrated decision (docs/drift.md, "Decision") on scipy's values: the numeric feature's
+  // test is scipy's KS p-value; Holm's procedure at alpha 0.005 over the two features compared.
   const e = numCase.expected;
-  const amountDrifted = e.psi > 0.2 || e.jensenShannon > 0.1 || e.ksPValue < 0.05 || e.wassersteinNormed > 0.1;
-  const k = catCase.expected;
-  const colourDrifted = k.psi > 0.2 || k.jensenShannon > 0.1 || k.chiSquarePValue < 0.05;
-  expect(last.drifted).toEqual([...(amountDrifted ? ['amount'] : []), ...(colourDrifted ? ['colour'] : [])]);
+  expect(last.decisions.amount.pValue).toBeCloseTo(e.ksPValue, 12);
+  const ranked = ['amount', 'colour'].sort((a, b) => last.decisions[a].pValue - last.decisions[b].pValue);
+  expect(last.decisions[ranked[0]].level).toBeCloseTo(0.005 / 2, 15);
+  for (const name of ranked) {
+    const d = last.decisions[name];
+    if (Number.isFinite(d.level)) expect(d.significant).toBe(d.pValue <= d.level);
+    expect(d.drifted).toBe(d.significant && d.material);
+  }
+  const a = last.features.amount;
+  expect(last.decisions.amount.material).toBe(last.decisions.amount.psiCorrected >= 0.2 || last.decisions.amount.jensenShannonCorrected >= 0.1
+    || a.ksStatistic >= 0.1 || a.wassersteinNormed >= 0.1);
   expect(last.drifted.length).toBeGreaterThan(0);
   expect(last.records).toEqual({ reference: refLen, current: curLen });
   expect(last.malformed).toEqual({ reference: 0, current: 0 });
@@ -110,8 +121,8 @@ test('JSON Lines capture records with --json-path give the same statistics as CS
 
 test('the readable table, with a feature spec (types and per-feature thresholds)', async () => {
   const spec = write('spec.json', JSON.stringify({
-    features: [{ name: 'amount', type: 'numeric' }, { name: 'colour', thresholds: { psi: 100, jensenShannon: 1, chiSquarePValue: 0 } }],
-    thresholds: { ksPValue: 0.5 },
+    features: [{ name: 'amount', type: 'numeric' }, { name: 'colour', thresholds: { psi: 100, jensenShannon: 1 } }],
+    thresholds: { alpha: 0.01 },
   }));
   const { code, out } = await cli('--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--features', spec);
   expect(code).toBe(0);
@@ -129,6 +140,8 @@ describe('errors: one prefix on stderr, exit 2 for usage and input errors (docs/
     ['missing named features', () => ['--reference', ref(), '--current', ref(), '--features', write('s1.json', '["amount","height"]')], 2, /reference .*ref\.csv has no feature\(s\) named "height" \(it has: amount, colour\)/],
     ['invalid spec type', () => ['--reference', ref(), '--current', ref(), '--features', write('s2.json', '[{"name":"amount","type":"text"}]')], 2, /features\[0\]: type must be "numeric" or "categorical", got "text"/],
     ['unknown threshold', () => ['--reference', ref(), '--current', ref(), '--features', write('s3.json', '{"features":["amount"],"thresholds":{"pis":1}}')], 2, /unknown threshold "pis"/],
+    ['a former threshold', () => ['--reference', ref(), '--current', ref(), '--features', write('s3b.json', '{"features":["amount"],"thresholds":{"ksPValue":0.05}}')], 2, /unknown threshold "ksPValue"/],
+    ['alpha per feature', () => ['--reference', ref(), '--current', ref(), '--features', write('s3c.json', '[{"name":"amount","thresholds":{"alpha":0.01}}]')], 2, /unknown threshold "alpha" \(alpha is model-wide/],
     ['spec not JSON', () => ['--reference', ref(), '--current', ref(), '--features', write('s4.json', '{')], 2, /is not valid JSON/],
     ['no readable rows', () => ['--reference', ref(), '--current', write('empty.jsonl', '{"x":1}\n')], 2, /current .*empty\.jsonl has no readable rows \(1 malformed\)/],
     ['missing --current', () => ['--reference', ref()], 2, /--reference and --current are required/],

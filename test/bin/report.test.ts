@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../bin/commands';
 import { categoryBars, histogram, statisticsOf } from '../../bin/report/drift-report';
 import { parseTimeline } from '../../bin/report/timeline-report';
-import { DEFAULT_THRESHOLDS } from '../../lib/monitoring/engine/types';
+import { DEFAULT_THRESHOLDS } from '../../lib/monitoring/engine/thresholds';
 import { countPixels, isWhite, openInChromium } from './report-browser';
 
 /** Deterministic samples (mulberry32). */
@@ -70,11 +70,18 @@ describe('drift report (pure)', () => {
     expect(bars.reduce((a, b) => a + b.reference, 0)).toBeCloseTo(1, 12);
   });
 
-  test('a statistic breaches as the engine decides drift (above for distances, below for p-values)', () => {
-    const stats = statisticsOf({ type: 'numeric', n: 10, psi: 0.3, jensenShannon: 0.05, ksStatistic: 0.2, ksPValue: 0.01, wassersteinNormed: 0.1, missingRateDelta: 0 }, DEFAULT_THRESHOLDS);
-    expect(stats.filter((s) => s.breached).map((s) => s.key)).toEqual(['psi', 'ksPValue']);
-    // At the threshold is not drift (the engine uses strict comparisons).
-    expect(stats.find((s) => s.key === 'wassersteinNormed')).toMatchObject({ value: 0.1, threshold: 0.1, breached: false });
+  test('the statistics shown follow the engine\'s decision: p-value against its Holm level, effects against their floors', () => {
+    const f = { type: 'numeric' as const, n: 10, psi: 0.3, jensenShannon: 0.05, ksStatistic: 0.2, ksPValue: 0.01, wassersteinNormed: 0.1, missingRateDelta: 0 };
+    const decision = { pValue: 0.001, level: 0.0025, significant: true, psiCorrected: 0.25, jensenShannonCorrected: 0.04, material: true, drifted: true };
+    const stats = statisticsOf(f, DEFAULT_THRESHOLDS, decision);
+    // p 0.001 <= level 0.0025; bias-corrected PSI 0.25 >= 0.2; D 0.2 >= 0.1; W/std 0.1 >= 0.1 (floors are inclusive, as in decide()).
+    expect(stats.filter((s) => s.breached).map((s) => s.key)).toEqual(['pValue', 'psi', 'ksStatistic', 'wassersteinNormed']);
+    expect(stats.find((s) => s.key === 'psi')).toMatchObject({ value: 0.25, threshold: DEFAULT_THRESHOLDS.psi });
+    expect(stats.find((s) => s.key === 'jensenShannon')).toMatchObject({ value: 0.04, breached: false });
+    // A feature Holm's procedure did not reach shows its p-value without a level.
+    const untested = statisticsOf(f, DEFAULT_THRESHOLDS, { ...decision, level: Number.NaN, significant: false, drifted: false });
+    expect(untested[0]).toMatchObject({ key: 'pValue', breached: false });
+    expect(untested[0].threshold).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 /** The jsii facade `DriftEngine` (exported from lib/index.ts). */
-import { DriftEngine } from '../../lib';
+import { DriftBaseline, DriftEngine, DriftFeatureType } from '../../lib';
 import { fixture } from './engine/helpers';
 
 const numeric = fixture('numeric.json');
@@ -22,19 +22,23 @@ test('compare: exact statistics, absent fields for what does not apply', () => {
 });
 
 test('buildBaseline → JSON → compareToBaseline, with per-feature thresholds', () => {
-  const baseline = JSON.parse(JSON.stringify(DriftEngine.buildBaseline(rows(c.reference), { sketchSize: 50 })));
-  expect(DriftEngine.validateBaseline(baseline)).toBe(2);
+  const built = DriftEngine.buildBaseline(rows(c.reference), { sketchSize: 50 });
+  expect(built.featureNames).toEqual(['f', 'tag']);
+  expect(built.recordCount).toBe(c.reference.length);
+  expect(DriftEngine.validateBaseline(built.toJson())).toBe(2);
+  const baseline = DriftBaseline.fromJson(built.toJson());
+  expect(baseline.toJson()).toBe(built.toJson());
   const r = DriftEngine.compareToBaseline(baseline, rows(c.current), {
-    features: [{ name: 'f', thresholds: { psi: 10, jensenShannon: 10, ksPValue: 0, wassersteinNormed: 10 } }],
+    features: [{ name: 'f', thresholds: { psi: 10, jensenShannon: 10, ksStatistic: 10, wassersteinNormed: 10 } }],
   });
   expect(r.features.map((x) => x.name)).toEqual(['f']);
   expect(r.features[0].ksStatistic).toBeCloseTo(c.expected.ksStatistic, 12); // integers: the sketch is exact
   expect(r.drifted).toEqual([]);
-  expect(() => DriftEngine.compare([], [], { features: [{ name: 'x', type: 'text' }] })).toThrow(/type must be "numeric" or "categorical"/);
-  expect(() => DriftEngine.validateBaseline({ schemaVersion: 9 })).toThrow(/schemaVersion must be 1/);
+  expect(() => DriftEngine.compare([], [], { features: [{ name: 'x', type: 'text' as DriftFeatureType }] })).toThrow(/type must be "numeric" or "categorical"/);
+  expect(() => DriftEngine.validateBaseline('{"schemaVersion":9}')).toThrow(/schemaVersion must be 1/);
 });
 
 test('defaults and capture records', () => {
-  expect(DriftEngine.defaultThresholds()).toEqual({ psi: 0.2, jensenShannon: 0.1, ksPValue: 0.05, wassersteinNormed: 0.1, chiSquarePValue: 0.05 });
+  expect(DriftEngine.defaultThresholds()).toEqual({ alpha: 0.005, psi: 0.2, jensenShannon: 0.1, ksStatistic: 0.1, wassersteinNormed: 0.1 });
   expect(DriftEngine.featuresFromCaptureRecord({ request: { instances: [{ a: 1 }] } })).toEqual({ a: 1 });
 });

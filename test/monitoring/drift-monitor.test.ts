@@ -2,7 +2,9 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DriftMonitor, DriftMonitorProps, MonitoredModel, MonitoredModelOptions } from '../../lib/monitoring/drift-monitor';
+import {
+  DriftFeatureType, DriftMonitor, DriftMonitorProps, DriftStatistic, ModelProblemType, MonitoredModel, MonitoredModelOptions, QualityStatistic,
+} from '../../lib/monitoring/drift-monitor';
 import { parseModelConfig } from '../../lib/contracts/drift-monitor-config';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
@@ -14,9 +16,9 @@ const bucket = new s3.Bucket(stack, 'Capture', { enforceSSL: true, serverAccessL
 const monitor = new DriftMonitor(stack, 'Drift', { captureBucket: bucket, alarmPrefix: 'fleet', namespace: 'Acme/Drift' });
 const fraud = monitor.addModel({
   modelName: 'fraud', variants: ['primary', 'canary'], baselineKey: 'baselines/fraud/baseline.json', windowHours: 3,
-  features: [{ name: 'amount', type: 'numeric', psi: 0.3 }, { name: 'country', type: 'categorical' }],
-  thresholds: { ksPValue: 0.01 },
-  quality: { problemType: 'binary', labelDelayHours: 24, minAuc: 0.8, minRecall: 0.5 },
+  features: [{ name: 'amount', type: DriftFeatureType.NUMERIC, psi: 0.3 }, { name: 'country', type: DriftFeatureType.CATEGORICAL }],
+  thresholds: { alpha: 0.001 },
+  quality: { problemType: ModelProblemType.BINARY, labelDelayHours: 24, minAuc: 0.8, minRecall: 0.5 },
 });
 const churn = monitor.addModel({ modelName: 'churn', baselineKey: 'baselines/churn.json', datapointsToAlarm: 1, evaluationPeriods: 1 });
 const other = s3.Bucket.fromBucketName(stack, 'Other', 'other-capture');
@@ -111,10 +113,10 @@ describe('DriftMonitor template', () => {
       model: 'fraud', variants: ['primary', 'canary'], windowHours: 3, minSamples: 100, featureMetrics: true,
       capture: { bucket: 'resolved-bucket', prefix: 'capture/' },
       baseline: { bucket: 'resolved-bucket', key: 'baselines/fraud/baseline.json' },
-      features: [{ name: 'amount', type: 'numeric', thresholds: { psi: 0.3 } }, { name: 'country', type: 'categorical' }],
-      thresholds: { ksPValue: 0.01 },
+      features: [{ name: 'amount', type: DriftFeatureType.NUMERIC, thresholds: { psi: 0.3 } }, { name: 'country', type: DriftFeatureType.CATEGORICAL }],
+      thresholds: { alpha: 0.001 },
       quality: {
-        bucket: 'resolved-bucket', prefix: 'labels/model=fraud/', delayHours: 24, problemType: 'binary',
+        bucket: 'resolved-bucket', prefix: 'labels/model=fraud/', delayHours: 24, problemType: ModelProblemType.BINARY,
         predictionPath: 'prediction', decisionThreshold: 0.5, minSamples: 30, thresholds: { minAuc: 0.8, minRecall: 0.5 },
       },
     });
@@ -142,17 +144,27 @@ describe('DriftMonitor template', () => {
   });
 
   test('metrics: names and dimensions of the contract', () => {
-    const m = fraud.metric('amount', 'psi', 'canary');
+    const m = fraud.metricFeatureDrift('amount', DriftStatistic.PSI, { dimensionsMap: { Variant: 'canary' } });
     expect(m.namespace).toBe('Acme/Drift');
+    expect(m.metricName).toBe('FeatureDrift');
     expect(m.dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary', Feature: 'amount', Statistic: 'psi' });
     expect(m.statistic).toBe('Maximum');
     expect(m.period.toSeconds()).toBe(3600);
-    expect(fraud.metric('country', 'chiSquarePValue').dimensions).toEqual({ ModelName: 'fraud', Variant: 'primary', Feature: 'country', Statistic: 'chiSquarePValue' });
-    expect(fraud.metricQuality('auc').dimensions).toEqual({ ModelName: 'fraud', Statistic: 'auc' });
-    expect(fraud.metricByName('SampleCount', { aggregation: 'Sum' }).statistic).toBe('Sum');
+    expect(fraud.metricFeatureDrift('country', DriftStatistic.CHI_SQUARE_P_VALUE).dimensions)
+      .toEqual({ ModelName: 'fraud', Variant: 'primary', Feature: 'country', Statistic: 'chiSquarePValue' });
+    expect(fraud.metricQuality(QualityStatistic.AUC).dimensions).toEqual({ ModelName: 'fraud', Statistic: 'auc' });
+    expect(fraud.metricQuality(QualityStatistic.AUC, { dimensionsMap: { Variant: 'canary' } }).dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary', Statistic: 'auc' });
+    expect(fraud.metricSampleCount({ statistic: 'Sum', period: Duration.hours(3) }).statistic).toBe('Sum');
+    expect(fraud.metricSampleCount({ period: Duration.hours(3) }).period.toSeconds()).toBe(3 * 3600);
     expect(fraud.metricSampleCount().dimensions).toEqual({ ModelName: 'fraud' });
     expect(fraud.metricDriftedFeatureCount().metricName).toBe('DriftedFeatureCount');
-    expect(fraud.metricByName('MalformedRecords', { variant: 'canary' }).dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary' });
+    expect(fraud.metricMalformedRecords({ dimensionsMap: { Variant: 'canary' } }).dimensions).toEqual({ ModelName: 'fraud', Variant: 'canary' });
+    expect(fraud.metric('MalformedRecords').dimensions).toEqual({ ModelName: 'fraud' });
+    const names = [fraud.metricLabeledSampleCount(), fraud.metricMalformedLabels(), fraud.metricQualityBreachCount()].map((x) => x.metricName);
+    expect(names).toEqual(['LabeledSampleCount', 'MalformedLabels', 'QualityBreachCount']);
+    expect(monitor.metricUnmonitoredModels().dimensions).toEqual({ Monitor: 'fleet' });
+    expect(monitor.metricUnmonitoredModels().statistic).toBe('Sum');
+    expect(monitor.metricMonitoredModels().metricName).toBe('MonitoredModels');
     expect(monitor.metric('UnmonitoredModels').dimensions).toEqual({ Monitor: 'fleet' });
     expect(monitor.modelNames.sort()).toEqual(['churn', 'ext', 'fraud']);
   });
@@ -175,7 +187,7 @@ describe('per-model footprint (the thousand-model factory)', () => {
     const s = new Stack(a, 'S');
     const mon = new DriftMonitor(s, 'Drift', { captureBucket: new s3.Bucket(s, 'B') });
     for (let i = 0; i < models; i++) {
-      mon.addModel({ modelName: `model-${i}`, baselineKey: `baselines/model-${i}.json`, ...(quality ? { quality: { problemType: 'binary', minAuc: 0.8 } } : {}) });
+      mon.addModel({ modelName: `model-${i}`, baselineKey: `baselines/model-${i}.json`, ...(quality ? { quality: { problemType: ModelProblemType.BINARY, minAuc: 0.8 } } : {}) });
     }
     const t = a.synth().getStackByName('S').template;
     const statements = Object.values(t.Resources as Record<string, any>)
@@ -270,16 +282,18 @@ describe('invalid props fail with clear errors', () => {
     ['variant with capitals', () => modelWith({ variants: ['Primary'] }), /invalid prop "variants\[0\]" \("Primary"\)/],
     ['baseline outside the granted prefix', () => modelWith({ baselineKey: 'models/fraud.json' }), /invalid prop "baselineKey" \("models\/fraud.json"\): must start with the monitor's baselinePrefix "baselines\/"/],
     ['windowHours 0', () => modelWith({ windowHours: 0 }), /invalid prop "windowHours" \(0\): must be an integer between 1 and 168/],
-    ['feature type', () => modelWith({ features: [{ name: 'x', type: 'text' }] }), /invalid prop "features\[0\].type" \("text"\): must be one of "numeric", "categorical"/],
+    ['feature type', () => modelWith({ features: [{ name: 'x', type: 'text' as DriftFeatureType }] }), /invalid prop "features\[0\].type" \("text"\): must be one of "numeric", "categorical"/],
     ['duplicate feature', () => modelWith({ features: [{ name: 'x' }, { name: 'x' }] }), /invalid prop "features".*must not repeat a feature name/],
+    ['per-feature alpha', () => modelWith({ features: [{ name: 'x', alpha: 0.05 }] }), /invalid prop "features\[0\].alpha" \(0.05\): applies to the whole model/],
+    ['alpha over 1', () => modelWith({ thresholds: { alpha: 2 } }), /invalid prop "thresholds.alpha" \(2\): must be a finite number between 0 and 1/],
     ['threshold out of range', () => modelWith({ thresholds: { jensenShannon: 2 } }), /invalid prop "thresholds.jensenShannon" \(2\): must be a finite number between 0 and 1/],
     ['featuresPath unparsable', () => modelWith({ featuresPath: 'request[abc' }), /invalid prop "featuresPath" \("request\[abc"\): must be a JSON path/],
-    ['problemType', () => modelWith({ quality: { problemType: 'multiclass', minAccuracy: 0.9 } }), /invalid prop "quality.problemType" \("multiclass"\): must be one of "binary", "regression"/],
-    ['regression threshold on binary', () => modelWith({ quality: { problemType: 'binary', maxRmse: 3 } }), /invalid prop "quality.maxRmse" \(3\): does not apply to problemType "binary"/],
-    ['quality without thresholds', () => modelWith({ quality: { problemType: 'regression' } }), /invalid prop "quality" \(undefined\): needs at least one threshold for the quality alarm: maxRmse, maxMae/],
-    ['minAuc over 1', () => modelWith({ quality: { problemType: 'binary', minAuc: 1.5 } }), /invalid prop "quality.minAuc" \(1.5\): must be a finite number between 0 and 1/],
-    ['negative label delay', () => modelWith({ quality: { problemType: 'binary', minAuc: 0.8, labelDelayHours: -1 } }), /invalid prop "quality.labelDelayHours" \(-1\)/],
-    ['predictionPath', () => modelWith({ quality: { problemType: 'binary', minAuc: 0.8, predictionPath: 'a..b' } }), /invalid prop "quality.predictionPath" \("a..b"\)/],
+    ['problemType', () => modelWith({ quality: { problemType: 'multiclass' as ModelProblemType, minAccuracy: 0.9 } }), /invalid prop "quality.problemType" \("multiclass"\): must be one of "binary", "regression"/],
+    ['regression threshold on binary', () => modelWith({ quality: { problemType: ModelProblemType.BINARY, maxRmse: 3 } }), /invalid prop "quality.maxRmse" \(3\): does not apply to problemType "binary"/],
+    ['quality without thresholds', () => modelWith({ quality: { problemType: ModelProblemType.REGRESSION } }), /invalid prop "quality" \(undefined\): needs at least one threshold for the quality alarm: maxRmse, maxMae/],
+    ['minAuc over 1', () => modelWith({ quality: { problemType: ModelProblemType.BINARY, minAuc: 1.5 } }), /invalid prop "quality.minAuc" \(1.5\): must be a finite number between 0 and 1/],
+    ['negative label delay', () => modelWith({ quality: { problemType: ModelProblemType.BINARY, minAuc: 0.8, labelDelayHours: -1 } }), /invalid prop "quality.labelDelayHours" \(-1\)/],
+    ['predictionPath', () => modelWith({ quality: { problemType: ModelProblemType.BINARY, minAuc: 0.8, predictionPath: 'a..b' } }), /invalid prop "quality.predictionPath" \("a..b"\)/],
   ])('%s', (_name, make, message) => {
     expect(make).toThrow(message);
   });

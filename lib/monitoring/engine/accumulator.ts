@@ -2,13 +2,14 @@
  * Streaming comparison of a current window against a baseline: one pass,
  * memory bounded by the bins and the sketch (never by the number of records).
  */
-import { driftedFeatures, numericUndefined, categoricalUndefined } from './thresholds';
+import { decide, EngineFeatureSpec, FeatureDecision, FeatureEvidence, homogeneityTest, numericUndefined, categoricalUndefined } from './thresholds';
+import type { DriftThresholds } from '../drift-thresholds';
 import { categoricalDrift } from './categorical';
 import { ks2sampPValue } from './ks';
 import { binOf } from './quantile';
 import { jensenShannonDistance, psi } from './stats';
 import {
-  Baseline, CategoricalBaseline, CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec,
+  Baseline, CategoricalBaseline, CategoricalDrift, DriftReport,
   NumericBaseline, NumericDrift,
 } from './types';
 import { categoryKey, isMissing, toNumber } from './values';
@@ -16,9 +17,9 @@ import { categoryKey, isMissing, toNumber } from './values';
 /** Options of {@link DriftAccumulator}. */
 export interface DriftAccumulatorOptions {
   /** Features to compare (names must be in the baseline); default: every baseline feature. */
-  readonly features?: FeatureSpec[];
+  readonly features?: EngineFeatureSpec[];
   /** Thresholds for `drifted` (per-feature overrides come from `features`). */
-  readonly thresholds?: Partial<DriftThresholds>;
+  readonly thresholds?: DriftThresholds;
 }
 
 /** KS and Wasserstein bounds of a sketch-based comparison (see docs/drift.md). */
@@ -151,8 +152,8 @@ class CategoricalState {
 /** Streams current rows and compares them with a baseline. */
 export class DriftAccumulator {
   private readonly names: string[];
-  private readonly specs: FeatureSpec[] | undefined;
-  private readonly thresholds: Partial<DriftThresholds> | undefined;
+  private readonly specs: EngineFeatureSpec[] | undefined;
+  private readonly thresholds: DriftThresholds | undefined;
   private readonly states: (NumericState | CategoricalState)[];
   // the same states split by type, so the per-row loops stay monomorphic
   private readonly numNames: string[] = [];
@@ -217,14 +218,20 @@ export class DriftAccumulator {
     return this.rows;
   }
 
-  /** The report so far (may be called repeatedly). */
-  public result(): DriftReport {
+  /** The report so far (may be called repeatedly), with the decision behind `drifted` per feature. */
+  public result(): DriftReport & { decisions: Record<string, FeatureDecision> } {
     const features: DriftReport['features'] = {};
+    const evidence: Record<string, FeatureEvidence> = {};
     for (let i = 0; i < this.names.length; i++) {
       const s = this.states[i];
-      features[this.names[i]] = s instanceof NumericState ? this.numeric(s) : this.categorical(s);
+      const name = this.names[i];
+      const [drift, e] = s instanceof NumericState ? this.numeric(s) : this.categorical(s);
+      features[name] = drift;
+      evidence[name] = e;
     }
-    return { n: this.rows, malformed: this.malformed, features, drifted: driftedFeatures(features, this.specs, this.thresholds) };
+    const decisions = decide(evidence, this.specs, this.thresholds);
+    const drifted = this.names.filter((name) => decisions[name].drifted);
+    return { n: this.rows, malformed: this.malformed, features, drifted, decisions };
   }
 
   /** Sketch bounds of KS and normalised Wasserstein per numeric feature (NaN when either side is empty). */
@@ -241,14 +248,17 @@ export class DriftAccumulator {
     return this.rows > 0 ? missing / this.rows - baseShare : NaN;
   }
 
-  private numeric(s: NumericState): NumericDrift {
+  private numeric(s: NumericState): [NumericDrift, FeatureEvidence] {
     const b = s.base;
     const missingRateDelta = this.missingDelta(s.missing, b.missingShare);
-    if (s.n === 0 || b.count === 0) return numericUndefined(s.n, missingRateDelta);
+    if (s.n === 0 || b.count === 0) {
+      const u = numericUndefined(s.n, missingRateDelta);
+      return [u, { ...u, pValue: NaN, referenceCount: b.count, currentCount: s.n, cells: 0 }];
+    }
     const cur = Array.from(s.bins, (c) => c / s.n);
     const sk = sketchCompare(s);
     const ks = ks2sampPValue(sk.ksLower, b.count, s.n);
-    return {
+    const drift: NumericDrift = {
       type: 'numeric',
       n: s.n,
       psi: psi(b.shares, cur),
@@ -258,12 +268,18 @@ export class DriftAccumulator {
       wassersteinNormed: sk.wassersteinEstimate,
       missingRateDelta,
     };
+    let cells = 0;
+    for (let i = 0; i < cur.length; i++) if (cur[i] > 0 || b.shares[i] > 0) cells++;
+    return [drift, { ...drift, pValue: ks.pValue, referenceCount: b.count, currentCount: s.n, cells }];
   }
 
-  private categorical(s: CategoricalState): CategoricalDrift {
+  private categorical(s: CategoricalState): [CategoricalDrift, FeatureEvidence] {
     const b = s.base;
     const missingRateDelta = this.missingDelta(s.missing, b.missingShare);
-    if (s.n === 0 || b.count === 0) return categoricalUndefined(s.n, missingRateDelta);
+    if (s.n === 0 || b.count === 0) {
+      const u = categoricalUndefined(s.n, missingRateDelta);
+      return [u, { ...u, pValue: NaN, referenceCount: b.count, currentCount: s.n, cells: 0 }];
+    }
     const ref = new Map<string, number>(Object.entries(b.shares));
     let counts = s.counts;
     if (b.otherShare > 0) {
@@ -282,8 +298,28 @@ export class DriftAccumulator {
       counts = new Map(s.counts);
       counts.set('\u0000unseen-overflow', s.overflow);
     }
-    return categoricalDrift(ref, counts, s.n, missingRateDelta);
+    const drift = categoricalDrift(ref, counts, s.n, missingRateDelta);
+    return [drift, { ...drift, ...categoricalEvidence(ref, b.count, counts, s.n) }];
   }
+}
+
+/** The homogeneity test of current counts against reference shares of `n` values, over the union of categories. */
+export function categoricalEvidence(
+  reference: Map<string, number>, n: number, counts: Map<string, number>, m: number,
+): Pick<FeatureEvidence, 'pValue' | 'referenceCount' | 'currentCount' | 'cells'> {
+  const a: number[] = [];
+  const c: number[] = [];
+  for (const [k, share] of reference) {
+    a.push(share * n);
+    c.push(counts.get(k) ?? 0);
+  }
+  for (const [k, o] of counts) {
+    if (reference.has(k)) continue;
+    a.push(0);
+    c.push(o);
+  }
+  const t = homogeneityTest(a, n, c, m);
+  return { pValue: t.pValue, referenceCount: n, currentCount: m, cells: t.cells };
 }
 
 /**

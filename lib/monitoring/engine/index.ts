@@ -4,17 +4,20 @@
  * Definitions: docs/drift.md. Readers for files live in ./readers (Node only).
  */
 export type {
-  FeatureType, FeatureSpec, DriftThresholds, QuantileSketch, NumericBaseline,
+  FeatureType, FeatureSpec, QuantileSketch, NumericBaseline,
   CategoricalBaseline, Baseline, NumericDrift, CategoricalDrift, DriftReport,
 } from './types';
-export { DEFAULT_THRESHOLDS } from './types';
+export type { DriftThresholds } from '../drift-thresholds';
 export type { BaselineBuilderOptions } from './baseline';
 export { BaselineBuilder, validateBaseline, DEFAULT_SKETCH_SIZE, DEFAULT_TOP_K } from './baseline';
 export type { DriftAccumulatorOptions, SketchBounds } from './accumulator';
 export { DriftAccumulator } from './accumulator';
 export type { CompareOptions } from './compare';
 export { compareSamples, SampleComparison } from './compare';
-export { driftedFeatures, thresholdsFor } from './thresholds';
+export type { EngineFeatureSpec, FeatureDecision, FeatureEvidence, ResolvedThresholds, ThresholdSpec } from './thresholds';
+export {
+  DEFAULT_THRESHOLDS, FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS, correctedEffects, decide, homogeneityTest, thresholdsFor,
+} from './thresholds';
 export { featuresFromCaptureRecord, parseJsonPath } from './capture';
 export { isMissing, toNumber, categoryKey } from './values';
 export type { KsResult } from './ks';

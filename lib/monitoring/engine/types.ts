@@ -2,6 +2,7 @@
  * Types of the drift engine (internal; the jsii facade is lib/drift-engine.ts).
  * Pure data: every type here is JSON-serialisable.
  */
+import type { DriftThresholds } from '../drift-thresholds';
 
 /** How a feature's values are compared. */
 export type FeatureType = 'numeric' | 'categorical';
@@ -12,31 +13,9 @@ export interface FeatureSpec {
   readonly name: string;
   /** Forces the type; inferred from the data when omitted. */
   readonly type?: FeatureType;
-  /** Per-feature overrides of the drift thresholds. */
-  readonly thresholds?: Partial<DriftThresholds>;
+  /** Per-feature effect-size floors (the decision: ./thresholds.ts; alpha is model-wide only). */
+  readonly thresholds?: DriftThresholds;
 }
-
-/**
- * A feature is "drifted" when any applicable statistic is over its threshold:
- * psi > psi, jensenShannon > jensenShannon, wassersteinNormed > wassersteinNormed (numeric),
- * ksPValue < ksPValue (numeric), chiSquarePValue < chiSquarePValue (categorical).
- */
-export interface DriftThresholds {
-  psi: number;
-  jensenShannon: number;
-  ksPValue: number;
-  wassersteinNormed: number;
-  chiSquarePValue: number;
-}
-
-/** The field's customary defaults. */
-export const DEFAULT_THRESHOLDS: DriftThresholds = Object.freeze({
-  psi: 0.2,
-  jensenShannon: 0.1,
-  ksPValue: 0.05,
-  wassersteinNormed: 0.1,
-  chiSquarePValue: 0.05,
-}) as DriftThresholds;
 
 /**
  * A quantile sketch of the reference sample of one numeric feature: a set of

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { CapturePrefix } from '../../contracts/capture-record';
 import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../monitoring/engine';
-import { ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../contracts/drift-monitor-config';
+import { METRIC, ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../contracts/drift-monitor-config';
 import {
   BinaryQualityAccumulator, RegressionQualityAccumulator, parseBinaryLabel, parseFiniteNumber,
 } from '../../monitoring/engine/quality';
@@ -11,19 +11,7 @@ import { MetricPublisher } from './metrics';
 import { ObjectReadError, listKeys, readJson, readLines } from './s3-io';
 import { hoursBefore, labelHourPrefix, minusHours } from './window';
 
-/** Metric names: the published contract (see docs/drift-monitor.md). */
-export const METRIC = {
-  featureDrift: 'FeatureDrift',
-  driftedFeatureCount: 'DriftedFeatureCount',
-  sampleCount: 'SampleCount',
-  malformedRecords: 'MalformedRecords',
-  modelQuality: 'ModelQuality',
-  labeledSampleCount: 'LabeledSampleCount',
-  malformedLabels: 'MalformedLabels',
-  qualityBreachCount: 'QualityBreachCount',
-  unmonitoredModels: 'UnmonitoredModels',
-  monitoredModels: 'MonitoredModels',
-} as const;
+export { METRIC };
 
 /** What one model's run produced. */
 export interface ModelOutcome {

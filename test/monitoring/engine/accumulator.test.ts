@@ -164,7 +164,7 @@ test('per-feature thresholds and features not in the baseline', () => {
   const baseline = b.finish();
   expect(() => new DriftAccumulator(baseline, { features: [{ name: 'nope' }] })).toThrow(/feature "nope" is not in the baseline \(it has: x, y\)/);
   const acc = new DriftAccumulator(baseline, {
-    features: [{ name: 'x' }, { name: 'y', thresholds: { psi: 100, jensenShannon: 100, ksPValue: 0, wassersteinNormed: 100 } }],
+    features: [{ name: 'x' }, { name: 'y', thresholds: { psi: 100, jensenShannon: 100, ksStatistic: 100, wassersteinNormed: 100 } }],
   });
   for (let i = 0; i < 200; i++) acc.add({ x: i + 50, y: i + 50 });
   expect(acc.result().drifted).toEqual(['x']);

@@ -17,7 +17,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { rng } from '../../../bin/simulate/drift';
-import { DriftMonitor } from '../../../lib/monitoring/drift-monitor';
+import { DriftFeatureType, DriftMonitor, ModelProblemType } from '../../../lib/monitoring/drift-monitor';
 import { BaselineBuilder } from '../../../lib/monitoring/engine';
 import { MonitorDeps, handler, runMonitor, shardOf } from '../../../lib/runtime/drift-monitor/handler';
 import { backoffDelay, isRetryable } from '../../../lib/runtime/drift-monitor/metrics';
@@ -52,8 +52,8 @@ function configsFromConstruct(): Record<string, string> {
   const monitor = new DriftMonitor(stack, 'Drift', { captureBucket: bucket, alarmPrefix: 'test', namespace: NAMESPACE, configPath: '/cfg/' });
   monitor.addModel({
     modelName: 'fraud', variants: ['primary', 'canary'], baselineKey: 'baselines/fraud.json', minSamples: 50,
-    features: [{ name: 'amount', type: 'numeric' }, { name: 'country', type: 'categorical', psi: 0.25 }],
-    quality: { problemType: 'binary', labelDelayHours: 2, minSamples: 10, minAuc: 0.99, minAccuracy: 0.5 },
+    features: [{ name: 'amount', type: DriftFeatureType.NUMERIC }, { name: 'country', type: DriftFeatureType.CATEGORICAL, psi: 0.25 }],
+    quality: { problemType: ModelProblemType.BINARY, labelDelayHours: 2, minSamples: 10, minAuc: 0.99, minAccuracy: 0.5 },
   });
   monitor.addModel({ modelName: 'churn', baselineKey: 'baselines/fraud.json', minSamples: 50 });
   monitor.addModel({ modelName: 'wide', baselineKey: 'baselines/wide.json', minSamples: 50 });
