@@ -163,6 +163,17 @@ export class GpuCluster extends Construct {
     checkInt(this, 'gpuMinSize', props.gpuMinSize, 0, 1000);
     checkInt(this, 'gpuMaxSize', props.gpuMaxSize, 1, 1000);
     checkInt(this, 'systemNodes', props.systemNodes, 1, 100);
+    if (props.clusterName !== undefined) {
+      // EKS CreateCluster: 1-100 characters, [0-9A-Za-z][A-Za-z0-9-_]*.
+      checkPattern(this, 'clusterName', props.clusterName, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+        'must be 1-100 characters: ASCII letters, digits, "-" and "_", starting with a letter or digit (EKS cluster names)');
+    }
+    if (props.gpuInstanceTypes !== undefined && props.gpuInstanceTypes.length === 0) {
+      invalid(this, 'gpuInstanceTypes', props.gpuInstanceTypes, 'must not be empty (and is deprecated: use gpuInstanceFamilies)');
+    }
+    if (props.nvidiaDevicePluginVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(props.nvidiaDevicePluginVersion)) {
+      invalid(this, 'nvidiaDevicePluginVersion', props.nvidiaDevicePluginVersion, 'must be a pinned chart version such as "0.17.1" (and is deprecated: Auto Mode runs the device plugin)');
+    }
     const gpuMin = props.gpuMinSize ?? 0;
     if (props.gpuMaxSize !== undefined && gpuMin > props.gpuMaxSize) invalid(this, 'gpuMinSize', gpuMin, `must be <= gpuMaxSize (${props.gpuMaxSize})`);
     if (props.installNvidiaDevicePlugin) {

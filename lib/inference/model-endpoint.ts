@@ -87,6 +87,9 @@ export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
   readonly namespace?: string;
 }
 
+/** Namespaces rendered per cluster (see ModelEndpoint.claimNamespace). */
+const NAMESPACES_IN_USE = new WeakMap<eks.ICluster, Map<string, string>>();
+
 /**
  * An autoscaled (GPU) inference service on an existing EKS cluster.
  *
@@ -144,6 +147,7 @@ export class ModelEndpoint extends Construct {
 
     const credentials = props.podCredentials ?? PodCredentials.POD_IDENTITY;
     const namespace = props.namespace ?? props.modelName;
+    this.claimNamespace(props.cluster, namespace, props.namespace !== undefined ? 'namespace' : 'modelName');
     this.podRole = props.podRole ?? this.createPodRole(credentials, namespace);
 
     this.chart = new InferenceService(new Cdk8sApp(), props.modelName, {
@@ -371,6 +375,24 @@ export class ModelEndpoint extends Construct {
     stream.grantPutRecords(this.podRole);
     if (capture.requestMetrics !== false) CaptureStream.grantPutRequestMetrics(this.podRole);
     return stream;
+  }
+
+  /**
+   * One model per namespace per cluster: two endpoints rendering into one namespace would apply
+   * each other's objects (and prune them) on every deploy.
+   */
+  private claimNamespace(cluster: eks.ICluster, namespace: string, prop: string): void {
+    if (isToken(namespace)) return;
+    let claimed = NAMESPACES_IN_USE.get(cluster);
+    if (!claimed) {
+      claimed = new Map();
+      NAMESPACES_IN_USE.set(cluster, claimed);
+    }
+    const other = claimed.get(namespace);
+    if (other !== undefined) {
+      invalid(this, prop, namespace, `must be unique per cluster: ModelEndpoint ${other} already renders namespace "${namespace}" on this cluster (set a different modelName or namespace)`);
+    }
+    claimed.set(namespace, this.node.path);
   }
 
   private validateTree(): string[] {

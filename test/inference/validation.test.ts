@@ -30,7 +30,8 @@ function base(): ModelEndpointProps {
 /** Builds an endpoint with overrides; returns it with its construct path. */
 function build(over: Partial<ModelEndpointProps>) {
   const id = `E${n++}`;
-  return { id, path: `V/${id}`, make: () => new ModelEndpoint(stack, id, { ...base(), ...over }) };
+  // Each endpoint its own model (namespace): one namespace per cluster is itself a rule (tested below).
+  return { id, path: `V/${id}`, make: () => new ModelEndpoint(stack, id, { ...base(), modelName: `fraud-${id.toLowerCase()}`, ...over }) };
 }
 /** The error must name the construct path, the prop and what is allowed. */
 function expectInvalid(over: Partial<ModelEndpointProps>, prop: string, allowed: RegExp) {
@@ -149,6 +150,45 @@ describe('checks that need the whole tree', () => {
     expect(() => new InferenceService(new Cdk8sApp(), 'svc', {
       modelName: 'm', image: 'example/m:1', artifactBucketName: 'b', artifactPrefix: 'p/', autoscaling: { minReplicas: 0 },
     })).toThrow('[cdk-mlops] svc: invalid prop "autoscaling.minReplicas" (0): must be an integer between 1 and 1000');
+  });
+  test('one model per namespace per cluster: a second endpoint with the same modelName (or namespace) names the first', () => {
+    const first = build({ modelName: 'churn' });
+    first.make();
+    const second = build({ modelName: 'churn' });
+    expect(second.make).toThrow(`[cdk-mlops] ${second.path}: invalid prop "modelName" ("churn"): must be unique per cluster: ModelEndpoint ${first.path} already renders namespace "churn" on this cluster`);
+    const third = build({ modelName: 'churn-v2', namespace: 'churn' });
+    expect(third.make).toThrow(`[cdk-mlops] ${third.path}: invalid prop "namespace" ("churn"): must be unique per cluster`);
+    // Another cluster may hold a model of the same name.
+    const otherStack = new Stack(app, 'Other');
+    const other = new eks.Cluster(otherStack, 'Cluster', {
+      version: eks.KubernetesVersion.V1_35,
+      kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(otherStack, 'Layer') },
+      defaultCapacity: 0,
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+    });
+    expect(() => new ModelEndpoint(otherStack, 'Churn', { ...base(), cluster: other, modelName: 'churn', modelArtifact: { bucket: s3.Bucket.fromBucketName(otherStack, 'B', 'other-models'), prefix: 'm/' } })).not.toThrow();
+  });
+  test.each([
+    [{ clusterName: '' }, 'clusterName', /must be 1-100 characters/],
+    [{ clusterName: 'bad name!' }, 'clusterName', /must be 1-100 characters/],
+    [{ clusterName: 'a'.repeat(101) }, 'clusterName', /must be 1-100 characters/],
+    [{ clusterName: '集群' }, 'clusterName', /ASCII letters, digits/],
+    [{ nvidiaDevicePluginVersion: '' }, 'nvidiaDevicePluginVersion', /must be a pinned chart version/],
+    [{ nvidiaDevicePluginVersion: 'latest' }, 'nvidiaDevicePluginVersion', /must be a pinned chart version/],
+    [{ gpuInstanceTypes: [] }, 'gpuInstanceTypes', /must not be empty/],
+  ])('GpuCluster rejects %j', (props, prop, allowed) => {
+    let err: any;
+    try {
+      new GpuCluster(new Stack(testApp(), 'G'), 'Gpu', props);
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.name).toBe('MlopsValidationError');
+    expect(err.message).toContain(`G/Gpu: invalid prop "${prop}"`);
+    expect(err.message).toMatch(allowed);
+  });
+  test('GpuCluster accepts an EKS-valid name', () => {
+    expect(() => new GpuCluster(new Stack(testApp(), 'G'), 'Gpu', { clusterName: 'ml-prod_1' })).not.toThrow();
   });
   test('GpuCluster bounds', () => {
     expect(() => new GpuCluster(new Stack(testApp(), 'G'), 'Gpu', { gpuMinSize: 5, gpuMaxSize: 2 }))
