@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/*.js', '**/*.d.ts', 'node_modules/**', 'cdk.out/**', 'assets/**', 'dist/**'] },
+  { ignores: ['**/*.js', '**/*.d.ts', 'node_modules/**', 'cdk.out/**', 'assets/**', 'dist/**', 'test/readme/.generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
