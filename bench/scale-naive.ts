@@ -10,9 +10,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { fleetSpecs } from '../examples/model-factory';
 import { DriftMonitor, GpuCluster, ModelEndpoint, RetrainTrigger } from '../lib';
 import { MetricDirection, TrainingImage, TrainingPipeline } from '../lib/training/training-pipeline';
-import { fleetSpecs } from '../examples/model-factory';
 
 export function naiveApp(app: App, models: number): Stack {
   const stack = new Stack(app, 'Naive');

@@ -6,9 +6,9 @@
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
-import { exampleBuckets } from './shared';
 import { DriftFeatureType, FactoryModelSpec, GpuCluster, ModelFactory, ModelFactoryProps, ModelProblemType } from '../lib';
 import { MetricDirection, TrainingImage } from '../lib/training/training-pipeline';
+import { exampleBuckets } from './shared';
 
 const KINDS = ['fraud', 'churn', 'ltv', 'eta', 'rank', 'price', 'demand', 'risk'];
 

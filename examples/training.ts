@@ -6,8 +6,8 @@ import { App, CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validation
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { exampleBuckets } from './shared';
 import { ApprovalPolicy, MetricDirection, TrainingImage, TrainingPipeline } from '../lib';
+import { exampleBuckets } from './shared';
 
 export class FraudTrainingStack extends Stack {
   public readonly pipeline: TrainingPipeline;

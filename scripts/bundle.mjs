@@ -2,10 +2,10 @@
 // with esbuild, so that consumers synthesize offline without Docker:
 //   lib/runtime/<name>/index.ts  ->  assets/<name>/index.js
 // and the CLI, bin/cdk-mlops.ts -> bin/cdk-mlops.js (see bundleCli).
-import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runtimeDir = join(root, 'lib', 'runtime');

@@ -14,10 +14,10 @@
  * --json-path). Documented in docs/drift.md.
  */
 import * as fs from 'fs';
-import { CliError, EXIT, parseArgs, warn } from './cli';
-import type { Command } from './index';
 import { CategoricalDrift, DriftReport, DriftThresholds, FeatureSpec, NumericDrift, parseJsonPath, SampleComparison, FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../../lib/monitoring/engine';
 import { readSamples, ReadSummary, SampleReadError } from '../../lib/monitoring/engine/readers';
+import { CliError, EXIT, parseArgs, warn } from './cli';
+import type { Command } from './index';
 
 const USAGE = `usage: cdk-mlops drift --reference <file> --current <file> [--features <spec.json>] [--json]
                        [--json-path <path>] [--fail-on-drift] [--html <file>]

@@ -18,8 +18,8 @@ import { baselineCommand } from './baseline';
 import { capacityCommand } from './capacity';
 import { CliError, EXIT, EXIT_CODES_HELP, printError } from './cli';
 import { driftCommand } from './drift';
-import { simulate } from './simulate';
 import { approveCommand, historyCommand, labelsCommand, rejectCommand, retrainCommand, rollbackCommand, statusCommand } from './ops';
+import { simulate } from './simulate';
 
 /** A subcommand of the `cdk-mlops` CLI. */
 export interface Command {

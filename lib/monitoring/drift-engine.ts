@@ -142,6 +142,11 @@ export class DriftBaseline {
     return new DriftBaseline(engine.validateBaseline(JSON.parse(json)));
   }
 
+  /** @internal */
+  public static _of(document: engine.Baseline): DriftBaseline {
+    return new DriftBaseline(document);
+  }
+
   /** Records the baseline was built from (including rows where a feature is missing). */
   public readonly recordCount: number;
   /** When the baseline was built (ISO-8601 UTC). */
@@ -161,11 +166,6 @@ export class DriftBaseline {
   /** The JSON document (store it next to the model). */
   public toJson(): string {
     return JSON.stringify(this._document);
-  }
-
-  /** @internal */
-  public static _of(document: engine.Baseline): DriftBaseline {
-    return new DriftBaseline(document);
   }
 }
 

@@ -9,6 +9,10 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PipelineFrame } from '../contracts/training-settings';
+import { createLogsKey } from '../core/encryption';
+import { createHandlerFunction } from '../core/handler-function';
+import { checkDnsLabel, invalid, isToken } from '../core/validation';
 import { NOTIFICATION_FAILURES_METRIC, renderDefinition } from './private/definition';
 import { acknowledgeExecutionGrant, acknowledgePipelineFindings } from './private/nag';
 import {
@@ -19,10 +23,6 @@ import { renderSettings } from './private/settings';
 import { registerPipelineSettings } from './private/training-input';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { ApprovalPolicy } from './types';
-import { PipelineFrame } from '../contracts/training-settings';
-import { createLogsKey } from '../core/encryption';
-import { createHandlerFunction } from '../core/handler-function';
-import { checkDnsLabel, invalid, isToken } from '../core/validation';
 
 export * from './types';
 export * from './training-image';

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildBaselineFromFile } from '../../bin/commands/baseline';
 import { runCommand } from '../../bin/commands';
+import { buildBaselineFromFile } from '../../bin/commands/baseline';
 import { BaselineBuilder, validateBaseline } from '../../lib/monitoring/engine';
 import { Loopback } from '../fakes/aws-loopback';
 

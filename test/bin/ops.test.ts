@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { runCommand } from '../../bin/commands';
 import { EXIT } from '../../bin/commands/ops/common';
 import { validateLabels } from '../../bin/commands/ops/labels';
-import { handleEvent } from '../../lib/runtime/retrain-starter/starter';
 import { OPERATIONS_RECORD_VERSION, OperationsRecord } from '../../lib/contracts/operations';
+import { handleEvent } from '../../lib/runtime/retrain-starter/starter';
 import { FakeAwsApi } from '../fakes/aws-api';
 
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:RetrainStateMachine1A2B3C';

@@ -23,8 +23,8 @@
  * Every request must be SigV4-signed (`Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/<region>/<service>/aws4_request`);
  * the signing region and service are recorded (signatures are not verified).
  */
-import * as http from 'node:http';
 import { createHash } from 'node:crypto';
+import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One recorded call. */

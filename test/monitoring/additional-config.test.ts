@@ -4,8 +4,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { DriftMonitor } from '../../lib/monitoring/drift-monitor';
 import { parseModelConfig } from '../../lib/contracts/drift-monitor-config';
+import { DriftMonitor } from '../../lib/monitoring/drift-monitor';
 import { testApp } from '../util/synth';
 
 const stack = new Stack(testApp(), 'Shared');

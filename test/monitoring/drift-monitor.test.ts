@@ -2,10 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { parseModelConfig } from '../../lib/contracts/drift-monitor-config';
 import {
   DriftFeatureType, DriftMonitor, DriftMonitorProps, DriftStatistic, ModelProblemType, MonitoredModel, MonitoredModelOptions, QualityStatistic,
 } from '../../lib/monitoring/drift-monitor';
-import { parseModelConfig } from '../../lib/contracts/drift-monitor-config';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
 

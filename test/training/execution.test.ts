@@ -6,8 +6,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { MetricDirection, TrainingImage, TrainingPipeline } from '../../lib/training/training-pipeline';
 import { validateBaseline } from '../../lib/monitoring/engine';
+import { MetricDirection, TrainingImage, TrainingPipeline } from '../../lib/training/training-pipeline';
 import { definitionOf, runAsl, RunResult } from '../util/asl';
 import { testApp } from '../util/synth';
 import {

@@ -7,12 +7,12 @@
  * - its executions: the retraining state machine's executions named `<model>-<alarm|sched|manual>-<hash>`
  *   (lib/runtime/retrain-starter/starter.ts), with the state they are in read from the history.
  */
-import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { DescribeExecutionCommand, ExecutionListItem, GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { AwsClients, EXIT, OpsError, ParsedArgs } from './common';
+import { GetParameterCommand, GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import {
   OPERATIONS_RECORD_ROOT, OPERATIONS_RECORD_VERSION, OperationsRecord, parseOperationsRecord,
 } from '../../../lib/contracts/operations';
+import { AwsClients, EXIT, OpsError, ParsedArgs } from './common';
 
 /** A loop as the commands use it: the record, and where it came from. */
 export interface Loop {

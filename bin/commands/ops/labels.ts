@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { parseBinaryLabel, parseFiniteNumber } from '../../../lib/monitoring/engine/quality';
 import type { Command } from '../index';
 import { AwsClients, checkModelName, COMMON_FLAGS_HELP, EXIT, OpsError, ParsedArgs, runCommand } from './common';
 import { findLoops, findModel } from './discovery';
-import { parseBinaryLabel, parseFiniteNumber } from '../../../lib/monitoring/engine/quality';
 
 const USAGE = `usage: cdk-mlops labels put <model> --file <labels.csv|labels.jsonl> [--format csv|jsonl] [--dry-run] [--json] [common options]
 

@@ -7,12 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeModelPackageCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
+import { MANUAL_REQUEST_DETAIL_TYPE, MANUAL_REQUEST_SOURCE, ManualRequestDetail } from '../../../lib/contracts/operations';
+import { executionName } from '../../../lib/runtime/retrain-starter/starter';
 import type { Command } from '../index';
 import { AwsClients, checkModelName, COMMON_FLAGS_HELP, EXIT, operatorName, OpsError, ParsedArgs, positionals, runCommand } from './common';
 import { findLoops, findModel, listExecutions, ModelRef } from './discovery';
 import { currentChampion, executionsOf } from './status';
-import { MANUAL_REQUEST_DETAIL_TYPE, MANUAL_REQUEST_SOURCE, ManualRequestDetail } from '../../../lib/contracts/operations';
-import { executionName } from '../../../lib/runtime/retrain-starter/starter';
 
 const RETRAIN_USAGE = `usage: cdk-mlops retrain <model> [--reason <text>] [--request-id <id>] [--as <name>] [common options]
 

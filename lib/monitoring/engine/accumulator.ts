@@ -2,12 +2,12 @@
  * Streaming comparison of a current window against a baseline: one pass,
  * memory bounded by the bins and the sketch (never by the number of records).
  */
-import { decide, EngineFeatureSpec, FeatureDecision, FeatureEvidence, homogeneityTest, numericUndefined, categoricalUndefined } from './thresholds';
 import type { DriftThresholds } from '../drift-thresholds';
 import { categoricalDrift } from './categorical';
 import { ks2sampPValue } from './ks';
 import { binOf } from './quantile';
 import { jensenShannonDistance, psi } from './stats';
+import { decide, EngineFeatureSpec, FeatureDecision, FeatureEvidence, homogeneityTest, numericUndefined, categoricalUndefined } from './thresholds';
 import {
   Baseline, CategoricalBaseline, CategoricalDrift, DriftReport,
   NumericBaseline, NumericDrift,
@@ -49,6 +49,12 @@ class NumericState {
   public readonly values: Float64Array;
   public readonly edges: Float64Array;
 
+  /**
+   * The bin of every sketch position (2j+1: equal to point j; 2j: strictly between points
+   * j−1 and j, with the ends open), or −1 where an edge lies strictly inside the interval.
+   */
+  private posBin: Int8Array = new Int8Array(0);
+
   constructor(public readonly base: NumericBaseline) {
     this.bins = new Float64Array(base.edges.length + 1);
     this.edges = Float64Array.from(base.edges);
@@ -58,12 +64,6 @@ class NumericState {
     this.cnt = new Float64Array(k + 1);
     this.off = new Float64Array(k + 1);
   }
-
-  /**
-   * The bin of every sketch position (2j+1: equal to point j; 2j: strictly between points
-   * j−1 and j, with the ends open), or −1 where an edge lies strictly inside the interval.
-   */
-  private posBin: Int8Array = new Int8Array(0);
 
   public init(): this {
     const v = this.values;

@@ -1,12 +1,12 @@
 /** Exact comparison of two full samples (the CLI's path). */
 import type { DriftThresholds } from '../drift-thresholds';
+import { categoricalEvidence } from './accumulator';
 import { binShares } from './baseline';
 import { categoricalDrift } from './categorical';
 import { FeatureCollector, SampleCollector } from './collector';
 import { ks2sampSorted } from './ks';
 import { edgesOf } from './quantile';
 import { jensenShannonDistance, meanStd, psi, wassersteinSorted } from './stats';
-import { categoricalEvidence } from './accumulator';
 import { categoricalUndefined, decide, EngineFeatureSpec, FeatureDecision, FeatureEvidence, numericUndefined } from './thresholds';
 import { CategoricalDrift, DriftReport, NumericDrift } from './types';
 

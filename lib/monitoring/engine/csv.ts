@@ -13,6 +13,8 @@
 import { INVALID_UTF8_MARK } from './utf8';
 
 export class CsvParser {
+  /** The line where the header's quoted field opened when the header itself never ends (a quote left open). */
+  public unterminatedHeader: number | undefined;
   private header: string[] | undefined;
   private fields: string[] = [];
   private field = '';
@@ -27,6 +29,8 @@ export class CsvParser {
   private recordLine = 1;
   /** Physical line where the open quoted field starts. */
   private quoteLine = 1;
+  private pendingQuote = false;
+  private skipLf = false;
   /** Inside a quoted field, the last character counted was a CR (a following LF ends the same line). */
   private quotedCr = false;
   /** Some chunk contained the invalid-UTF-8 mark. */
@@ -138,9 +142,6 @@ export class CsvParser {
     }
   }
 
-  private pendingQuote = false;
-  private skipLf = false;
-
   private nextLine(): void {
     this.line++;
     this.recordLine = this.line;
@@ -189,9 +190,6 @@ export class CsvParser {
     }
     if (this.sawAny || this.field !== '' || this.fields.length > 0) this.endRecord();
   }
-
-  /** The line where the header's quoted field opened when the header itself never ends (a quote left open). */
-  public unterminatedHeader: number | undefined;
 
   private endRecord(): void {
     const fields = this.fields;

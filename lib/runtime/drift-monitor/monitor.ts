@@ -1,8 +1,8 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CapturePrefix } from '../../contracts/capture-record';
-import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../monitoring/engine';
 import { METRIC, ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../contracts/drift-monitor-config';
+import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../monitoring/engine';
 import {
   BinaryQualityAccumulator, RegressionQualityAccumulator, parseBinaryLabel, parseFiniteNumber,
 } from '../../monitoring/engine/quality';

@@ -2,9 +2,9 @@
 // run's dataset and computes the drift baseline DriftMonitor compares capture
 // windows against, with the same engine code the monitor uses; stores it as
 // baseline.json beside the model artifact (…/<job>/output/baseline.json).
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StringDecoder } from 'node:string_decoder';
 import { gunzipSync } from 'node:zlib';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CsvParser, LineSplitter } from '../../monitoring/engine/csv';
 import type { S3Like } from './index';
 

@@ -19,9 +19,9 @@ import {
   checkFrame, checkSettings, distributedEnvironment, hasInstanceStorage, jobNameBase, mergeTrainingInput, modelPackageGroupName,
   OVERRIDABLE, parseImage, PipelineFrame, TrainingSettings, unknownInputKeys,
 } from '../../contracts/training-settings';
-import { evaluate, EvaluateEvent } from './gate';
 import { computeBaselineWith, BaselineEvent } from './baseline';
 import { newBaselineBuilder } from './engine';
+import { evaluate, EvaluateEvent } from './gate';
 
 /** The subset of S3Client the handler uses (an S3Client, or a simulator in tests). */
 export interface S3Like { send(command: any): Promise<any> }

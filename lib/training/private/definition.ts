@@ -19,8 +19,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { buildRetry, ERRORS } from './asl';
 import { PipelineFrame } from '../../contracts/training-settings';
+import { buildRetry, ERRORS } from './asl';
 
 /** Provisioning and artifact upload time allowed on top of a job's maxRuntime/maxWait. */
 const TRAINING_TIMEOUT_MARGIN_SECONDS = 2 * 3600;

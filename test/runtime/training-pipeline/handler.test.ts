@@ -1,14 +1,14 @@
 // The training-pipeline Lambda handler's pure parts and its S3 behaviour
 // (against the simulated S3), plus the generic ASL helper.
 import { gzipSync } from 'node:zlib';
-import { evaluate, EvaluateEvent } from '../../../lib/runtime/training-pipeline/gate';
 import {
   distributedEnvironment, GPU_FAMILIES, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TRAINING_INSTANCE_SIZES, TrainingSettings, unknownInstanceType,
 } from '../../../lib/contracts/training-settings';
-import { readRecords } from '../../../lib/runtime/training-pipeline/baseline';
 import { createHandler, listDataset, mergeSettings } from '../../../lib/runtime/training-pipeline';
-import { resolveCfnString } from '../../util/asl';
+import { readRecords } from '../../../lib/runtime/training-pipeline/baseline';
+import { evaluate, EvaluateEvent } from '../../../lib/runtime/training-pipeline/gate';
 import { FakeS3 } from '../../training/simulators';
+import { resolveCfnString } from '../../util/asl';
 
 const frame: PipelineFrame = {
   datasetBucket: 'd', datasetRootPrefix: 'datasets/', outputBucket: 'o', outputPrefix: 'training/', checkpointPrefix: 'ck/',

@@ -6,9 +6,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { MetricDirection, TrainingImage, TrainingPipeline } from '../../../lib/training/training-pipeline';
+import { describeImages, FakeS3, lambdaTask, RegistrySimulator, s3PutObject, TopicSimulator, TrainingSimulator } from '../../training/simulators';
 import { definitionOf, runAsl, taskError, validateAsl } from '../../util/asl';
 import { testApp } from '../../util/synth';
-import { describeImages, FakeS3, lambdaTask, RegistrySimulator, s3PutObject, TopicSimulator, TrainingSimulator } from '../../training/simulators';
 
 const DATA = 'fleet-datasets';
 const OUT = 'fleet-models';

@@ -4,9 +4,9 @@ import { Lazy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { mergeSettings, prepare } from '../../../lib/runtime/training-pipeline';
 import { validateTrainingInput } from '../../../lib/training/private/training-input';
 import { MetricDirection, TrainingImage, TrainingPipeline } from '../../../lib/training/training-pipeline';
-import { mergeSettings, prepare } from '../../../lib/runtime/training-pipeline';
 import { testApp } from '../../util/synth';
 import { FakeS3 } from '../simulators';
 
