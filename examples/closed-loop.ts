@@ -11,7 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { exampleBuckets } from './shared';
 import {
-  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
+  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainBudgetPeriod, RetrainTrigger, TrainingImage, TrainingPipeline,
 } from '../lib';
 import { acknowledgeWildcards } from '../lib/core/nag';
 
@@ -113,7 +113,7 @@ export class ClosedLoopStack extends Stack {
       bakeTime: Duration.minutes(30),
       cooldown: Duration.hours(6),
       maxRetrainsPerPeriod: 4,
-      budgetPeriod: 'month',
+      budgetPeriod: RetrainBudgetPeriod.MONTH,
     });
 
     // The TrainingPipeline's wildcard findings (all AwsSolutions-IAM5), each with its reason, on the role that holds it.

@@ -12,6 +12,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
 import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
+import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
 import { Outcome, Scenario } from './scenario';
@@ -339,7 +340,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     oneNotificationPerExecution: retrains.every((e) => notifications.filter((n) => n.execution === e.name).length === 1),
     atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
     historyWithin200Events: maxHistoryEvents <= 200,
-    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.['cdk-mlops.io/model-artifact-uri'] === championAfter.modelArtifactUri,
+    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.[MODEL_URI_ANNOTATION] === championAfter.modelArtifactUri,
     trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
     // The DriftMonitor compares against the champion's baseline: replaced by the promoted candidate's, untouched otherwise.
@@ -361,7 +362,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     timeline.push(...lines);
   }
   if (readsAnnotation === false) {
-    timeline.push('note: the rendered model Deployments do not read the cdk-mlops.io/model-artifact-uri pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load');
+    timeline.push(`note: the rendered model Deployments do not read the ${MODEL_URI_ANNOTATION} pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load`);
   }
   if (monitorBaseline) {
     timeline.push(`drift monitor baseline ${monitorBaseline.location}: ${monitorBaseline.changed ? `now the champion's (${monitorBaseline.sameAs})` : 'unchanged'}`);
@@ -397,7 +398,7 @@ function modelAnnotationRead(objects: any[], record: any): boolean | undefined {
     && [record.eks.primaryDeployment, record.eks.canaryDeployment].includes(o.metadata?.name));
   if (deployments.length === 0) return undefined;
   return deployments.every((d) => [...(d.spec?.template?.spec?.initContainers ?? []), ...(d.spec?.template?.spec?.containers ?? [])]
-    .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes('cdk-mlops.io/model-artifact-uri'))));
+    .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes(MODEL_URI_ANNOTATION))));
 }
 
 /** The model URI a Deployment's pods load: the init container's MODEL_ARTIFACT_URI, resolving a downward-API annotation reference. */

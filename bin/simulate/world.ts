@@ -11,6 +11,7 @@
  * handler runs that handler's real code against the simulated S3.
  */
 import { createHash } from 'node:crypto';
+import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { ddbError, SimTable } from './dynamodb';
 import { Fault, Scenario } from './scenario';
 
@@ -149,9 +150,9 @@ export class World {
     const eks = record.eks;
     const champion = record.initialChampion;
     const annotations = {
-      'cdk-mlops.io/model-artifact-uri': champion.modelArtifactUri,
-      'cdk-mlops.io/model-version': champion.modelVersion,
-      'cdk-mlops.io/model-package-arn': champion.modelPackageArn,
+      [MODEL_URI_ANNOTATION]: champion.modelArtifactUri,
+      [MODEL_VERSION_ANNOTATION]: champion.modelVersion,
+      [MODEL_PACKAGE_ANNOTATION]: champion.modelPackageArn,
     };
     const scenario = this.options.scenario;
     for (const [variant, polls] of [['primaryDeployment', scenario.rollout?.primaryPollsUntilReady ?? 1], ['canaryDeployment', scenario.rollout?.canaryPollsUntilReady ?? 1]] as const) {
@@ -159,7 +160,7 @@ export class World {
       // The Deployment the stack renders (when found), as the cluster would hold it, serving the champion.
       const base = rendered.find((o) => o?.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === eks.namespace);
       const obj = mergePatch(base ? JSON.parse(JSON.stringify(base)) : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: eks.namespace }, spec: {} }, {
-        metadata: { generation: 1, annotations: { 'cdk-mlops.io/model-version': champion.modelVersion } },
+        metadata: { generation: 1, annotations: { [MODEL_VERSION_ANNOTATION]: champion.modelVersion } },
         spec: { template: { metadata: { annotations: { ...annotations } } } },
         status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
       });

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, IResolvable, Stack, Stage, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,13 +12,14 @@ import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFe
 import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { RetrainTrigger } from '../retraining/retrain-trigger';
+import { assignLocalValue } from './private/local-reference';
 import { assignShards } from './private/sharding';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../contracts/endpoint-wiring';
+import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {
@@ -380,19 +381,10 @@ export class ModelFactory extends Construct {
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
     const retrain = this.trigger.renderModel({
-      modelName: name,
+      ...endpointCoordinates(this, endpoint, 'primary', 'canary'),
+      // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
       cluster: this.props.cluster,
-      namespace: endpoint.namespace,
-      primaryDeployment: endpoint.serviceNameForVariant('primary'),
-      canaryDeployment: endpoint.serviceNameForVariant('canary'),
-      primaryService: endpoint.serviceNameForVariant('primary'),
-      canaryService: endpoint.serviceNameForVariant('canary'),
-      servicePort: ENDPOINT_SERVICE_PORT,
-      ingressName: endpoint.ingressName,
-      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
       canaryAlarms,
-      initialModelArtifactUri: `s3://${ctx.artifactBucket.bucketName}/${outputPrefix}models/${name}/${spec.modelVersion}/`,
-      initialModelVersion: spec.modelVersion,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
       trainingInput: {
         modelName: name,
@@ -493,11 +485,7 @@ export class ModelFactory extends Construct {
       const cfn = resource?.node.defaultChild ?? resource;
       if (!CfnResource.isCfnResource(cfn) || Stack.of(cfn) !== this.platformStack) return;
       for (const attribute of attributes) {
-        const token = attribute === 'Ref' ? cfn.ref : cfn.getAtt(attribute).toString();
-        const reference = Tokenization.reverseString(token).firstToken as (IResolvable & CrossStackReference) | undefined;
-        if (!reference || typeof reference.assignValueForStack !== 'function' || reference.hasValueForStack(shard)) continue;
-        const local = Tokenization.reverseString(read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token)).firstToken;
-        if (local) reference.assignValueForStack(shard, local);
+        assignLocalValue(cfn, attribute, shard, (token) => read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token));
       }
     };
     localize(this.props.artifactBucket as unknown as Construct, ['Ref']);
@@ -530,12 +518,6 @@ interface ShardContext {
   readonly podRole: iam.Role;
   readonly artifactBucket: s3.IBucket;
   readonly vpcCidr: string;
-}
-
-/** The part of aws-cdk-lib's CfnReference that lets a stack resolve a reference to its own value instead of an export. */
-interface CrossStackReference {
-  hasValueForStack(stack: Stack): boolean;
-  assignValueForStack(stack: Stack, value: IResolvable): void;
 }
 
 const shardContexts = new WeakMap<Stack, ShardContext>();
