@@ -15,6 +15,8 @@ import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
+import { matchesEventPattern } from './event-pattern';
+import { ruleDeadLetters } from './key-policy';
 import { Outcome, Scenario } from './scenario';
 import { CallRecord, ExecutionRecord, simError, World } from './world';
 
@@ -32,6 +34,8 @@ export interface LoadedStack {
   readonly retrainTopicArn: string;
   /** Kubernetes objects the stack applies (rendered manifests, tokens as placeholders). */
   readonly k8sObjects: any[];
+  /** Every rule target's dead-letter queue, and whether its key policy lets EventBridge send to it. */
+  readonly deadLetters: { rule: string; queue: string; allowed: boolean }[];
 }
 
 /** Synthesizes the example in-process (asset staging off: fast) and extracts what the simulation runs. */
@@ -79,6 +83,7 @@ export function extract(template: Template, stackName: string): LoadedStack {
   const notify = retrain.definition.States.NotifyOutcome;
   return {
     stackName, template, starterSettings, configPrefix, records, rulePatterns, k8sObjects,
+    deadLetters: ruleDeadLetters(template, stackName),
     retrain: { arn: retrain.arn, definition: retrain.definition },
     training: { arn: training.arn, definition: training.definition },
     tableName: firstTask.Parameters.TableName,
@@ -86,24 +91,9 @@ export function extract(template: Template, stackName: string): LoadedStack {
   };
 }
 
-// ---- EventBridge pattern matching (the subset the rules use: values, prefix, nesting, $or) ----
+// ---- EventBridge pattern matching: the documented rules (./event-pattern.ts) ----
 export function matchesPattern(pattern: any, event: any): boolean {
-  if (pattern.$or) {
-    const { $or, ...rest } = pattern;
-    return ($or as any[]).some((alt) => matchesPattern({ ...rest, ...alt }, event));
-  }
-  for (const [k, cond] of Object.entries(pattern)) {
-    const v = event?.[k];
-    if (Array.isArray(cond)) {
-      const ok = cond.some((c: any) => (c !== null && typeof c === 'object'
-        ? (c.prefix !== undefined ? typeof v === 'string' && v.startsWith(c.prefix) : c.exists !== undefined ? (v !== undefined) === c.exists : false)
-        : v === c));
-      if (!ok) return false;
-    } else if (cond && typeof cond === 'object') {
-      if (!matchesPattern(cond, v)) return false;
-    }
-  }
-  return true;
+  return matchesEventPattern(pattern, event);
 }
 
 // ---- execution ------------------------------------------------------------------------------
@@ -344,6 +334,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
     // The DriftMonitor compares against the champion's baseline: replaced by the promoted candidate's, untouched otherwise.
+    // A failed delivery reaches the dead-letter queue only if its key policy lets events.amazonaws.com use the key.
+    deadLettersReachQueues: loaded.deadLetters.every((d) => d.allowed),
     monitorBaselineFollowsChampion: !monitorBaseline
       || (championAfter.modelPackageArn !== championBefore.modelPackageArn ? monitorBaseline.changed && monitorBaseline.sameAs === championBaseline : !monitorBaseline.changed),
   };

@@ -24,7 +24,7 @@ import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
 import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
-import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE } from './private/event-pattern';
+import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
 import { grantRetrainStateMachine } from './private/roles';
 import {
   RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
@@ -233,20 +233,12 @@ export class RetrainTrigger extends Construct {
     }));
     this.stateMachine.grantStartExecution(starterRole);
 
+    // Alarm changes OR manual requests, one rule. `$or` sits at the top level with no sibling field:
+    // EventBridge ANDs every `$or` branch with the pattern's other fields, so a sibling `source` would
+    // keep the manual requests out. The L2 EventPattern has no `$or` member; it renders unknown keys as given.
     this.rule = new events.Rule(this, 'AlarmRule', {
       description: `cdk-mlops RetrainTrigger ${this.node.path}: model alarms ${this.alarmPrefix}-* to ALARM, and manual requests`,
-      eventPattern: { source: ['aws.cloudwatch'] },
-    });
-    // `$or` (not expressible with the L2 EventPattern): alarm changes OR manual requests, one rule.
-    (this.rule.node.defaultChild as events.CfnRule).addPropertyOverride('EventPattern', {
-      $or: [
-        {
-          'source': ['aws.cloudwatch'],
-          'detail-type': ['CloudWatch Alarm State Change'],
-          'detail': { alarmName: [{ prefix: `${this.alarmPrefix}-` }], state: { value: ['ALARM'] } },
-        },
-        { 'source': [MANUAL_SOURCE], 'detail-type': [MANUAL_DETAIL_TYPE] },
-      ],
+      eventPattern: retrainEventPattern(this.alarmPrefix),
     });
     const targetOptions = { retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue };
     this.rule.addTarget(new targets.LambdaFunction(this.starter, targetOptions));
@@ -258,6 +250,7 @@ export class RetrainTrigger extends Construct {
       this.scheduleRule.addTarget(new targets.LambdaFunction(this.starter, targetOptions));
     }
 
+    this.allowEventBridgeDeadLetters();
     this.acknowledgeNag(starterRole);
   }
 
@@ -458,6 +451,31 @@ export class RetrainTrigger extends Construct {
       manifest: objects,
     });
     for (const d of options.dependsOn ?? []) manifest.node.addDependency(d);
+  }
+
+  /**
+   * EventBridge sends the events it could not deliver to the KMS-encrypted dead-letter queue as
+   * `events.amazonaws.com`, which needs `kms:GenerateDataKey` and `kms:Decrypt` on the queue's key in
+   * the KEY POLICY (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html); without it
+   * the dead letters are dropped. Scoped to this account's rules: naming the rule ARN itself would make
+   * the key depend on the rule, which depends on the queue, which depends on the key.
+   */
+  private allowEventBridgeDeadLetters(): void {
+    const stack = Stack.of(this);
+    const added = this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'EventBridgeDeadLetters',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+      },
+    }));
+    if (!added.statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-mlops:retrain-dlq-key-policy',
+        `encryptionKey ${this.encryptionKey.keyArn} is imported: add to its key policy an Allow of kms:Decrypt and kms:GenerateDataKey for the service principal events.amazonaws.com (aws:SourceArn of this account's rules), or events EventBridge fails to deliver are dropped instead of reaching ${this.deadLetterQueue.node.path}`);
+    }
   }
 
   private acknowledgeNag(starterRole: iam.Role): void {

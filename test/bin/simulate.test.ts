@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulate } from '../../bin/commands/simulate';
-import { loadClosedLoop, LoadedStack, runScenario, ScenarioResult } from '../../bin/simulate/run';
+import { loadClosedLoop, LoadedStack, matchesPattern, runScenario, ScenarioResult } from '../../bin/simulate/run';
 import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../../bin/simulate/scenario';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
@@ -53,6 +53,7 @@ describe('built-in scenarios', () => {
       primaryServesChampion: true,
       trafficBackOnPrimary: true,
       championPackageApproved: true,
+      deadLettersReachQueues: true,
       monitorBaselineFollowsChampion: true,
     });
   });
@@ -256,5 +257,23 @@ describe('scenario files', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+// The simulator fails where AWS would (issue 11): each test below is written from the AWS documentation cited.
+describe('AWS semantics the simulator enforces', () => {
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html: `$or` is ANDed with sibling fields.
+  test('EventBridge: the manual request of docs/retrain-trigger.md matches a rule of the stack, and an OK transition does not', () => {
+    const manual = {
+      'version': '0', 'id': 'm1', 'detail-type': 'Retrain Requested', 'source': 'cdk-mlops.retrain', 'account': '123456789012',
+      'time': '2026-11-27T09:00:00Z', 'region': 'us-east-1', 'resources': [], 'detail': { modelName: 'fraud-scoring' },
+    };
+    expect(loaded.rulePatterns.some((p) => matchesPattern(p, manual))).toBe(true);
+    const ok = {
+      'version': '0', 'id': 'a1', 'detail-type': 'CloudWatch Alarm State Change', 'source': 'aws.cloudwatch', 'account': '123456789012',
+      'time': '2026-11-27T09:00:00Z', 'region': 'us-east-1', 'resources': [],
+      'detail': { alarmName: `${loaded.starterSettings.alarmPrefix}-fraud-scoring-drift`, state: { value: 'OK' } },
+    };
+    expect(loaded.rulePatterns.some((p) => matchesPattern(p, ok))).toBe(false);
   });
 });
