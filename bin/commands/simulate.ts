@@ -6,7 +6,7 @@ import type { Command } from './index';
 import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../simulate/scenario';
 
 const USAGE = [
-  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json]',
+  'usage: cdk-mlops simulate [--example closed-loop|model-factory] [--scenario <name> | --scenario-file <file> | --all] [--json]',
   '',
   'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
   'and executes its real retraining and training state machines locally; every AWS call is simulated',
@@ -22,16 +22,22 @@ export const simulate: Command = {
     let file: string | undefined;
     let json = false;
     let all = false;
+    let example = 'closed-loop';
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
       if (a === '--scenario') name = argv[++i];
       else if (a === '--scenario-file') file = argv[++i];
       else if (a === '--json') json = true;
       else if (a === '--all') all = true;
+      else if (a === '--example') example = argv[++i];
       else if (a === '--help' || a === '-h') { console.log(USAGE); return 0; } else { console.error(`simulate: unknown argument "${a}"\n${USAGE}`); return 2; }
     }
     if ([name !== undefined, file !== undefined, all].filter(Boolean).length > 1) {
       console.error(`simulate: give one of --scenario, --scenario-file, --all\n${USAGE}`);
+      return 2;
+    }
+    if (example !== 'closed-loop' && example !== 'model-factory') {
+      console.error(`simulate: unknown example "${example}" (closed-loop, model-factory)\n${USAGE}`);
       return 2;
     }
     let scenarios: Scenario[];
@@ -63,8 +69,8 @@ export const simulate: Command = {
     // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not. Deprecation
     // notices of the example's constructs are for `cdk synth`, not for this output.
     process.env.JSII_DEPRECATED ??= 'quiet';
-    const { loadClosedLoop, runScenario } = await import('../simulate/run');
-    const loaded = loadClosedLoop();
+    const { loadClosedLoop, loadModelFactory, runScenario } = await import('../simulate/run');
+    const loaded = example === 'model-factory' ? loadModelFactory() : loadClosedLoop();
     let ok = true;
     const results = [];
     for (const scenario of scenarios) {

@@ -12,11 +12,13 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
 import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
+import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
 import { matchesEventPattern } from './event-pattern';
 import { ruleDeadLetters } from './key-policy';
+import { clusterReachOf } from './cluster-reach';
 import { Outcome, Scenario } from './scenario';
 import { CallRecord, ExecutionRecord, simError, World } from './world';
 
@@ -46,6 +48,22 @@ export function loadClosedLoop(): LoadedStack {
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as Template;
   return extract(template, stack.stackName);
+}
+
+/**
+ * Synthesizes the model-factory example (a few models: the simulation runs one) and extracts what the
+ * simulation runs from the platform stack and the shard stacks together (one template, as one account sees them).
+ */
+export function loadModelFactory(models = 3): LoadedStack {
+  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+  const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
+  const assembly = app.synth();
+  const merged: Template = { Resources: {} };
+  for (const s of [stack, ...stack.factory.shardStacks]) {
+    const t = assembly.getStackByName(s.stackName).template as Template;
+    Object.assign(merged.Resources, t.Resources);
+  }
+  return extract(merged, stack.stackName);
 }
 
 /** Extracts the state machines, the starter's settings, the rule and the per-model records from a template. */
@@ -166,7 +184,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const t0Epoch = Math.floor(t0.getTime() / 1000);
   // The TrainingPipeline's Lambda runs its real handler code against the simulated S3.
   const trainingHandler = (payload: any) => createHandler(world.s3)(payload);
-  const world: World = new World({ scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch }, loaded.tableName);
+  const world: World = new World({
+    scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch, reach: clusterReachOf(loaded.template),
+  }, loaded.tableName);
   const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
   world.seedModel(record, packageGroup, loaded.k8sObjects);
   const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
@@ -428,7 +448,9 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
   const tasks = tasksOf(definition.States);
   const taskResourceLocalHandlers: Record<string, (i: any) => Promise<any>> = {};
   for (const [stateName, state] of Object.entries(tasks)) {
-    taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, serviceOf(String(state.Resource)), params, state);
+    // A Lambda ARN as the Resource of a retraining Task is the in-VPC Kubernetes API caller (eks:call's parameters).
+    const service = kind === 'retrain' && /^arn:[^:]+:lambda:/.test(String(state.Resource)) ? 'kube:in-vpc' : serviceOf(String(state.Resource));
+    taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, service, params, state);
   }
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { ddbError, SimTable } from './dynamodb';
+import { Reach } from './cluster-reach';
 import { Fault, Scenario } from './scenario';
 
 /** One service call made by a Task state. */
@@ -121,6 +122,8 @@ export interface WorldOptions {
   readonly trainingHandler?: (payload: any) => Promise<any>;
   readonly objectiveMetric: string;
   readonly t0Epoch: number;
+  /** Whether a Kubernetes API call reaches the cluster as the template configures it (a refusal reason otherwise). */
+  readonly reach?: Reach;
 }
 
 export class World {
@@ -196,8 +199,9 @@ export class World {
    * Executes one Task's service call. `service` is the integration
    * (e.g. `dynamodb:updateItem`), `params` the effective Parameters.
    */
+  // A fault scripted on `eks:call` is a fault of the Kubernetes API call, whichever way the loop reaches it.
   public async call(exec: ExecutionRecord, state: string, service: string, params: any, context: any): Promise<any> {
-    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service));
+    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service || (f.fault.service === 'eks:call' && service === 'kube:in-vpc')));
     if (fault) {
       fault.left--;
       const cause = fault.fault.cause ?? `${fault.fault.error} (scripted)`;
@@ -263,7 +267,14 @@ export class World {
         this.metrics.push(p);
         return {};
       // ---- EKS (Kubernetes API) ---------------------------------------------------------
-      case 'eks:call': return this.kube(p);
+      case 'eks:call':
+      case 'kube:in-vpc': {
+        const fnId = service === 'kube:in-vpc' ? /:function:([^:]+)$/.exec(String(context?.Resource ?? ''))?.[1] : undefined;
+        const refused = this.options.reach?.(service, String(p.ClusterName), fnId);
+        // What the caller sees when nothing answers: the connection times out.
+        if (refused) throw simError(service === 'eks:call' ? 'EKS.EndpointUnreachable' : 'Lambda.Timeout', refused);
+        return this.kube(p);
+      }
       // ---- SageMaker ----------------------------------------------------------------------
       case 'sagemaker:createTrainingJob.sync': {
         const name: string = p.TrainingJobName;
@@ -396,7 +407,8 @@ function summarize(service: string, p: any): string {
     case 'dynamodb:getItem': return `GetItem ${p.Key?.pk?.S ?? ''}`;
     case 'dynamodb:putItem': return `PutItem ${p.Item?.pk?.S ?? ''}`;
     case 'aws-sdk:ssm:getParameter': return `GetParameter ${p.Name}`;
-    case 'eks:call': return `${p.Method} ${p.Path}`;
+    case 'eks:call':
+    case 'kube:in-vpc': return `${p.Method} ${p.Path}`;
     case 'sns:publish': return `Publish ${p.Subject ?? ''}`;
     case 'sns:publish.waitForTaskToken': return `Publish (task token) ${p.Subject ?? ''}`;
     case 'aws-sdk:cloudwatch:describeAlarms': return `DescribeAlarms ${(p.AlarmNames ?? []).join(', ')}`;

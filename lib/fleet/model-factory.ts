@@ -153,7 +153,7 @@ export interface ModelFactoryProps {
   readonly trainingInstanceType?: string;
   /**
    * Models per shard stack.
-   * @default 22 (about 30 KB of template and 4-5 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
+   * @default 22 (about 30 KB of template and 5-6 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
    */
   readonly modelsPerShard?: number;
   /**
@@ -220,8 +220,9 @@ export class ModelFactory extends Construct {
   /** The shared retrain trigger (one rule, one retraining state machine). */
   public readonly trigger: RetrainTrigger;
   /**
-   * The fleet's canary guard: fires when the canary variant of any model answers errors
-   * (watched by every model's canary bake, with the model's quality alarm when it has labels).
+   * A fleet-wide signal: fires when the canary variant of any model answers errors. Not watched by the
+   * bakes: each model's canary is judged by its own `<alarmPrefix>-<model>-canary-errors` alarm (and its
+   * quality alarm when it has labels).
    */
   public readonly canaryErrorsAlarm: cloudwatch.Alarm;
 
@@ -287,9 +288,8 @@ export class ModelFactory extends Construct {
       canaryAlarmNamePrefix: `${this.monitor.alarmPrefix}-`,
       modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
     });
-    // A fleet alarm (Metrics Insights over every canary) instead of one per model: a canary that
-    // errors rolls back any canary baking at that time, the safe direction. Its name carries the
-    // alarm prefix (the trigger may describe it) but no retrain suffix (it starts no retrain).
+    // A fleet-wide view (Metrics Insights over every canary), for dashboards and paging; the bakes
+    // watch each model's own canary alarm (addModelToShard).
     this.canaryErrorsAlarm = new cloudwatch.Alarm(this, 'CanaryErrors', {
       alarmName: `${this.monitor.alarmPrefix}-fleet-canary-errors`,
       alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); watched while a canary bakes.',
@@ -377,7 +377,28 @@ export class ModelFactory extends Construct {
     // Retraining: the trigger renders the model's record (stored below in the model's one SSM
     // parameter) and its RBAC objects (rendered into the model's own chart): no resource of its own.
     const prefix = this.monitor.alarmPrefix;
-    const canaryAlarms = [cloudwatch.Alarm.fromAlarmName(scope, 'FleetCanaryErrors', `${prefix}-fleet-canary-errors`)];
+    // The model's OWN canary signal: 5xx answers of its canary variant only, so one model's failing canary
+    // never rolls back another's. Its name carries the alarm prefix (covered by the trigger's one
+    // DescribeAlarms grant) and no retrain suffix (it starts no retrain).
+    const canaryErrorsName = `${prefix}-${name}-canary-errors`;
+    new cloudwatch.Alarm(scope, 'CanaryErrors', {
+      alarmName: canaryErrorsName,
+      alarmDescription: `cdk-mlops ModelFactory: 5xx answers of the canary variant of ${name} (capture sidecar metrics); watched while its canary bakes.`,
+      metric: new cloudwatch.Metric({
+        namespace: CaptureStream.METRICS_NAMESPACE,
+        metricName: 'Errors',
+        dimensionsMap: { ModelName: name, Variant: 'canary' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // By its literal name: covered by the trigger's prefix grant, no reference from the platform stack to the shard.
+    const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(scope, 'CanaryErrorsRef', canaryErrorsName)];
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
     const retrain = this.trigger.renderModel({

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,7 +17,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelEndpoint } from '../inference/model-endpoint';
-import { acknowledgeWildcards } from '../core/nag';
+import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
 import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
@@ -25,6 +26,7 @@ import { createHandlerFunction } from '../core/handler-function';
 import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
+import { ClusterReach, clusterReach } from './private/cluster-reach';
 import { grantRetrainStateMachine } from './private/roles';
 import {
   RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
@@ -93,6 +95,9 @@ export class RetrainTrigger extends Construct {
   private readonly trainingPipeline?: TrainingPipeline;
   private readonly stateMachineRole: iam.Role;
   private readonly executionTimeoutSeconds: number;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly clusters: eks.ICluster[] = [];
+  private kubeCaller?: KubeCaller;
 
   constructor(scope: Construct, id: string, props: RetrainTriggerProps) {
     super(scope, id);
@@ -130,6 +135,7 @@ export class RetrainTrigger extends Construct {
     const trainingSeconds = trainingTimeout.toSeconds();
     if (trainingSeconds < 300 || trainingSeconds > 30 * 86400) invalid(this, 'trainingTimeout', trainingTimeout.toHumanString(), 'must be between 5 minutes and 30 days');
 
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     this.metricNamespace = props.metricNamespace ?? 'CdkMlops/Retrain';
     checkPattern(this, 'metricNamespace', this.metricNamespace, /^[A-Za-z0-9._/#:-][A-Za-z0-9 ._/#:-]{0,254}$/, 'must be 1-255 characters of letters, digits, spaces and . _ / # : -');
     if (!isToken(this.metricNamespace) && this.metricNamespace.startsWith('AWS/')) invalid(this, 'metricNamespace', this.metricNamespace, 'must not start with "AWS/"');
@@ -180,6 +186,8 @@ export class RetrainTrigger extends Construct {
       trainingTimeoutSeconds: trainingSeconds,
       executionTimeoutSeconds: this.executionTimeoutSeconds,
       partition: stack.partition,
+      // eks:call, unless a model's cluster has a private endpoint: then the in-VPC caller (see `reachCluster`).
+      kubeApiResource: Lazy.string({ produce: () => this.kubeCaller?.fn.functionArn ?? `arn:${stack.partition}:states:::eks:call` }),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -294,6 +302,7 @@ export class RetrainTrigger extends Construct {
       if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
     }
     if (this.modelPackageGroupPrefix === undefined || isToken(packageGroup) || !packageGroup.startsWith(this.modelPackageGroupPrefix)) this.packageGroups.add(packageGroup);
+    this.reachCluster(options.cluster);
     const kubernetesObjects = renderRbacObjects(options, this.clusterGroup(options.cluster));
     return { record, parameterName: `${this.configPath}${name}`, kubernetesObjects };
   }
@@ -427,12 +436,72 @@ export class RetrainTrigger extends Construct {
       this.clusterGroups.set(clusterKey, group);
       new eks.CfnAccessEntry(this, `EksAccess${this.clusterGroups.size}`, {
         clusterName: cluster.clusterName,
-        principalArn: this.stateMachineRole.roleArn,
+        // Whoever calls the Kubernetes API: the state machine (eks:call) or the in-VPC caller.
+        principalArn: Lazy.string({ produce: () => (this.kubeCaller ?? { role: this.stateMachineRole }).role.roleArn }),
         type: 'STANDARD',
         kubernetesGroups: [group],
       });
     }
     return group;
+  }
+
+  /**
+   * How the state machine reaches the cluster's Kubernetes API: `eks:call` needs a public endpoint open to
+   * every address (Step Functions developer guide, "Call Amazon EKS"). A private-endpoint cluster gets ONE
+   * function in its VPC (lib/runtime/kube-call) that takes eks:call's parameters; every model of the trigger
+   * then goes through it, so all their clusters must be in that VPC.
+   */
+  private reachCluster(cluster: eks.ICluster): void {
+    const reach = clusterReach(cluster);
+    if (reach === ClusterReach.UNREACHABLE) {
+      invalid(this, 'cluster', cluster.node.path, 'has a public endpoint restricted to publicAccessCidrs and no private endpoint: neither Step Functions eks:call nor a function in its VPC can reach its Kubernetes API; give it EndpointAccess.PRIVATE (the GpuCluster default) or PUBLIC_AND_PRIVATE');
+    }
+    this.clusters.push(cluster);
+    if (reach === ClusterReach.IN_VPC && !this.kubeCaller) this.kubeCaller = this.createKubeCaller(cluster);
+    if (this.kubeCaller) {
+      const callerVpc = this.kubeCaller.vpc;
+      for (const c of this.clusters) {
+        if (c.vpc !== callerVpc && c.vpc.vpcId !== callerVpc.vpcId) {
+          invalid(this, 'cluster', c.node.path, `is not in the VPC of ${this.kubeCaller.cluster.node.path}, whose private endpoint makes this trigger call the Kubernetes API from a function in that VPC: register models of clusters in other VPCs with another RetrainTrigger`);
+        }
+        if (!this.kubeCaller.allowed.has(c)) {
+          this.kubeCaller.allowed.add(c);
+          c.connections.allowFrom(this.kubeCaller.securityGroup, ec2.Port.tcp(443), 'cdk-mlops retraining: the in-VPC Kubernetes API caller');
+        }
+      }
+    }
+  }
+
+  private createKubeCaller(cluster: eks.ICluster): KubeCaller {
+    const vpc = cluster.vpc;
+    const subnets = vpc.privateSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
+      : vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : undefined;
+    if (!subnets) {
+      invalid(this, 'cluster', cluster.node.path, 'has a private endpoint but its VPC has no private subnets for the function that calls the Kubernetes API from inside the VPC: give the VPC private subnets, or the cluster EndpointAccess.PUBLIC_AND_PRIVATE');
+    }
+    const securityGroup = new ec2.SecurityGroup(this, 'KubeCallerSecurityGroup', {
+      vpc,
+      allowAllOutbound: false,
+      description: `cdk-mlops RetrainTrigger ${this.node.path}: in-VPC Kubernetes API caller`,
+    });
+    const caller = createHandlerFunction(this, {
+      asset: 'kube-call',
+      ids: { function: 'KubeCaller', role: 'KubeCallerRole', logs: 'KubeCallerLogs' },
+      description: 'cdk-mlops RetrainTrigger: calls the Kubernetes API of a private-endpoint cluster for the retraining state machine',
+      roleDescription: `cdk-mlops RetrainTrigger ${this.node.path}: in-VPC Kubernetes API caller (mapped by an EKS access entry to the model namespaces' RBAC)`,
+      encryptionKey: this.encryptionKey,
+      logRetention: this.logRetention,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      vpc: { vpc, subnets, securityGroups: [securityGroup] },
+    });
+    this.stateMachineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CallKubernetesApi',
+      actions: ['lambda:InvokeFunction'],
+      resources: [caller.fn.functionArn],
+    }));
+    acknowledgeManagedPolicies(caller.role, () => 'AWSLambdaVPCAccessExecutionRole: the network interfaces a function in a VPC needs (CDK adds it for a function with a VPC).');
+    return { ...caller, vpc, securityGroup, cluster, allowed: new Set() };
   }
 
   private applyRbac(options: RetrainModelOptions, objects: RetrainRbacObject[]): void {
@@ -506,4 +575,16 @@ export class RetrainTrigger extends Construct {
     });
   }
 
+}
+
+/** The in-VPC Kubernetes API caller of a trigger. */
+interface KubeCaller {
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The private cluster it was created for. */
+  readonly cluster: eks.ICluster;
+  /** Clusters whose security group admits it. */
+  readonly allowed: Set<eks.ICluster>;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulate } from '../../bin/commands/simulate';
-import { loadClosedLoop, LoadedStack, matchesPattern, runScenario, ScenarioResult } from '../../bin/simulate/run';
+import { loadClosedLoop, loadModelFactory, LoadedStack, matchesPattern, runScenario, ScenarioResult } from '../../bin/simulate/run';
 import { BUILT_IN_SCENARIOS, parseScenario, Scenario } from '../../bin/simulate/scenario';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
@@ -276,4 +276,35 @@ describe('AWS semantics the simulator enforces', () => {
     };
     expect(loaded.rulePatterns.some((p) => matchesPattern(p, ok))).toBe(false);
   });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/connect-eks.html: eks:call supports only clusters with a public endpoint.
+  test('EKS: the example\'s private-endpoint cluster is reached by the in-VPC caller; the same definition with eks:call is refused', async () => {
+    const promoted = results.get('drift-promote')!;
+    expect(promoted.outcome).toBe('promoted');
+    const kubeStates = Object.entries<any>(loaded.retrain.definition.States).filter(([, s]) => JSON.stringify(s.Parameters ?? {}).includes('"Path.$"'));
+    expect(kubeStates.length).toBeGreaterThan(0);
+    expect(kubeStates.every(([, s]) => /:lambda:.*:function:/.test(s.Resource))).toBe(true);
+    // The same stack as if the loop used eks:call: AWS cannot reach the private endpoint, so the canary fails and is cleaned up.
+    const definition = JSON.parse(JSON.stringify(loaded.retrain.definition));
+    for (const [name] of kubeStates) definition.States[name].Resource = 'arn:aws:states:::eks:call';
+    const viaEksCall = { ...loaded, retrain: { ...loaded.retrain, definition } };
+    const r = await runScenario(viaEksCall, BUILT_IN_SCENARIOS.find((s) => s.name === 'drift-promote')!);
+    expect(r.outcome).toBe('failed');
+    expect(r.timeline.join('\n')).toMatch(/EKS.EndpointUnreachable: eks:call supports only clusters with a public endpoint/);
+    expect(r.championAfter).toEqual(r.championBefore);
+  });
+
+  // Done-when of issue 11: the factory example, with its default (private) cluster, runs every built-in scenario green.
+  test('the model-factory example (private cluster, shard records, per-model canary alarms): every built-in scenario as expected', async () => {
+    const factory = loadModelFactory();
+    for (const s of BUILT_IN_SCENARIOS) {
+      const r = await runScenario(factory, s);
+      expect({ scenario: s.name, outcome: r.outcome, broken: Object.entries(r.invariants).filter(([, v]) => !v).map(([k]) => k) })
+        .toEqual({ scenario: s.name, outcome: s.expect?.outcome, broken: [] });
+      if (s.name === 'drift-promote') {
+        expect(r.states).toContain('PatchCanary');
+        expect(r.timeline.join('\n')).toMatch(/kube:in-vpc\s+PATCH \/apis\/apps\/v1\/namespaces\/fraud-0000\/deployments\/fraud-0000-canary/);
+      }
+    }
+  }, 600_000);
 });

@@ -29,6 +29,12 @@ export interface RetrainDefinitionProps {
   readonly executionTimeoutSeconds?: number;
   /** Partition of the resource ARNs (a token in the stack). */
   readonly partition: string;
+  /**
+   * Resource of the Kubernetes API calls: `eks:call`, or a function taking eks:call's parameters and
+   * returning its result (the in-VPC caller of a private-endpoint cluster).
+   * @default - `arn:<partition>:states:::eks:call`
+   */
+  readonly kubeApiResource?: string;
 }
 
 export const API_TIMEOUT = 60;
@@ -94,7 +100,7 @@ export class DefinitionContext {
   /** A call of the Kubernetes API of the model's cluster (coordinates from the record). */
   public kubeCall(method: 'GET' | 'PATCH', path: string, body?: Record<string, any>, bodyPath?: string): AslState {
     return {
-      Resource: this.arn('eks:call'),
+      Resource: this.p.kubeApiResource ?? this.arn('eks:call'),
       Parameters: {
         'ClusterName.$': recordPath('eks', 'clusterName'),
         'CertificateAuthority.$': recordPath('eks', 'certificateAuthority'),
