@@ -59,9 +59,26 @@ export function loadModelFactory(models = 3): LoadedStack {
   const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
   const assembly = app.synth();
   const merged: Template = { Resources: {} };
+  const platform = assembly.getStackByName(stack.stackName).template as Template;
+  // A shard reads platform values as SSM-typed stack parameters: resolve each to the platform parameter's value,
+  // so a shard's record names the platform's cluster, buckets and stream as the platform template does.
+  const published = new Map<string, any>();
+  for (const r of Object.values(platform.Resources)) {
+    if (r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string') published.set(r.Properties.Name, r.Properties.Value);
+  }
   for (const s of [stack, ...stack.factory.shardStacks]) {
     const t = assembly.getStackByName(s.stackName).template as Template;
-    Object.assign(merged.Resources, t.Resources);
+    const values = new Map<string, any>();
+    for (const [id, p] of Object.entries<any>(t.Parameters ?? {})) {
+      if (String(p.Type).startsWith('AWS::SSM::Parameter::Value') && published.has(p.Default)) values.set(id, published.get(p.Default));
+    }
+    const substitute = (x: any): any => {
+      if (Array.isArray(x)) return x.map(substitute);
+      if (x === null || typeof x !== 'object') return x;
+      if (typeof x.Ref === 'string' && Object.keys(x).length === 1 && values.has(x.Ref)) return values.get(x.Ref);
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, substitute(v)]));
+    };
+    Object.assign(merged.Resources, substitute(t.Resources));
   }
   return extract(merged, stack.stackName);
 }

@@ -306,5 +306,12 @@ describe('AWS semantics the simulator enforces', () => {
         expect(r.timeline.join('\n')).toMatch(/kube:in-vpc\s+PATCH \/apis\/apps\/v1\/namespaces\/fraud-0000\/deployments\/fraud-0000-canary/);
       }
     }
+    // The shard records name the platform's cluster (its SSM-published values resolved): eks:call to it is refused.
+    expect(factory.template.Resources[[...factory.records.values()][0].eks.clusterName]?.Type).toBe('AWS::EKS::Cluster');
+    const definition = JSON.parse(JSON.stringify(factory.retrain.definition));
+    for (const s of Object.values<any>(definition.States)) if (/:lambda:/.test(s.Resource ?? '')) s.Resource = 'arn:aws:states:::eks:call';
+    const viaEksCall = await runScenario({ ...factory, retrain: { ...factory.retrain, definition } }, BUILT_IN_SCENARIOS[0]);
+    expect(viaEksCall.outcome).toBe('failed');
+    expect(viaEksCall.timeline.join('\n')).toMatch(/EKS.EndpointUnreachable/);
   }, 600_000);
 });
