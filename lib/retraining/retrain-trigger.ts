@@ -17,7 +17,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelEndpoint } from '../inference/model-endpoint';
-import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
+import { acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
 import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
@@ -27,6 +27,8 @@ import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
 import { ClusterReach, clusterReach } from './private/cluster-reach';
+import { allowEventBridgeDeadLetters } from './private/dead-letters';
+import { createKubeCaller, KubeCaller } from './private/kube-caller';
 import { grantRetrainStateMachine } from './private/roles';
 import {
   RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
@@ -258,7 +260,7 @@ export class RetrainTrigger extends Construct {
       this.scheduleRule.addTarget(new targets.LambdaFunction(this.starter, targetOptions));
     }
 
-    this.allowEventBridgeDeadLetters();
+    allowEventBridgeDeadLetters(this, this.encryptionKey, this.deadLetterQueue);
     this.acknowledgeNag(starterRole);
   }
 
@@ -457,7 +459,9 @@ export class RetrainTrigger extends Construct {
       invalid(this, 'cluster', cluster.node.path, 'has a public endpoint restricted to publicAccessCidrs and no private endpoint: neither Step Functions eks:call nor a function in its VPC can reach its Kubernetes API; give it EndpointAccess.PRIVATE (the GpuCluster default) or PUBLIC_AND_PRIVATE');
     }
     this.clusters.push(cluster);
-    if (reach === ClusterReach.IN_VPC && !this.kubeCaller) this.kubeCaller = this.createKubeCaller(cluster);
+    if (reach === ClusterReach.IN_VPC && !this.kubeCaller) {
+      this.kubeCaller = createKubeCaller(this, cluster, { encryptionKey: this.encryptionKey, logRetention: this.logRetention, stateMachineRole: this.stateMachineRole });
+    }
     if (this.kubeCaller) {
       const callerVpc = this.kubeCaller.vpc;
       for (const c of this.clusters) {
@@ -470,38 +474,6 @@ export class RetrainTrigger extends Construct {
         }
       }
     }
-  }
-
-  private createKubeCaller(cluster: eks.ICluster): KubeCaller {
-    const vpc = cluster.vpc;
-    const subnets = vpc.privateSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
-      : vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : undefined;
-    if (!subnets) {
-      invalid(this, 'cluster', cluster.node.path, 'has a private endpoint but its VPC has no private subnets for the function that calls the Kubernetes API from inside the VPC: give the VPC private subnets, or the cluster EndpointAccess.PUBLIC_AND_PRIVATE');
-    }
-    const securityGroup = new ec2.SecurityGroup(this, 'KubeCallerSecurityGroup', {
-      vpc,
-      allowAllOutbound: false,
-      description: `cdk-mlops RetrainTrigger ${this.node.path}: in-VPC Kubernetes API caller`,
-    });
-    const caller = createHandlerFunction(this, {
-      asset: 'kube-call',
-      ids: { function: 'KubeCaller', role: 'KubeCallerRole', logs: 'KubeCallerLogs' },
-      description: 'cdk-mlops RetrainTrigger: calls the Kubernetes API of a private-endpoint cluster for the retraining state machine',
-      roleDescription: `cdk-mlops RetrainTrigger ${this.node.path}: in-VPC Kubernetes API caller (mapped by an EKS access entry to the model namespaces' RBAC)`,
-      encryptionKey: this.encryptionKey,
-      logRetention: this.logRetention,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      vpc: { vpc, subnets, securityGroups: [securityGroup] },
-    });
-    this.stateMachineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'CallKubernetesApi',
-      actions: ['lambda:InvokeFunction'],
-      resources: [caller.fn.functionArn],
-    }));
-    acknowledgeManagedPolicies(caller.role, () => 'AWSLambdaVPCAccessExecutionRole: the network interfaces a function in a VPC needs (CDK adds it for a function with a VPC).');
-    return { ...caller, vpc, securityGroup, cluster, allowed: new Set() };
   }
 
   private applyRbac(options: RetrainModelOptions, objects: RetrainRbacObject[]): void {
@@ -520,31 +492,6 @@ export class RetrainTrigger extends Construct {
       manifest: objects,
     });
     for (const d of options.dependsOn ?? []) manifest.node.addDependency(d);
-  }
-
-  /**
-   * EventBridge sends the events it could not deliver to the KMS-encrypted dead-letter queue as
-   * `events.amazonaws.com`, which needs `kms:GenerateDataKey` and `kms:Decrypt` on the queue's key in
-   * the KEY POLICY (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html); without it
-   * the dead letters are dropped. Scoped to this account's rules: naming the rule ARN itself would make
-   * the key depend on the rule, which depends on the queue, which depends on the key.
-   */
-  private allowEventBridgeDeadLetters(): void {
-    const stack = Stack.of(this);
-    const added = this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EventBridgeDeadLetters',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
-      },
-    }));
-    if (!added.statementAdded) {
-      Annotations.of(this).addWarningV2('cdk-mlops:retrain-dlq-key-policy',
-        `encryptionKey ${this.encryptionKey.keyArn} is imported: add to its key policy an Allow of kms:Decrypt and kms:GenerateDataKey for the service principal events.amazonaws.com (aws:SourceArn of this account's rules), or events EventBridge fails to deliver are dropped instead of reaching ${this.deadLetterQueue.node.path}`);
-    }
   }
 
   private acknowledgeNag(starterRole: iam.Role): void {
@@ -577,14 +524,3 @@ export class RetrainTrigger extends Construct {
 
 }
 
-/** The in-VPC Kubernetes API caller of a trigger. */
-interface KubeCaller {
-  readonly fn: lambda.Function;
-  readonly role: iam.Role;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.SecurityGroup;
-  /** The private cluster it was created for. */
-  readonly cluster: eks.ICluster;
-  /** Clusters whose security group admits it. */
-  readonly allowed: Set<eks.ICluster>;
-}
