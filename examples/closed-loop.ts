@@ -6,12 +6,11 @@
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { exampleBuckets } from './shared';
 import {
-  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
+  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainBudgetPeriod, RetrainTrigger, TrainingImage, TrainingPipeline,
 } from '../lib';
 import { acknowledgeWildcards } from '../lib/core/nag';
 
@@ -33,8 +32,8 @@ export class ClosedLoopStack extends Stack {
     });
     const { Artifacts: artifacts, Datasets: datasets, Capture: capture } = buckets;
 
-    // Step Functions' eks:call reaches the Kubernetes API through the public endpoint only.
-    const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 20, endpointAccess: eks.EndpointAccess.PUBLIC_AND_PRIVATE });
+    // A private API endpoint (the GpuCluster default): the RetrainTrigger reaches it from a function in the VPC.
+    const gpu = new GpuCluster(this, 'Gpu', { gpuMinSize: 2, gpuMaxSize: 20 });
 
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       cluster: gpu.cluster,
@@ -113,7 +112,7 @@ export class ClosedLoopStack extends Stack {
       bakeTime: Duration.minutes(30),
       cooldown: Duration.hours(6),
       maxRetrainsPerPeriod: 4,
-      budgetPeriod: 'month',
+      budgetPeriod: RetrainBudgetPeriod.MONTH,
     });
 
     // The TrainingPipeline's wildcard findings (all AwsSolutions-IAM5), each with its reason, on the role that holds it.

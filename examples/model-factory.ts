@@ -61,7 +61,8 @@ export class ModelFactoryStack extends Stack {
       datasetBucket: buckets.Datasets,
       trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(this, 'TrainingRepo', 'fleet-training'), '2026.11.1'),
       metricDefinitions: [{ name: 'validation:auc', regex: 'val_auc=([0-9.]+)' }],
-      evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.8 },
+      // A candidate must also be at least as good as the model's champion (the retrain loop never promotes a worse one).
+      evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.8, minImprovement: 0 },
       ...props.factory,
     });
   }

@@ -7,12 +7,14 @@ import type { Command } from './index';
 import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 
 const USAGE = [
-  'usage: cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]',
+  'usage: cdk-mlops simulate [--example closed-loop|model-factory] [--scenario <name> | --scenario-file <file> | --all]',
+  '                          [--json] [--html <file>]',
   '',
   'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
   'and executes its real retraining and training state machines locally; every AWS call is simulated',
   'as the scenario scripts.',
   '',
+  '  --example <name>        the example app to rehearse: closed-loop (default) or model-factory',
   '  --scenario <name>       a built-in scenario (default drift-promote)',
   '  --scenario-file <file>  a scenario file (format: docs/retrain-trigger.md#scenario-file-format); it is',
   '                          validated against the format and the synthesized state machines (state and',
@@ -29,7 +31,9 @@ const USAGE = [
   '            3 internal error',
 ].join('\n');
 
-const OPTIONS = { '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag', '--html': 'value' } as const;
+const OPTIONS = {
+  '--example': 'value', '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag', '--html': 'value',
+} as const;
 
 export const simulate: Command = {
   summary: 'rehearse the closed loop offline (drift alarm -> retrain -> canary -> promote/roll back)',
@@ -40,8 +44,12 @@ export const simulate: Command = {
     const file = options['scenario-file'] as string | undefined;
     const json = options.json === true;
     const all = options.all === true;
+    const example = (options.example as string | undefined) ?? 'closed-loop';
     if ([name !== undefined, file !== undefined, all].filter(Boolean).length > 1) {
       throw new CliError('give one of --scenario, --scenario-file, --all (see cdk-mlops simulate --help)');
+    }
+    if (example !== 'closed-loop' && example !== 'model-factory') {
+      throw new CliError(`unknown example "${example}" (closed-loop, model-factory)`);
     }
     let scenarios: Scenario[];
     if (file !== undefined) {
@@ -64,8 +72,8 @@ export const simulate: Command = {
     // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not. Deprecation
     // notices of the example's constructs are for `cdk synth`, not for this output.
     process.env.JSII_DEPRECATED ??= 'quiet';
-    const { loadClosedLoop, runScenario, stackFacts } = await import('../simulate/run');
-    const loaded = loadClosedLoop();
+    const { loadClosedLoop, loadModelFactory, runScenario, stackFacts } = await import('../simulate/run');
+    const loaded = example === 'model-factory' ? loadModelFactory() : loadClosedLoop();
     const facts = stackFacts(loaded);
     for (const scenario of scenarios) asCliError(() => checkScenarioAgainstStack(scenario, facts, file ?? scenario.name));
     let ok = true;

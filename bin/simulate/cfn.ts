@@ -105,6 +105,7 @@ export class PlaceholderResolver {
         case 'AWS::Logs::LogGroup': return arn('logs', `log-group:${name}:*`);
         case 'AWS::EKS::Cluster': return arn('eks', `cluster/${name}`);
         case 'AWS::SageMaker::ModelPackageGroup': return arn('sagemaker', `model-package-group/${p.ModelPackageGroupName ?? name}`);
+        case 'AWS::Events::Rule': return arn('events', `rule/${p.Name ?? name}`);
         default: return arn('unknown', name);
       }
     }
@@ -136,4 +137,16 @@ export function stateMachines(template: Template, resolver: PlaceholderResolver)
     });
   }
   return out;
+}
+
+/**
+ * The KMS key policy of an encrypted SQS queue of the template (`KmsMasterKeyId` naming a key of the
+ * template), resolved; undefined when the queue is not encrypted with a key of the template.
+ */
+export function queueKeyPolicy(template: Template, resolver: PlaceholderResolver, queueLogicalId: string): any | undefined {
+  const queue = template.Resources[queueLogicalId];
+  const keyRef = queue?.Properties?.KmsMasterKeyId;
+  const keyId: string | undefined = keyRef?.['Fn::GetAtt']?.[0] ?? keyRef?.Ref;
+  const key = keyId ? template.Resources[keyId] : undefined;
+  return key?.Type === 'AWS::KMS::Key' ? resolver.resolve(key.Properties.KeyPolicy) : undefined;
 }

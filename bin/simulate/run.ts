@@ -12,8 +12,13 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
 import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
+import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
+import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
+import { matchesEventPattern } from './event-pattern';
+import { ruleDeadLetters } from './key-policy';
+import { clusterReachOf } from './cluster-reach';
 import { Outcome, Scenario, StackFacts } from './scenario';
 import { CallRecord, ExecutionRecord, simError, World } from './world';
 
@@ -31,6 +36,8 @@ export interface LoadedStack {
   readonly retrainTopicArn: string;
   /** Kubernetes objects the stack applies (rendered manifests, tokens as placeholders). */
   readonly k8sObjects: any[];
+  /** Every rule target's dead-letter queue, and whether its key policy lets EventBridge send to it. */
+  readonly deadLetters: { rule: string; queue: string; allowed: boolean }[];
 }
 
 /** Synthesizes the example in-process (asset staging off: fast) and extracts what the simulation runs. */
@@ -41,6 +48,39 @@ export function loadClosedLoop(): LoadedStack {
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as Template;
   return extract(template, stack.stackName);
+}
+
+/**
+ * Synthesizes the model-factory example (a few models: the simulation runs one) and extracts what the
+ * simulation runs from the platform stack and the shard stacks together (one template, as one account sees them).
+ */
+export function loadModelFactory(models = 3): LoadedStack {
+  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
+  const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
+  const assembly = app.synth();
+  const merged: Template = { Resources: {} };
+  const platform = assembly.getStackByName(stack.stackName).template as Template;
+  // A shard reads platform values as SSM-typed stack parameters: resolve each to the platform parameter's value,
+  // so a shard's record names the platform's cluster, buckets and stream as the platform template does.
+  const published = new Map<string, any>();
+  for (const r of Object.values(platform.Resources)) {
+    if (r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string') published.set(r.Properties.Name, r.Properties.Value);
+  }
+  for (const s of [stack, ...stack.factory.shardStacks]) {
+    const t = assembly.getStackByName(s.stackName).template as Template;
+    const values = new Map<string, any>();
+    for (const [id, p] of Object.entries<any>(t.Parameters ?? {})) {
+      if (String(p.Type).startsWith('AWS::SSM::Parameter::Value') && published.has(p.Default)) values.set(id, published.get(p.Default));
+    }
+    const substitute = (x: any): any => {
+      if (Array.isArray(x)) return x.map(substitute);
+      if (x === null || typeof x !== 'object') return x;
+      if (typeof x.Ref === 'string' && Object.keys(x).length === 1 && values.has(x.Ref)) return values.get(x.Ref);
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, substitute(v)]));
+    };
+    Object.assign(merged.Resources, substitute(t.Resources));
+  }
+  return extract(merged, stack.stackName);
 }
 
 /** Extracts the state machines, the starter's settings, the rule and the per-model records from a template. */
@@ -78,6 +118,7 @@ export function extract(template: Template, stackName: string): LoadedStack {
   const notify = retrain.definition.States.NotifyOutcome;
   return {
     stackName, template, starterSettings, configPrefix, records, rulePatterns, k8sObjects,
+    deadLetters: ruleDeadLetters(template, stackName),
     retrain: { arn: retrain.arn, definition: retrain.definition },
     training: { arn: training.arn, definition: training.definition },
     tableName: firstTask.Parameters.TableName,
@@ -104,24 +145,9 @@ function defaultModelOf(loaded: LoadedStack): string {
   return loaded.records.has(CLOSED_LOOP_MODEL) ? CLOSED_LOOP_MODEL : [...loaded.records.keys()][0];
 }
 
-// ---- EventBridge pattern matching (the subset the rules use: values, prefix, nesting, $or) ----
+// ---- EventBridge pattern matching: the documented rules (./event-pattern.ts) ----
 export function matchesPattern(pattern: any, event: any): boolean {
-  if (pattern.$or) {
-    const { $or, ...rest } = pattern;
-    return ($or as any[]).some((alt) => matchesPattern({ ...rest, ...alt }, event));
-  }
-  for (const [k, cond] of Object.entries(pattern)) {
-    const v = event?.[k];
-    if (Array.isArray(cond)) {
-      const ok = cond.some((c: any) => (c !== null && typeof c === 'object'
-        ? (c.prefix !== undefined ? typeof v === 'string' && v.startsWith(c.prefix) : c.exists !== undefined ? (v !== undefined) === c.exists : false)
-        : v === c));
-      if (!ok) return false;
-    } else if (cond && typeof cond === 'object') {
-      if (!matchesPattern(cond, v)) return false;
-    }
-  }
-  return true;
+  return matchesEventPattern(pattern, event);
 }
 
 // ---- execution ------------------------------------------------------------------------------
@@ -194,7 +220,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const t0Epoch = Math.floor(t0.getTime() / 1000);
   // The TrainingPipeline's Lambda runs its real handler code against the simulated S3.
   const trainingHandler = (payload: any) => createHandler(world.s3)(payload);
-  const world: World = new World({ scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch }, loaded.tableName);
+  const world: World = new World({
+    scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch, reach: clusterReachOf(loaded.template),
+  }, loaded.tableName);
   const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
   world.seedModel(record, packageGroup, loaded.k8sObjects);
   const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
@@ -358,10 +386,12 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     oneNotificationPerExecution: retrains.every((e) => notifications.filter((n) => n.execution === e.name).length === 1),
     atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
     historyWithin200Events: maxHistoryEvents <= 200,
-    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.['cdk-mlops.io/model-artifact-uri'] === championAfter.modelArtifactUri,
+    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.[MODEL_URI_ANNOTATION] === championAfter.modelArtifactUri,
     trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
     // The DriftMonitor compares against the champion's baseline: replaced by the promoted candidate's, untouched otherwise.
+    // A failed delivery reaches the dead-letter queue only if its key policy lets events.amazonaws.com use the key.
+    deadLettersReachQueues: loaded.deadLetters.every((d) => d.allowed),
     monitorBaselineFollowsChampion: !monitorBaseline
       || (championAfter.modelPackageArn !== championBefore.modelPackageArn ? monitorBaseline.changed && monitorBaseline.sameAs === championBaseline : !monitorBaseline.changed),
   };
@@ -380,7 +410,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     timeline.push(...lines);
   }
   if (readsAnnotation === false) {
-    timeline.push('note: the rendered model Deployments do not read the cdk-mlops.io/model-artifact-uri pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load');
+    timeline.push(`note: the rendered model Deployments do not read the ${MODEL_URI_ANNOTATION} pod annotation (downward API), so on a real cluster the canary/promote patches would roll the pods without changing the model they load`);
   }
   if (monitorBaseline) {
     timeline.push(`drift monitor baseline ${monitorBaseline.location}: ${monitorBaseline.changed ? `now the champion's (${monitorBaseline.sameAs})` : 'unchanged'}`);
@@ -416,7 +446,7 @@ function modelAnnotationRead(objects: any[], record: any): boolean | undefined {
     && [record.eks.primaryDeployment, record.eks.canaryDeployment].includes(o.metadata?.name));
   if (deployments.length === 0) return undefined;
   return deployments.every((d) => [...(d.spec?.template?.spec?.initContainers ?? []), ...(d.spec?.template?.spec?.containers ?? [])]
-    .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes('cdk-mlops.io/model-artifact-uri'))));
+    .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes(MODEL_URI_ANNOTATION))));
 }
 
 /** The model URI a Deployment's pods load: the init container's MODEL_ARTIFACT_URI, resolving a downward-API annotation reference. */
@@ -454,7 +484,9 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
   const tasks = tasksOf(definition.States);
   const taskResourceLocalHandlers: Record<string, (i: any) => Promise<any>> = {};
   for (const [stateName, state] of Object.entries(tasks)) {
-    taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, serviceOf(String(state.Resource)), params, state);
+    // A Lambda ARN as the Resource of a retraining Task is the in-VPC Kubernetes API caller (eks:call's parameters).
+    const service = kind === 'retrain' && /^arn:[^:]+:lambda:/.test(String(state.Resource)) ? 'kube:in-vpc' : serviceOf(String(state.Resource));
+    taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, service, params, state);
   }
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};

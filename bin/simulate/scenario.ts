@@ -304,7 +304,11 @@ export function checkScenarioAgainstStack(scenario: Scenario, facts: StackFacts,
   const others = new Map<string, { machine: string; type: string }>();
   for (const m of facts.machines) {
     for (const [name, st] of statesOf(m.definition.States)) {
-      if (st?.Type === 'Task') tasks.set(name, { machine: m.label, service: serviceOfResource(String(st.Resource)) });
+      // A retraining Task whose Resource is a Lambda ARN is the in-VPC Kubernetes API caller, which
+      // takes eks:call's parameters: scenarios script its faults as `eks:call`, whichever way the loop
+      // reaches the cluster (the simulator's world does the same).
+      const kube = m.label === 'retraining' && /^arn:[^:]+:lambda:/.test(String(st?.Resource));
+      if (st?.Type === 'Task') tasks.set(name, { machine: m.label, service: kube ? 'eks:call' : serviceOfResource(String(st.Resource)) });
       else others.set(name, { machine: m.label, type: String(st?.Type) });
     }
   }

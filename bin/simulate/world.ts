@@ -11,7 +11,9 @@
  * handler runs that handler's real code against the simulated S3.
  */
 import { createHash } from 'node:crypto';
+import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { ddbError, SimTable } from './dynamodb';
+import { Reach } from './cluster-reach';
 import { Fault, Scenario } from './scenario';
 
 /** One service call made by a Task state. */
@@ -120,6 +122,8 @@ export interface WorldOptions {
   readonly trainingHandler?: (payload: any) => Promise<any>;
   readonly objectiveMetric: string;
   readonly t0Epoch: number;
+  /** Whether a Kubernetes API call reaches the cluster as the template configures it (a refusal reason otherwise). */
+  readonly reach?: Reach;
 }
 
 export class World {
@@ -149,9 +153,9 @@ export class World {
     const eks = record.eks;
     const champion = record.initialChampion;
     const annotations = {
-      'cdk-mlops.io/model-artifact-uri': champion.modelArtifactUri,
-      'cdk-mlops.io/model-version': champion.modelVersion,
-      'cdk-mlops.io/model-package-arn': champion.modelPackageArn,
+      [MODEL_URI_ANNOTATION]: champion.modelArtifactUri,
+      [MODEL_VERSION_ANNOTATION]: champion.modelVersion,
+      [MODEL_PACKAGE_ANNOTATION]: champion.modelPackageArn,
     };
     const scenario = this.options.scenario;
     for (const [variant, polls] of [['primaryDeployment', scenario.rollout?.primaryPollsUntilReady ?? 1], ['canaryDeployment', scenario.rollout?.canaryPollsUntilReady ?? 1]] as const) {
@@ -159,7 +163,7 @@ export class World {
       // The Deployment the stack renders (when found), as the cluster would hold it, serving the champion.
       const base = rendered.find((o) => o?.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === eks.namespace);
       const obj = mergePatch(base ? JSON.parse(JSON.stringify(base)) : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: eks.namespace }, spec: {} }, {
-        metadata: { generation: 1, annotations: { 'cdk-mlops.io/model-version': champion.modelVersion } },
+        metadata: { generation: 1, annotations: { [MODEL_VERSION_ANNOTATION]: champion.modelVersion } },
         spec: { template: { metadata: { annotations: { ...annotations } } } },
         status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
       });
@@ -195,8 +199,9 @@ export class World {
    * Executes one Task's service call. `service` is the integration
    * (e.g. `dynamodb:updateItem`), `params` the effective Parameters.
    */
+  // A fault scripted on `eks:call` is a fault of the Kubernetes API call, whichever way the loop reaches it.
   public async call(exec: ExecutionRecord, state: string, service: string, params: any, context: any): Promise<any> {
-    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service));
+    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service || (f.fault.service === 'eks:call' && service === 'kube:in-vpc')));
     if (fault) {
       fault.left--;
       const cause = fault.fault.cause ?? `${fault.fault.error} (scripted)`;
@@ -262,7 +267,14 @@ export class World {
         this.metrics.push(p);
         return {};
       // ---- EKS (Kubernetes API) ---------------------------------------------------------
-      case 'eks:call': return this.kube(p);
+      case 'eks:call':
+      case 'kube:in-vpc': {
+        const fnId = service === 'kube:in-vpc' ? /:function:([^:]+)$/.exec(String(context?.Resource ?? ''))?.[1] : undefined;
+        const refused = this.options.reach?.(service, String(p.ClusterName), fnId);
+        // What the caller sees when nothing answers: the connection times out.
+        if (refused) throw simError(service === 'eks:call' ? 'EKS.EndpointUnreachable' : 'Lambda.Timeout', refused);
+        return this.kube(p);
+      }
       // ---- SageMaker ----------------------------------------------------------------------
       case 'sagemaker:createTrainingJob.sync': {
         const name: string = p.TrainingJobName;
@@ -395,7 +407,8 @@ function summarize(service: string, p: any): string {
     case 'dynamodb:getItem': return `GetItem ${p.Key?.pk?.S ?? ''}`;
     case 'dynamodb:putItem': return `PutItem ${p.Item?.pk?.S ?? ''}`;
     case 'aws-sdk:ssm:getParameter': return `GetParameter ${p.Name}`;
-    case 'eks:call': return `${p.Method} ${p.Path}`;
+    case 'eks:call':
+    case 'kube:in-vpc': return `${p.Method} ${p.Path}`;
     case 'sns:publish': return `Publish ${p.Subject ?? ''}`;
     case 'sns:publish.waitForTaskToken': return `Publish (task token) ${p.Subject ?? ''}`;
     case 'aws-sdk:cloudwatch:describeAlarms': return `DescribeAlarms ${(p.AlarmNames ?? []).join(', ')}`;

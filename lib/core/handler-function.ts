@@ -1,6 +1,7 @@
 // The one way the constructs create a pre-bundled Lambda handler: the function, its own role
 // (write access to its log group only; callers add the rest), and a KMS-encrypted log group.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -28,6 +29,8 @@ export interface HandlerFunctionOptions {
   /** Asynchronous invocations: retries, maximum event age, and where failed events go. */
   readonly async?: { readonly retryAttempts: number; readonly maxEventAge: Duration; readonly onFailure: sqs.IQueue };
   readonly tracing?: boolean;
+  /** Runs the function in a VPC (its subnets and security groups). */
+  readonly vpc?: { readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection; readonly securityGroups: ec2.ISecurityGroup[] };
   /** Statements the role needs besides writing its logs (added before the function's own grants). */
   readonly statements?: iam.PolicyStatement[];
 }
@@ -79,6 +82,7 @@ export function createHandlerFunction(scope: Construct, o: HandlerFunctionOption
     environment: o.environment,
     reservedConcurrentExecutions: o.reservedConcurrentExecutions,
     tracing: o.tracing ? lambda.Tracing.ACTIVE : undefined,
+    ...(o.vpc ? { vpc: o.vpc.vpc, vpcSubnets: o.vpc.subnets, securityGroups: o.vpc.securityGroups } : {}),
     ...(o.async ? {
       retryAttempts: o.async.retryAttempts,
       maxEventAge: o.async.maxEventAge,

@@ -1,4 +1,5 @@
-import { CfnResource, Duration, IResolvable, Stack, Stage, Tokenization } from 'aws-cdk-lib';
+// Over 500 lines on purpose: the spec/props interfaces (about 200 lines of documented jsii structs) live with the construct they configure.
+import { CfnResource, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,13 +13,14 @@ import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFe
 import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { RetrainTrigger } from '../retraining/retrain-trigger';
+import { assignLocalValue } from './private/local-reference';
 import { assignShards } from './private/sharding';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../contracts/endpoint-wiring';
+import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {
@@ -152,7 +154,7 @@ export interface ModelFactoryProps {
   readonly trainingInstanceType?: string;
   /**
    * Models per shard stack.
-   * @default 22 (about 30 KB of template and 4-5 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
+   * @default 22 (about 30 KB of template and 5-6 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
    */
   readonly modelsPerShard?: number;
   /**
@@ -219,8 +221,9 @@ export class ModelFactory extends Construct {
   /** The shared retrain trigger (one rule, one retraining state machine). */
   public readonly trigger: RetrainTrigger;
   /**
-   * The fleet's canary guard: fires when the canary variant of any model answers errors
-   * (watched by every model's canary bake, with the model's quality alarm when it has labels).
+   * A fleet-wide signal: fires when the canary variant of any model answers errors. Not watched by the
+   * bakes: each model's canary is judged by its own `<alarmPrefix>-<model>-canary-errors` alarm (and its
+   * quality alarm when it has labels).
    */
   public readonly canaryErrorsAlarm: cloudwatch.Alarm;
 
@@ -286,9 +289,8 @@ export class ModelFactory extends Construct {
       canaryAlarmNamePrefix: `${this.monitor.alarmPrefix}-`,
       modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
     });
-    // A fleet alarm (Metrics Insights over every canary) instead of one per model: a canary that
-    // errors rolls back any canary baking at that time, the safe direction. Its name carries the
-    // alarm prefix (the trigger may describe it) but no retrain suffix (it starts no retrain).
+    // A fleet-wide view (Metrics Insights over every canary), for dashboards and paging; the bakes
+    // watch each model's own canary alarm (addModelToShard).
     this.canaryErrorsAlarm = new cloudwatch.Alarm(this, 'CanaryErrors', {
       alarmName: `${this.monitor.alarmPrefix}-fleet-canary-errors`,
       alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); watched while a canary bakes.',
@@ -376,23 +378,35 @@ export class ModelFactory extends Construct {
     // Retraining: the trigger renders the model's record (stored below in the model's one SSM
     // parameter) and its RBAC objects (rendered into the model's own chart): no resource of its own.
     const prefix = this.monitor.alarmPrefix;
-    const canaryAlarms = [cloudwatch.Alarm.fromAlarmName(scope, 'FleetCanaryErrors', `${prefix}-fleet-canary-errors`)];
+    // The model's OWN canary signal: 5xx answers of its canary variant only, so one model's failing canary
+    // never rolls back another's. Its name carries the alarm prefix (covered by the trigger's one
+    // DescribeAlarms grant) and no retrain suffix (it starts no retrain).
+    const canaryErrorsName = `${prefix}-${name}-canary-errors`;
+    new cloudwatch.Alarm(scope, 'CanaryErrors', {
+      alarmName: canaryErrorsName,
+      alarmDescription: `cdk-mlops ModelFactory: 5xx answers of the canary variant of ${name} (capture sidecar metrics); watched while its canary bakes.`,
+      metric: new cloudwatch.Metric({
+        namespace: CaptureStream.METRICS_NAMESPACE,
+        metricName: 'Errors',
+        dimensionsMap: { ModelName: name, Variant: 'canary' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // By its literal name: covered by the trigger's prefix grant, no reference from the platform stack to the shard.
+    const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(scope, 'CanaryErrorsRef', canaryErrorsName)];
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
     const retrain = this.trigger.renderModel({
-      modelName: name,
+      ...endpointCoordinates(this, endpoint, 'primary', 'canary'),
+      // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
       cluster: this.props.cluster,
-      namespace: endpoint.namespace,
-      primaryDeployment: endpoint.serviceNameForVariant('primary'),
-      canaryDeployment: endpoint.serviceNameForVariant('canary'),
-      primaryService: endpoint.serviceNameForVariant('primary'),
-      canaryService: endpoint.serviceNameForVariant('canary'),
-      servicePort: ENDPOINT_SERVICE_PORT,
-      ingressName: endpoint.ingressName,
-      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
       canaryAlarms,
-      initialModelArtifactUri: `s3://${ctx.artifactBucket.bucketName}/${outputPrefix}models/${name}/${spec.modelVersion}/`,
-      initialModelVersion: spec.modelVersion,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
       trainingInput: {
         modelName: name,
@@ -493,11 +507,7 @@ export class ModelFactory extends Construct {
       const cfn = resource?.node.defaultChild ?? resource;
       if (!CfnResource.isCfnResource(cfn) || Stack.of(cfn) !== this.platformStack) return;
       for (const attribute of attributes) {
-        const token = attribute === 'Ref' ? cfn.ref : cfn.getAtt(attribute).toString();
-        const reference = Tokenization.reverseString(token).firstToken as (IResolvable & CrossStackReference) | undefined;
-        if (!reference || typeof reference.assignValueForStack !== 'function' || reference.hasValueForStack(shard)) continue;
-        const local = Tokenization.reverseString(read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token)).firstToken;
-        if (local) reference.assignValueForStack(shard, local);
+        assignLocalValue(cfn, attribute, shard, (token) => read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token));
       }
     };
     localize(this.props.artifactBucket as unknown as Construct, ['Ref']);
@@ -530,12 +540,6 @@ interface ShardContext {
   readonly podRole: iam.Role;
   readonly artifactBucket: s3.IBucket;
   readonly vpcCidr: string;
-}
-
-/** The part of aws-cdk-lib's CfnReference that lets a stack resolve a reference to its own value instead of an export. */
-interface CrossStackReference {
-  hasValueForStack(stack: Stack): boolean;
-  assignValueForStack(stack: Stack, value: IResolvable): void;
 }
 
 const shardContexts = new WeakMap<Stack, ShardContext>();

@@ -1,7 +1,8 @@
 import * as crypto from 'node:crypto';
-import { Annotations, ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,287 +10,33 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Construct, IDependable } from 'constructs';
+import { Construct } from 'constructs';
 import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
-import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from '../core/validation';
+import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../contracts/endpoint-wiring';
+import { endpointCoordinates } from './private/endpoint-coordinates';
+import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
+import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
+import { ClusterReach, clusterReach } from './private/cluster-reach';
+import { allowEventBridgeDeadLetters } from './private/dead-letters';
+import { createKubeCaller, KubeCaller } from './private/kube-caller';
+import { grantRetrainStateMachine } from './private/roles';
+import {
+  RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
+} from './retrain-trigger-options';
 
-/** Source of manual retrain requests (EventBridge `source`). */
-const MANUAL_SOURCE = 'cdk-mlops.retrain';
-const MANUAL_DETAIL_TYPE = 'Retrain Requested';
+export * from './retrain-trigger-options';
+
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const BUDGET_PERIODS = ['day', 'week', 'month'];
-
-/** Anything that names alarms `<alarmPrefix>-<model>-<kind>` (a {@link DriftMonitor} does). */
-export interface IRetrainAlarmSource {
-  /** The stable alarm name prefix. */
-  readonly alarmPrefix: string;
-}
-
-/** Properties of a {@link RetrainTrigger}. */
-export interface RetrainTriggerProps {
-  /**
-   * The TrainingPipeline that trains candidates (its state machine is started with
-   * `states:startExecution.sync:2`). Give this or `trainingStateMachine`.
-   * @default - `trainingStateMachine`
-   */
-  readonly trainingPipeline?: TrainingPipeline;
-  /**
-   * A state machine with the TrainingPipeline's contract, when not a {@link TrainingPipeline}: its input
-   * is the model's `trainingInput` (with `modelName`, the model's name unless it sets one) merged with
-   * `{_champion, _trigger, _retrainExecutionId}`;
-   * its output carries `verdict` (`passed` to go on), `modelPackageArn`, `modelArtifactUri`,
-   * `baselineUri` and `metrics`.
-   * @default - `trainingPipeline.stateMachine`
-   */
-  readonly trainingStateMachine?: sfn.IStateMachine;
-  /**
-   * The DriftMonitor whose model alarms (`<alarmPrefix>-<model>-drift|-quality`) start retrains.
-   * @default - `alarmPrefix` must be given
-   */
-  readonly driftMonitor?: DriftMonitor;
-  /**
-   * Alarm name prefix (without the trailing `-`) of the alarms that start retrains, when no `driftMonitor` is given.
-   * @default - `driftMonitor.alarmPrefix`
-   */
-  readonly alarmPrefix?: string;
-  /**
-   * Any source of alarms named `<alarmPrefix>-<model>-<kind>`.
-   * @deprecated use `driftMonitor` (or `alarmPrefix`)
-   * @default - `driftMonitor` or `alarmPrefix`
-   */
-  readonly alarmSource?: IRetrainAlarmSource;
-  /**
-   * Alarm name suffixes that mean "retrain this model".
-   * @default ['-drift', '-quality']
-   */
-  readonly alarmSuffixes?: string[];
-  /**
-   * Also retrain every registered model on a schedule (e.g. monthly).
-   * @default - no schedule
-   */
-  readonly schedule?: events.Schedule;
-  /**
-   * How long an approval request waits (heartbeat; the hard limit is twice this, for approvers who send heartbeats).
-   * @default Duration.hours(24)
-   */
-  readonly approvalTimeout?: Duration;
-  /**
-   * Upper bound of one TrainingPipeline execution (the Train step's timeout; the state machine's timeout and the
-   * default lock TTL are derived from it).
-   * @default - the `trainingPipeline`'s `timeout`; 24 hours with a `trainingStateMachine`
-   */
-  readonly trainingTimeout?: Duration;
-  /**
-   * Key for the table, topic, log groups and dead-letter queue.
-   * @default - a new key with rotation
-   */
-  readonly encryptionKey?: kms.IKey;
-  /**
-   * CloudWatch namespace of the `RetrainOutcome` metric.
-   * @default 'CdkMlops/Retrain'
-   */
-  readonly metricNamespace?: string;
-  /**
-   * SSM path of the per-model records, starting and ending with `/`.
-   * @default `/cdk-mlops/retrain/<alarmPrefix>/`
-   */
-  readonly configPath?: string;
-  /**
-   * Canary alarms whose (literal) names start with this prefix are covered by ONE
-   * `cloudwatch:DescribeAlarms` grant on `alarm:<prefix>*` instead of one alarm ARN
-   * per alarm in the state machine's policy (which grows with every model).
-   * @default - every canary alarm's ARN is listed
-   */
-  readonly canaryAlarmNamePrefix?: string;
-  /**
-   * Model package groups whose names start with this prefix are covered by ONE
-   * `sagemaker:UpdateModelPackage` grant on `model-package/<prefix>*\/*` instead of one per group
-   * (e.g. a TrainingPipeline's `modelPackageGroupPrefix`).
-   * @default - every registered model's group is listed
-   */
-  readonly modelPackageGroupPrefix?: string;
-  /**
-   * Retention of the state machine and starter logs.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-}
-
-/** One S3 object: the DriftMonitor baseline a promotion replaces with the new champion's. */
-export interface MonitorBaselineLocation {
-  /** The bucket (its KMS key, if any, gets `kms:GenerateDataKey` through S3 for the copy). */
-  readonly bucket: s3.IBucket;
-  /** The object key (e.g. a MonitoredModel's `baselineKey`). */
-  readonly key: string;
-}
-
-/** Where the training state machine writes the candidates' baselines (the copy may read exactly this prefix). */
-export interface BaselineSourceLocation {
-  /** The bucket (its KMS key, if any, gets `kms:Decrypt` through S3 for the copy). */
-  readonly bucket: s3.IBucket;
-  /** Key prefix of the model's candidates, ending in `/` (e.g. `training/models/fraud/`). */
-  readonly prefix: string;
-}
-
-/** How a model is retrained and canaried (shared by {@link RetrainModelOptions} and {@link RetrainEndpointOptions}). */
-export interface RetrainPolicyOptions {
-  /** Alarms watched while the canary bakes (error rate, latency, quality); 1-100. */
-  readonly canaryAlarms: cloudwatch.IAlarm[];
-  /**
-   * Model package of the model served before any retrain (the first champion).
-   * @default 'none'
-   */
-  readonly initialModelPackageArn?: string;
-  /**
-   * Model package group of the model (the TrainingPipeline's), for `UpdateModelPackage` rights.
-   * @default - the model name
-   */
-  readonly modelPackageGroupName?: string;
-  /**
-   * Per-model input of the training state machine (merged with the retrain context). Its `modelName`
-   * (the model's own name unless given here) is the model the training state machine trains.
-   * @default { modelName: <modelName> }
-   */
-  readonly trainingInput?: { [key: string]: any };
-  /**
-   * Share of traffic (percent) sent to the canary while it bakes.
-   * @default 10
-   */
-  readonly canaryWeight?: number;
-  /**
-   * How long the canary bakes.
-   * @default Duration.minutes(30)
-   */
-  readonly bakeTime?: Duration;
-  /**
-   * How many times the canary alarms are checked during the bake (evenly spaced, last at the end).
-   * @default 3
-   */
-  readonly bakeChecks?: number;
-  /**
-   * How long to wait for a Deployment to roll out before giving up.
-   * @default Duration.minutes(15)
-   */
-  readonly rolloutTimeout?: Duration;
-  /**
-   * Minimum time between the starts of two retrains of the model.
-   * @default Duration.hours(6)
-   */
-  readonly cooldown?: Duration;
-  /**
-   * At most this many retrains of the model per budget period.
-   * @default 4
-   */
-  readonly maxRetrainsPerPeriod?: number;
-  /**
-   * Budget period: `day`, `week` or `month`.
-   * @default 'month'
-   */
-  readonly budgetPeriod?: string;
-  /**
-   * Ask a human (SNS + task token) before training.
-   * @default false
-   */
-  readonly requireApproval?: boolean;
-  /**
-   * How long the model's lock lasts if an execution dies without releasing it (a backstop; a finished
-   * execution always releases it). At least the state machine's timeout, so a running retrain never loses its lock.
-   * @default - the state machine's timeout plus one hour
-   */
-  readonly maxRunTime?: Duration;
-  /**
-   * Constructs that must exist before the RBAC objects are applied (e.g. the ModelEndpoint creating the namespace).
-   * @default - none
-   */
-  readonly dependsOn?: IDependable[];
-  /**
-   * The DriftMonitor model whose baseline follows the champion: on promotion the new champion's baseline
-   * (the training output's `baselineLocation`) is copied over its `baselineBucket`/`baselineKey`; a rollback
-   * or a rejected candidate leaves it untouched.
-   * @default - the `driftMonitor`'s model of the same name when the trigger has a `driftMonitor` and it has one
-   */
-  readonly monitoredModel?: MonitoredModel;
-  /**
-   * Where a promotion copies the new champion's baseline, when not (or not only) from a `monitoredModel`.
-   * @default - the `monitoredModel`'s baseline; none (not copied) without one
-   */
-  readonly monitorBaseline?: MonitorBaselineLocation;
-  /**
-   * Where the training state machine writes this model's candidates (the baseline copy reads exactly this prefix).
-   * @default - with a `trainingPipeline`: its output bucket, prefix `<modelOutputPrefix><trainingInput.modelName or modelName>/`
-   */
-  readonly baselineSource?: BaselineSourceLocation;
-}
-
-/** How one model is retrained and rolled out; registered with {@link RetrainTrigger.addModel}. */
-export interface RetrainModelOptions extends RetrainPolicyOptions {
-  /** The model name (DNS-1123 label, as in the ModelEndpoint and the DriftMonitor). */
-  readonly modelName: string;
-  /** The EKS cluster serving the model (Step Functions `eks:call` needs its public endpoint). */
-  readonly cluster: eks.ICluster;
-  /** Kubernetes namespace of the model's objects. */
-  readonly namespace: string;
-  /** Deployment of the primary variant. */
-  readonly primaryDeployment: string;
-  /** Deployment of the canary variant. */
-  readonly canaryDeployment: string;
-  /** Service of the primary variant (an ALB target group). */
-  readonly primaryService: string;
-  /** Service of the canary variant. */
-  readonly canaryService: string;
-  /** Service port (number) both Services expose. */
-  readonly servicePort: number;
-  /** The ALB Ingress carrying the weighted forward action. */
-  readonly ingressName: string;
-  /** Name of the weighted action (`alb.ingress.kubernetes.io/actions.<name>`). */
-  readonly ingressActionName: string;
-  /** S3 URI of the model served before any retrain (the first champion). */
-  readonly initialModelArtifactUri: string;
-  /** Version label of that model. */
-  readonly initialModelVersion: string;
-}
-
-/** Options of {@link RetrainTrigger.addModelEndpoint}: the coordinates come from the ModelEndpoint. */
-export interface RetrainEndpointOptions extends RetrainPolicyOptions {
-  /**
-   * The variant serving production traffic.
-   * @default 'primary'
-   */
-  readonly primaryVariant?: string;
-  /**
-   * The variant the candidate is canaried on (its weight is 0 outside a retrain).
-   * @default 'canary'
-   */
-  readonly canaryVariant?: string;
-}
-
-/**
- * A model registered with {@link RetrainTrigger.renderModel}: what `addModel` would create, as data,
- * for a caller that stores the record and applies the RBAC objects itself.
- */
-export interface RetrainModelRendering {
-  /** The model's record: JSON the state machine reads from the SSM parameter `parameterName` (may hold tokens). */
-  readonly record: { [key: string]: any };
-  /** Name of the SSM parameter the record must be stored in (`<configPath><modelName>`). */
-  readonly parameterName: string;
-  /**
-   * The Kubernetes Role and RoleBinding (namespaced) that let the state machine get/patch the model's
-   * Deployments and Ingress; apply them with the model's own objects.
-   */
-  readonly kubernetesObjects: any[];
-}
 
 /**
  * Closes the MLOps loop: a DriftMonitor alarm (or a schedule, or a manual
@@ -350,6 +97,9 @@ export class RetrainTrigger extends Construct {
   private readonly trainingPipeline?: TrainingPipeline;
   private readonly stateMachineRole: iam.Role;
   private readonly executionTimeoutSeconds: number;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly clusters: eks.ICluster[] = [];
+  private kubeCaller?: KubeCaller;
 
   constructor(scope: Construct, id: string, props: RetrainTriggerProps) {
     super(scope, id);
@@ -387,6 +137,7 @@ export class RetrainTrigger extends Construct {
     const trainingSeconds = trainingTimeout.toSeconds();
     if (trainingSeconds < 300 || trainingSeconds > 30 * 86400) invalid(this, 'trainingTimeout', trainingTimeout.toHumanString(), 'must be between 5 minutes and 30 days');
 
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     this.metricNamespace = props.metricNamespace ?? 'CdkMlops/Retrain';
     checkPattern(this, 'metricNamespace', this.metricNamespace, /^[A-Za-z0-9._/#:-][A-Za-z0-9 ._/#:-]{0,254}$/, 'must be 1-255 characters of letters, digits, spaces and . _ / # : -');
     if (!isToken(this.metricNamespace) && this.metricNamespace.startsWith('AWS/')) invalid(this, 'metricNamespace', this.metricNamespace, 'must not start with "AWS/"');
@@ -437,6 +188,8 @@ export class RetrainTrigger extends Construct {
       trainingTimeoutSeconds: trainingSeconds,
       executionTimeoutSeconds: this.executionTimeoutSeconds,
       partition: stack.partition,
+      // eks:call, unless a model's cluster has a private endpoint: then the in-VPC caller (see `reachCluster`).
+      kubeApiResource: Lazy.string({ produce: () => this.kubeCaller?.fn.functionArn ?? `arn:${stack.partition}:states:::eks:call` }),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -451,7 +204,16 @@ export class RetrainTrigger extends Construct {
     if (props.canaryAlarmNamePrefix !== undefined) checkPattern(this, 'canaryAlarmNamePrefix', props.canaryAlarmNamePrefix, /^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" and "-"');
     this.modelPackageGroupPrefix = props.modelPackageGroupPrefix;
     if (props.modelPackageGroupPrefix !== undefined) checkPattern(this, 'modelPackageGroupPrefix', props.modelPackageGroupPrefix, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*-?$/, 'must be the start of a SageMaker model package group name (letters, digits and -)');
-    this.grantStateMachine(training);
+    grantRetrainStateMachine(this.stateMachineRole, training, {
+      configPath: this.configPath,
+      table: this.table,
+      topic: this.topic,
+      metricNamespace: this.metricNamespace,
+      canaryAlarmNamePrefix: this.canaryAlarmNamePrefix,
+      alarmArns: this.alarmArns,
+      modelPackageGroupPrefix: this.modelPackageGroupPrefix,
+      packageGroups: this.packageGroups,
+    });
 
     // ---- the starter and the rules ------------------------------------------------------
     this.deadLetterQueue = createDeadLetterQueue(this, 'FailedEvents', this.encryptionKey);
@@ -481,20 +243,12 @@ export class RetrainTrigger extends Construct {
     }));
     this.stateMachine.grantStartExecution(starterRole);
 
+    // Alarm changes OR manual requests, one rule. `$or` sits at the top level with no sibling field:
+    // EventBridge ANDs every `$or` branch with the pattern's other fields, so a sibling `source` would
+    // keep the manual requests out. The L2 EventPattern has no `$or` member; it renders unknown keys as given.
     this.rule = new events.Rule(this, 'AlarmRule', {
       description: `cdk-mlops RetrainTrigger ${this.node.path}: model alarms ${this.alarmPrefix}-* to ALARM, and manual requests`,
-      eventPattern: { source: ['aws.cloudwatch'] },
-    });
-    // `$or` (not expressible with the L2 EventPattern): alarm changes OR manual requests, one rule.
-    (this.rule.node.defaultChild as events.CfnRule).addPropertyOverride('EventPattern', {
-      $or: [
-        {
-          'source': ['aws.cloudwatch'],
-          'detail-type': ['CloudWatch Alarm State Change'],
-          'detail': { alarmName: [{ prefix: `${this.alarmPrefix}-` }], state: { value: ['ALARM'] } },
-        },
-        { 'source': [MANUAL_SOURCE], 'detail-type': [MANUAL_DETAIL_TYPE] },
-      ],
+      eventPattern: retrainEventPattern(this.alarmPrefix),
     });
     const targetOptions = { retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue };
     this.rule.addTarget(new targets.LambdaFunction(this.starter, targetOptions));
@@ -506,6 +260,7 @@ export class RetrainTrigger extends Construct {
       this.scheduleRule.addTarget(new targets.LambdaFunction(this.starter, targetOptions));
     }
 
+    allowEventBridgeDeadLetters(this, this.encryptionKey, this.deadLetterQueue);
     this.acknowledgeNag(starterRole);
   }
 
@@ -542,125 +297,15 @@ export class RetrainTrigger extends Construct {
     const name = options.modelName;
     checkDnsLabel(this, 'modelName', name);
     if (this.models.has(name)) invalid(this, 'modelName', name, 'is already registered with this RetrainTrigger');
-    for (const [prop, value] of [['namespace', options.namespace], ['primaryDeployment', options.primaryDeployment], ['canaryDeployment', options.canaryDeployment],
-      ['primaryService', options.primaryService], ['canaryService', options.canaryService], ['ingressName', options.ingressName]] as const) {
-      checkDnsLabel(this, prop, value);
-    }
-    if (!isToken(options.primaryDeployment) && options.primaryDeployment === options.canaryDeployment) {
-      invalid(this, 'canaryDeployment', options.canaryDeployment, 'must differ from primaryDeployment');
-    }
-    checkPattern(this, 'ingressActionName', options.ingressActionName, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (the ALB action name)');
-    checkInt(this, 'servicePort', options.servicePort, 1, 65535);
-    if (options.canaryAlarms.length < 1 || options.canaryAlarms.length > 100) {
-      invalid(this, 'canaryAlarms', options.canaryAlarms.length, 'must hold between 1 and 100 alarms (DescribeAlarms with no names would return every alarm)');
-    }
-    checkPattern(this, 'initialModelArtifactUri', options.initialModelArtifactUri, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'must be an s3://bucket/key URI');
-    checkPattern(this, 'initialModelVersion', options.initialModelVersion, /^[A-Za-z0-9._:+-]{1,128}$/, 'must be 1-128 letters, digits and . _ : + -');
-    const canaryWeight = options.canaryWeight ?? 10;
-    checkInt(this, 'canaryWeight', canaryWeight, 1, 50);
-    const bakeSeconds = (options.bakeTime ?? Duration.minutes(30)).toSeconds();
-    const bakeChecks = options.bakeChecks ?? 3;
-    checkInt(this, 'bakeChecks', bakeChecks, 1, 6);
-    if (bakeSeconds < 60 || bakeSeconds > 7 * 86400) invalid(this, 'bakeTime', `${bakeSeconds} seconds`, 'must be between 1 minute and 7 days');
-    const rolloutSeconds = (options.rolloutTimeout ?? Duration.minutes(15)).toSeconds();
-    if (rolloutSeconds < 60 || rolloutSeconds > 6 * 3600) invalid(this, 'rolloutTimeout', `${rolloutSeconds} seconds`, 'must be between 1 minute and 6 hours');
-    const cooldownSeconds = (options.cooldown ?? Duration.hours(6)).toSeconds();
-    if (cooldownSeconds < 0 || cooldownSeconds > 90 * 86400) invalid(this, 'cooldown', `${cooldownSeconds} seconds`, 'must be between 0 and 90 days');
-    const maxRetrains = options.maxRetrainsPerPeriod ?? 4;
-    checkInt(this, 'maxRetrainsPerPeriod', maxRetrains, 1, 1000);
-    const budgetPeriod = options.budgetPeriod ?? 'month';
-    checkOneOf(this, 'budgetPeriod', budgetPeriod, BUDGET_PERIODS);
-    const maxRunSeconds = options.maxRunTime?.toSeconds() ?? this.executionTimeoutSeconds + 3600;
-    if (maxRunSeconds < this.executionTimeoutSeconds || maxRunSeconds > 60 * 86400) {
-      invalid(this, 'maxRunTime', `${maxRunSeconds} seconds`, `must be between the state machine timeout (${this.executionTimeoutSeconds} seconds) and 60 days, so a running retrain never loses its lock`);
-    }
-    // Rollout polls wait base, 2 x base, 3 x base...: n polls cover base * n(n+1)/2 seconds; at most 8 polls.
-    const pollSeconds = Math.max(60, Math.ceil(rolloutSeconds / 36));
-    let rolloutPolls = 1;
-    while (pollSeconds * rolloutPolls * (rolloutPolls + 1) / 2 < rolloutSeconds) rolloutPolls++;
-    const packageGroup = options.modelPackageGroupName ?? name;
-    checkPattern(this, 'modelPackageGroupName', packageGroup, /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker model package group name (1-63 letters, digits and -)');
-
-    const weights = (canary: number) => ({
-      metadata: {
-        annotations: {
-          [`alb.ingress.kubernetes.io/actions.${options.ingressActionName}`]: JSON.stringify({
-            type: 'forward',
-            forwardConfig: {
-              targetGroups: [
-                { serviceName: options.primaryService, servicePort: String(options.servicePort), weight: 100 - canary },
-                { serviceName: options.canaryService, servicePort: String(options.servicePort), weight: canary },
-              ],
-            },
-          }),
-        },
-      },
-    });
-    // The training state machine's modelName: the model's unless its trainingInput names another one (the
-    // candidate prefix the baseline copy reads is derived from the same value).
-    if (options.trainingInput?.modelName !== undefined && typeof options.trainingInput.modelName !== 'string') {
-      invalid(this, 'trainingInput.modelName', options.trainingInput.modelName, 'must be a string (the TrainingPipeline model name)');
-    }
-    const trainingInput: { [key: string]: any } = { modelName: name, ...(options.trainingInput ?? {}) };
-    const monitorBaseline = this.monitorBaselineOf(options, trainingInput.modelName);
-    const record = {
-      schemaVersion: 1,
-      modelName: name,
-      approvalRequired: options.requireApproval ?? false,
-      cooldownSeconds,
-      lockTtlSeconds: maxRunSeconds,
-      maxRetrainsPerPeriod: maxRetrains,
-      budgetPeriod,
-      bakeIntervalSeconds: Math.max(1, Math.round(bakeSeconds / bakeChecks)),
-      bakeChecks,
-      rolloutPollSeconds: pollSeconds,
-      rolloutMaxPolls: rolloutPolls,
-      canaryWeight,
-      canaryAlarmNames: options.canaryAlarms.map((a) => a.alarmName),
-      trainingInput,
-      ...(monitorBaseline ? { monitorBaseline } : {}),
-      initialChampion: {
-        modelPackageArn: options.initialModelPackageArn ?? 'none',
-        modelArtifactUri: options.initialModelArtifactUri,
-        modelVersion: options.initialModelVersion,
-      },
-      eks: {
-        clusterName: options.cluster.clusterName,
-        endpoint: options.cluster.clusterEndpoint,
-        certificateAuthority: options.cluster.clusterCertificateAuthorityData,
-        namespace: options.namespace,
-        primaryDeployment: options.primaryDeployment,
-        canaryDeployment: options.canaryDeployment,
-        ingressName: options.ingressName,
-        ingressCanaryPatch: weights(canaryWeight),
-        ingressStablePatch: weights(0),
-      },
-    };
+    const { record, packageGroup } = renderRetrainRecord(this, options, this.executionTimeoutSeconds,
+      (trainingModel) => this.monitorBaselineOf(options, trainingModel));
     for (const alarm of options.canaryAlarms) {
       const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
       if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
     }
     if (this.modelPackageGroupPrefix === undefined || isToken(packageGroup) || !packageGroup.startsWith(this.modelPackageGroupPrefix)) this.packageGroups.add(packageGroup);
-    const group = this.clusterGroup(options.cluster);
-    const roleName = `cdk-mlops-retrain-${options.modelName}`.slice(0, 63).replace(/-$/, '');
-    const kubernetesObjects = [
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: roleName, namespace: options.namespace },
-        rules: [
-          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [options.primaryDeployment, options.canaryDeployment], verbs: ['get', 'patch'] },
-          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], resourceNames: [options.ingressName], verbs: ['get', 'patch'] },
-        ],
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: roleName, namespace: options.namespace },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
-      },
-    ];
+    this.reachCluster(options.cluster);
+    const kubernetesObjects = renderRbacObjects(options, this.clusterGroup(options.cluster));
     return { record, parameterName: `${this.configPath}${name}`, kubernetesObjects };
   }
 
@@ -669,30 +314,11 @@ export class RetrainTrigger extends Construct {
    * and the first champion (the primary variant's artifact) come from the endpoint.
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
-    const primaryName = options.primaryVariant ?? 'primary';
-    const canaryName = options.canaryVariant ?? 'canary';
-    const variants = endpoint.chart.variants;
-    const primary = variants.find((v) => v.name === primaryName);
-    const canary = variants.find((v) => v.name === canaryName);
-    const names = variants.map((v) => v.name).join(', ');
-    if (!primary) invalid(this, 'primaryVariant', primaryName, `must name a variant of ${endpoint.node.path} (${names})`);
-    if (!canary) invalid(this, 'canaryVariant', canaryName, `must name a variant of ${endpoint.node.path} (${names})`);
-    if (primaryName === canaryName) invalid(this, 'canaryVariant', canaryName, 'must differ from primaryVariant');
+    const coordinates = endpointCoordinates(this, endpoint, options.primaryVariant ?? 'primary', options.canaryVariant ?? 'canary');
     return this.addModel({
       ...options,
-      modelName: endpoint.modelName,
+      ...coordinates,
       cluster: endpoint.cluster,
-      namespace: endpoint.namespace,
-      primaryDeployment: endpoint.serviceNameForVariant(primaryName),
-      canaryDeployment: endpoint.serviceNameForVariant(canaryName),
-      primaryService: endpoint.serviceNameForVariant(primaryName),
-      canaryService: endpoint.serviceNameForVariant(canaryName),
-      servicePort: ENDPOINT_SERVICE_PORT,
-      ingressName: endpoint.ingressName,
-      ingressActionName: ENDPOINT_WEIGHTED_ACTION,
-      // The URI the endpoint renders into the variant's model-artifact-uri annotation.
-      initialModelArtifactUri: endpoint.chart.artifactUriForVariant(primaryName),
-      initialModelVersion: primary.modelVersion,
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });
   }
@@ -778,69 +404,26 @@ export class RetrainTrigger extends Construct {
     return this.stateMachine.grantTaskResponse(grantee);
   }
 
-  /** Count of retrains that ended with the given outcome (e.g. `promoted`, `rolled-back`, `failed`). */
-  public metricOutcome(outcome: string, modelName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  /**
+   * A metric of this trigger's namespace (`RetrainOutcome` is the one the state machine publishes).
+   * @default - Sum over one day
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: this.metricNamespace,
-      metricName: 'RetrainOutcome',
-      dimensionsMap: { ModelName: modelName, Outcome: outcome },
+      metricName,
       statistic: 'Sum',
       period: Duration.days(1),
       ...props,
     });
   }
 
-  private grantStateMachine(training: sfn.IStateMachine): void {
-    const stack = Stack.of(this);
-    const role = this.stateMachineRole;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadModelRecords',
-      actions: ['ssm:GetParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.configPath.slice(1)}*` })],
-    }));
-    this.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    this.topic.grantPublish(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'StartTraining',
-      actions: ['states:StartExecution'],
-      resources: [training.stateMachineArn],
-    }));
-    const trainingName = stack.splitArn(training.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '*';
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'FollowTraining',
-      actions: ['states:DescribeExecution', 'states:StopExecution'],
-      resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${trainingName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SyncRule',
-      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WatchCanaryAlarms',
-      actions: ['cloudwatch:DescribeAlarms'],
-      resources: Lazy.list({
-        produce: () => [
-          ...(this.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${this.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
-          ...this.alarmArns,
-        ],
-      }),
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'OutcomeMetric',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': this.metricNamespace } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ApproveOrRejectCandidates',
-      actions: ['sagemaker:UpdateModelPackage'],
-      resources: Lazy.list({
-        produce: () => [...(this.modelPackageGroupPrefix !== undefined ? [`${this.modelPackageGroupPrefix}*`] : []), ...this.packageGroups]
-          .map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),
-      }),
-    }));
+  /** Count of retrains of a model that ended with the given outcome (Sum over one day unless `props` says otherwise). */
+  public metricOutcome(outcome: RetrainOutcome, modelName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('RetrainOutcome', { ...props, dimensionsMap: { ModelName: modelName, Outcome: outcome, ...props?.dimensionsMap } });
   }
+
+
 
   /**
    * `eks:call` authenticates as the state machine role: one EKS access entry per
@@ -855,7 +438,8 @@ export class RetrainTrigger extends Construct {
       this.clusterGroups.set(clusterKey, group);
       new eks.CfnAccessEntry(this, `EksAccess${this.clusterGroups.size}`, {
         clusterName: cluster.clusterName,
-        principalArn: this.stateMachineRole.roleArn,
+        // Whoever calls the Kubernetes API: the state machine (eks:call) or the in-VPC caller.
+        principalArn: Lazy.string({ produce: () => (this.kubeCaller ?? { role: this.stateMachineRole }).role.roleArn }),
         type: 'STANDARD',
         kubernetesGroups: [group],
       });
@@ -863,7 +447,36 @@ export class RetrainTrigger extends Construct {
     return group;
   }
 
-  private applyRbac(options: RetrainModelOptions, objects: any[]): void {
+  /**
+   * How the state machine reaches the cluster's Kubernetes API: `eks:call` needs a public endpoint open to
+   * every address (Step Functions developer guide, "Call Amazon EKS"). A private-endpoint cluster gets ONE
+   * function in its VPC (lib/runtime/kube-call) that takes eks:call's parameters; every model of the trigger
+   * then goes through it, so all their clusters must be in that VPC.
+   */
+  private reachCluster(cluster: eks.ICluster): void {
+    const reach = clusterReach(cluster);
+    if (reach === ClusterReach.UNREACHABLE) {
+      invalid(this, 'cluster', cluster.node.path, 'has a public endpoint restricted to publicAccessCidrs and no private endpoint: neither Step Functions eks:call nor a function in its VPC can reach its Kubernetes API; give it EndpointAccess.PRIVATE (the GpuCluster default) or PUBLIC_AND_PRIVATE');
+    }
+    this.clusters.push(cluster);
+    if (reach === ClusterReach.IN_VPC && !this.kubeCaller) {
+      this.kubeCaller = createKubeCaller(this, cluster, { encryptionKey: this.encryptionKey, logRetention: this.logRetention, stateMachineRole: this.stateMachineRole });
+    }
+    if (this.kubeCaller) {
+      const callerVpc = this.kubeCaller.vpc;
+      for (const c of this.clusters) {
+        if (c.vpc !== callerVpc && c.vpc.vpcId !== callerVpc.vpcId) {
+          invalid(this, 'cluster', c.node.path, `is not in the VPC of ${this.kubeCaller.cluster.node.path}, whose private endpoint makes this trigger call the Kubernetes API from a function in that VPC: register models of clusters in other VPCs with another RetrainTrigger`);
+        }
+        if (!this.kubeCaller.allowed.has(c)) {
+          this.kubeCaller.allowed.add(c);
+          c.connections.allowFrom(this.kubeCaller.securityGroup, ec2.Port.tcp(443), 'cdk-mlops retraining: the in-VPC Kubernetes API caller');
+        }
+      }
+    }
+  }
+
+  private applyRbac(options: RetrainModelOptions, objects: RetrainRbacObject[]): void {
     const cluster = options.cluster;
     const rbacKey = `${Names.nodeUniqueId(cluster.node)}/${options.namespace}/${options.modelName}`;
     if (this.rbacNamespaces.has(rbacKey)) return;
@@ -910,3 +523,4 @@ export class RetrainTrigger extends Construct {
   }
 
 }
+

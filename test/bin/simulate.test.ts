@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../bin/commands';
-import { loadClosedLoop, LoadedStack, runScenario, ScenarioResult, stackFacts } from '../../bin/simulate/run';
+import { loadClosedLoop, loadModelFactory, LoadedStack, matchesPattern, runScenario, ScenarioResult, stackFacts } from '../../bin/simulate/run';
 import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, parseScenario, Scenario } from '../../bin/simulate/scenario';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
@@ -53,6 +53,7 @@ describe('built-in scenarios', () => {
       primaryServesChampion: true,
       trafficBackOnPrimary: true,
       championPackageApproved: true,
+      deadLettersReachQueues: true,
       monitorBaselineFollowsChampion: true,
     });
   });
@@ -256,7 +257,7 @@ describe('scenario files', () => {
     });
     test.each<[string, object, RegExp]>([
       ['an unknown state', { name: 'x', faults: [{ state: 'AcquireLok', error: 'DynamoDB.ThrottlingException' }] },
-        /^my\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, .*ReleaseLock.*TrainModel/],
+        /^my\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, .*ReleaseLock.*\(\d+ in all\)\)$/],
       ['a non-Task state of the retraining machine', { name: 'x', faults: [{ state: 'Gate', error: 'E' }] },
         /^my\.json: \$\.faults\[0\]\.state: "Gate" is a Choice state of the retraining state machine, not a Task: faults apply to the service calls of Task states/],
       ['an unknown service', { name: 'x', faults: [{ service: 'dynamodb:deleteItem', error: 'E' }] },
@@ -335,7 +336,7 @@ describe('scenario files', () => {
   test('CLI: --help prints the usage on stdout and exits 0', async () => {
     const r = await cli('--help');
     expect([r.code, r.err]).toEqual([0, '']);
-    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--scenario <name> \| --scenario-file <file> \| --all\] \[--json\]/);
+    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--example closed-loop\|model-factory\] \[--scenario <name> \| --scenario-file <file> \| --all\]/);
     expect(r.out).toMatch(/exit codes: 0 every scenario ended with its expected outcome/);
   });
 });
@@ -358,3 +359,59 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
     error.mockRestore();
   }
 }
+
+// The simulator fails where AWS would (issue 11): each test below is written from the AWS documentation cited.
+describe('AWS semantics the simulator enforces', () => {
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html: `$or` is ANDed with sibling fields.
+  test('EventBridge: the manual request of docs/retrain-trigger.md matches a rule of the stack, and an OK transition does not', () => {
+    const manual = {
+      'version': '0', 'id': 'm1', 'detail-type': 'Retrain Requested', 'source': 'cdk-mlops.retrain', 'account': '123456789012',
+      'time': '2026-11-27T09:00:00Z', 'region': 'us-east-1', 'resources': [], 'detail': { modelName: 'fraud-scoring' },
+    };
+    expect(loaded.rulePatterns.some((p) => matchesPattern(p, manual))).toBe(true);
+    const ok = {
+      'version': '0', 'id': 'a1', 'detail-type': 'CloudWatch Alarm State Change', 'source': 'aws.cloudwatch', 'account': '123456789012',
+      'time': '2026-11-27T09:00:00Z', 'region': 'us-east-1', 'resources': [],
+      'detail': { alarmName: `${loaded.starterSettings.alarmPrefix}-fraud-scoring-drift`, state: { value: 'OK' } },
+    };
+    expect(loaded.rulePatterns.some((p) => matchesPattern(p, ok))).toBe(false);
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/connect-eks.html: eks:call supports only clusters with a public endpoint.
+  test('EKS: the example\'s private-endpoint cluster is reached by the in-VPC caller; the same definition with eks:call is refused', async () => {
+    const promoted = results.get('drift-promote')!;
+    expect(promoted.outcome).toBe('promoted');
+    const kubeStates = Object.entries<any>(loaded.retrain.definition.States).filter(([, s]) => JSON.stringify(s.Parameters ?? {}).includes('"Path.$"'));
+    expect(kubeStates.length).toBeGreaterThan(0);
+    expect(kubeStates.every(([, s]) => /:lambda:.*:function:/.test(s.Resource))).toBe(true);
+    // The same stack as if the loop used eks:call: AWS cannot reach the private endpoint, so the canary fails and is cleaned up.
+    const definition = JSON.parse(JSON.stringify(loaded.retrain.definition));
+    for (const [name] of kubeStates) definition.States[name].Resource = 'arn:aws:states:::eks:call';
+    const viaEksCall = { ...loaded, retrain: { ...loaded.retrain, definition } };
+    const r = await runScenario(viaEksCall, BUILT_IN_SCENARIOS.find((s) => s.name === 'drift-promote')!);
+    expect(r.outcome).toBe('failed');
+    expect(r.timeline.join('\n')).toMatch(/EKS.EndpointUnreachable: eks:call supports only clusters with a public endpoint/);
+    expect(r.championAfter).toEqual(r.championBefore);
+  });
+
+  // Done-when of issue 11: the factory example, with its default (private) cluster, runs every built-in scenario green.
+  test('the model-factory example (private cluster, shard records, per-model canary alarms): every built-in scenario as expected', async () => {
+    const factory = loadModelFactory();
+    for (const s of BUILT_IN_SCENARIOS) {
+      const r = await runScenario(factory, s);
+      expect({ scenario: s.name, outcome: r.outcome, broken: Object.entries(r.invariants).filter(([, v]) => !v).map(([k]) => k) })
+        .toEqual({ scenario: s.name, outcome: s.expect?.outcome, broken: [] });
+      if (s.name === 'drift-promote') {
+        expect(r.states).toContain('PatchCanary');
+        expect(r.timeline.join('\n')).toMatch(/kube:in-vpc\s+PATCH \/apis\/apps\/v1\/namespaces\/fraud-0000\/deployments\/fraud-0000-canary/);
+      }
+    }
+    // The shard records name the platform's cluster (its SSM-published values resolved): eks:call to it is refused.
+    expect(factory.template.Resources[[...factory.records.values()][0].eks.clusterName]?.Type).toBe('AWS::EKS::Cluster');
+    const definition = JSON.parse(JSON.stringify(factory.retrain.definition));
+    for (const s of Object.values<any>(definition.States)) if (/:lambda:/.test(s.Resource ?? '')) s.Resource = 'arn:aws:states:::eks:call';
+    const viaEksCall = await runScenario({ ...factory, retrain: { ...factory.retrain, definition } }, BUILT_IN_SCENARIOS[0]);
+    expect(viaEksCall.outcome).toBe('failed');
+    expect(viaEksCall.timeline.join('\n')).toMatch(/EKS.EndpointUnreachable/);
+  }, 600_000);
+});

@@ -40,3 +40,36 @@ test('the shared TrainingPipeline registers candidates PendingManualApproval: th
   expect(definitions.some((d) => d.includes('\\"approval\\":\\"auto\\"'))).toBe(false);
   expect(platform.messages.filter((m) => String(m.entry.data).includes('cdk-mlops:auto-approval'))).toEqual([]);
 });
+
+// Issue 11: each model's canary is judged only by its own signals, and the default (private) cluster is reachable.
+test('fleet isolation: every model\'s record watches only its own canary alarms (never the fleet alarm, never another model\'s)', () => {
+  let checked = 0;
+  for (const name of ['ModelFactory-models-0', 'ModelFactory-models-1', 'ModelFactory-models-2']) {
+    const t = assembly!.getStackByName(name).template;
+    for (const r of Object.values<any>(t.Resources).filter((x) => x.Type === 'AWS::SSM::Parameter')) {
+      const text = JSON.stringify(r.Properties.Value);
+      const m = /\\"canaryAlarmNames\\":\[([^\]]*)\]/.exec(text);
+      if (!m) continue;
+      const model = /\\"modelName\\":\\"([a-z0-9-]+)\\"/.exec(text.slice(text.indexOf('schemaVersion')))![1];
+      const names = m[1].split(',').map((s) => s.replace(/\\"/g, ''));
+      expect(names.length).toBeGreaterThan(0);
+      for (const n of names) expect(n).toMatch(new RegExp(`-${model}-(canary-errors|quality)$`));
+      expect(names.some((n) => n.endsWith(`-${model}-canary-errors`))).toBe(true);
+      // The alarm exists, in the model's shard, on the model's canary variant only.
+      const alarm = Object.values<any>(t.Resources).find((a) => a.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(a.Properties.AlarmName).includes(`-${model}-canary-errors`));
+      expect(alarm.Properties.Dimensions).toEqual(expect.arrayContaining([{ Name: 'ModelName', Value: model }, { Name: 'Variant', Value: 'canary' }]));
+      checked++;
+    }
+  }
+  expect(checked).toBe(50);
+});
+
+test('the fleet keeps the GpuCluster default (private endpoint): its Kubernetes calls go through the in-VPC caller', () => {
+  const platform = assembly!.getStackByName('ModelFactory').template;
+  const cluster = Object.values<any>(platform.Resources).find((r) => r.Type === 'AWS::EKS::Cluster');
+  expect(cluster.Properties.ResourcesVpcConfig.EndpointPublicAccess).toBe(false);
+  const retrain = Object.entries<any>(platform.Resources).find(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.includes('Retrain'))![1];
+  const text = JSON.stringify(retrain.Properties.DefinitionString);
+  expect(text).not.toContain(':states:::eks:call');
+  expect(text).toContain('KubeCaller');
+});

@@ -83,16 +83,17 @@ describe('ModelFactory with 1,000 models', () => {
     expect(count('AWS::EKS::PodIdentityAssociation')).toBe(1000);
     expect(count('AWS::SSM::Parameter')).toBe(1000);
     const withLabels = fleetSpecs(1000).filter((m) => m.quality).length;
-    expect(count('AWS::CloudWatch::Alarm')).toBe(1000 + withLabels);
+    // Per model: the drift alarm, its own canary-errors alarm (issue 11: fleet isolation) and the quality alarm with labels.
+    expect(count('AWS::CloudWatch::Alarm')).toBe(2000 + withLabels);
     // Nothing per model in the platform stack: no model package group, no trace of the last model.
     const platformTemplate = stacks.find((x) => x.stackName === 'Fleet')!.template;
     expect(Object.values<any>(platformTemplate.Resources).filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup')).toEqual([]);
     expect(JSON.stringify(platformTemplate)).not.toContain('risk-0999');
   });
 
-  test('at most 5 resources per model, shard overhead included; shared infrastructure once in the platform', () => {
+  test('at most 6 resources per model, shard overhead included; shared infrastructure once in the platform', () => {
     const shardResources = stacks.filter((x) => x.stackName !== 'Fleet').reduce((n, x) => n + Object.keys(x.template.Resources).length, 0);
-    expect(shardResources / 1000).toBeLessThanOrEqual(5);
+    expect(shardResources / 1000).toBeLessThanOrEqual(6);
     const platformTypes = Object.values<any>(stacks.find((x) => x.stackName === 'Fleet')!.template.Resources).map((r) => r.Type);
     const count = (t: string) => platformTypes.filter((x) => x === t).length;
     expect(count('AWS::StepFunctions::StateMachine')).toBe(2); // training + retraining

@@ -90,7 +90,8 @@ describe('closed-loop example', () => {
     ]);
     expect(retrainAsl.States.Train.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
     expect(retrainAsl.States.Train.Parameters['Name.$']).toBe("States.Format('{}-train', $$.Execution.Name)");
-    expect(retrainAsl.States.PatchCanary.Resource).toMatch(/:states:::eks:call$/);
+    // The example's cluster keeps the private endpoint: the Kubernetes API is called by the in-VPC caller, not eks:call.
+    expect(retrainAsl.States.PatchCanary.Resource).toMatch(/KubeCaller/);
     expect(retrainAsl.States.PatchCanary.Parameters.Method).toBe('PATCH');
   });
 

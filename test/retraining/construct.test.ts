@@ -116,7 +116,7 @@ describe('RetrainTrigger invalid props', () => {
     ['no canary alarms', { canaryAlarms: [] }, /invalid prop "canaryAlarms" \(0\): must hold between 1 and 100 alarms/],
     ['same deployment for both variants', { canaryDeployment: 'fraud-primary' }, /invalid prop "canaryDeployment" \("fraud-primary"\): must differ from primaryDeployment/],
     ['artifact not an s3 URI', { initialModelArtifactUri: 'https://x/y' }, /invalid prop "initialModelArtifactUri" \("https:\/\/x\/y"\): must be an s3:\/\/bucket\/key URI/],
-    ['unknown budget period', { budgetPeriod: 'year' }, /invalid prop "budgetPeriod" \("year"\): must be one of "day", "week", "month"/],
+    ['unknown budget period', { budgetPeriod: 'year' as any }, /invalid prop "budgetPeriod" \("year"\): must be one of "day", "week", "month"/],
     ['too many bake checks', { bakeChecks: 12 }, /invalid prop "bakeChecks" \(12\): must be an integer between 1 and 6/],
     ['bake time too short', { bakeTime: Duration.seconds(5) }, /invalid prop "bakeTime" \("5 seconds"\): must be between 1 minute and 7 days/],
     ['zero retrains per period', { maxRetrainsPerPeriod: 0 }, /invalid prop "maxRetrainsPerPeriod" \(0\): must be an integer between 1 and 1000/],

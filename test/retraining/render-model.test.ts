@@ -59,7 +59,7 @@ test('the rendering is what addModel stores: the record under <configPath><model
   expect(param.Properties.Name).toBe(r.parameterName);
   expect(JSON.parse(param.Properties.Value)).toEqual(rendered.stack.resolve(r.record));
   // (This imported cluster has no kubectl provider, so addModel leaves the RBAC objects to the user.)
-  expect(r.kubernetesObjects[1].subjects[0].name).toMatch(/^cdk-mlops-retrain-[0-9a-f]{10}$/);
+  expect(r.kubernetesObjects[1].subjects?.[0].name).toMatch(/^cdk-mlops-retrain-[0-9a-f]{10}$/);
   expect(r.kubernetesObjects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['Role/m0/cdk-mlops-retrain-m0', 'RoleBinding/m0/cdk-mlops-retrain-m0']);
 });
 

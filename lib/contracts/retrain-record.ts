@@ -1,0 +1,83 @@
+// The per-model retraining record: the JSON a RetrainTrigger stores per model (an SSM parameter under
+// its `configPath`, or merged into a DriftMonitor record by a ModelFactory) and the retraining state
+// machine reads through JSONPath (`$.config.<field>`). Both sides use this file: the construct builds
+// a `RetrainRecord`, the definition derives every JSONPath from the same keys with `recordPath`, so a
+// renamed field is a compile error on both sides. Pure TypeScript (no aws-cdk-lib, no constructs).
+
+/** Schema version of {@link RetrainRecord}. */
+export const RETRAIN_RECORD_VERSION = 1;
+
+/** Budget periods of the retrain counter (the starter hands the state machine one key per period). */
+export type RetrainBudgetPeriodName = 'day' | 'week' | 'month';
+
+/** A model served by the loop: what the canary patches point at. */
+export interface RetrainChampionRecord {
+  /** Model package of the model (`'none'` when it was never registered). */
+  readonly modelPackageArn: string;
+  /** S3 URI of the model artifact. */
+  readonly modelArtifactUri: string;
+  /** Version label of the model. */
+  readonly modelVersion: string;
+}
+
+/** The S3 object of a DriftMonitor baseline that a promotion replaces. */
+export interface RetrainMonitorBaselineRecord {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** A JSON merge patch of the Ingress annotations (the weighted forward action). */
+export interface IngressWeightsPatch {
+  readonly metadata: { readonly annotations: { readonly [annotation: string]: string } };
+}
+
+/** Where and how the loop reaches the model's Kubernetes objects. */
+export interface RetrainClusterRecord {
+  readonly clusterName: string;
+  readonly endpoint: string;
+  readonly certificateAuthority: string;
+  readonly namespace: string;
+  readonly primaryDeployment: string;
+  readonly canaryDeployment: string;
+  readonly ingressName: string;
+  /** Ingress patch while the canary bakes (canary weight > 0). */
+  readonly ingressCanaryPatch: IngressWeightsPatch;
+  /** Ingress patch with all traffic on the primary. */
+  readonly ingressStablePatch: IngressWeightsPatch;
+}
+
+/** The per-model retraining record (JSON; values may be CDK tokens until synth). */
+export interface RetrainRecord {
+  readonly schemaVersion: number;
+  readonly modelName: string;
+  readonly approvalRequired: boolean;
+  readonly cooldownSeconds: number;
+  readonly lockTtlSeconds: number;
+  readonly maxRetrainsPerPeriod: number;
+  readonly budgetPeriod: RetrainBudgetPeriodName;
+  readonly bakeIntervalSeconds: number;
+  readonly bakeChecks: number;
+  readonly rolloutPollSeconds: number;
+  readonly rolloutMaxPolls: number;
+  readonly canaryWeight: number;
+  readonly canaryAlarmNames: string[];
+  /** Input of the training state machine (merged with the retrain context); `modelName` is always set. */
+  readonly trainingInput: { readonly modelName: string; readonly [key: string]: unknown };
+  /** The DriftMonitor baseline a promotion replaces (absent: none). */
+  readonly monitorBaseline?: RetrainMonitorBaselineRecord;
+  /** The model served before any retrain (the first champion). */
+  readonly initialChampion: RetrainChampionRecord;
+  /** The Kubernetes coordinates. Kept under `eks` (the field name the state machine reads). */
+  readonly eks: RetrainClusterRecord;
+}
+
+/** Where the retraining state machine keeps the record in its execution state. */
+export const RECORD_STATE_PATH = '$.config';
+
+/**
+ * The JSONPath (in the state machine's execution state) of a field of the record, e.g.
+ * `recordPath('eks', 'clusterName')` is `$.config.eks.clusterName`.
+ */
+export function recordPath<K extends keyof RetrainRecord>(field: K, sub?: keyof NonNullable<RetrainRecord[K]> & string): string {
+  return sub === undefined ? `${RECORD_STATE_PATH}.${field}` : `${RECORD_STATE_PATH}.${field}.${sub}`;
+}

@@ -1,0 +1,71 @@
+// The retraining state machine role's rights: records, state, notifications, training, canary
+// alarms, the outcome metric and the model registry (statements whose resources grow per model are lazy).
+import { ArnFormat, Lazy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+
+/** What the grants cover; the sets fill as models register (read at synth). */
+export interface RetrainGrantTargets {
+  readonly configPath: string;
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly metricNamespace: string;
+  readonly canaryAlarmNamePrefix?: string;
+  readonly alarmArns: ReadonlySet<string>;
+  readonly modelPackageGroupPrefix?: string;
+  readonly packageGroups: ReadonlySet<string>;
+}
+
+/** Grants the retraining state machine's role everything its definition calls, but the Kubernetes API and S3 baselines. */
+export function grantRetrainStateMachine(role: iam.Role, training: sfn.IStateMachine, o: RetrainGrantTargets): void {
+const stack = Stack.of(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'ReadModelRecords',
+    actions: ['ssm:GetParameter'],
+    resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${o.configPath.slice(1)}*` })],
+  }));
+  o.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+  o.topic.grantPublish(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'StartTraining',
+    actions: ['states:StartExecution'],
+    resources: [training.stateMachineArn],
+  }));
+  const trainingName = stack.splitArn(training.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '*';
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'FollowTraining',
+    actions: ['states:DescribeExecution', 'states:StopExecution'],
+    resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${trainingName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'SyncRule',
+    actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+    resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WatchCanaryAlarms',
+    actions: ['cloudwatch:DescribeAlarms'],
+    resources: Lazy.list({
+      produce: () => [
+        ...(o.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${o.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
+        ...o.alarmArns,
+      ],
+    }),
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'OutcomeMetric',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': o.metricNamespace } },
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'ApproveOrRejectCandidates',
+    actions: ['sagemaker:UpdateModelPackage'],
+    resources: Lazy.list({
+      produce: () => [...(o.modelPackageGroupPrefix !== undefined ? [`${o.modelPackageGroupPrefix}*`] : []), ...o.packageGroups]
+        .map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),
+    }),
+  }));
+}

@@ -1,0 +1,103 @@
+// The promotion: the primary gets the candidate, traffic back, package approved, monitor baseline replaced, champion recorded.
+import { recordPath } from '../../../contracts/retrain-record';
+import { RetrainOutcome } from '../../retrain-trigger-options';
+import { DefinitionContext, retry, DDB_TRANSIENT, IDEMPOTENT, SAGEMAKER_TRANSIENT } from './context';
+
+/** The promotion: the primary gets the candidate, traffic back, package approved, monitor baseline replaced, champion recorded. */
+export function addPromoteStates(c: DefinitionContext): void {
+  const S = c.S;
+  // ---- 6a. promote ----------------------------------------------------------------
+  S.MarkPrimaryTouched = { Type: 'Pass', Result: { touched: true }, ResultPath: '$.primary', Next: 'PatchPrimary' };
+  c.task('PatchPrimary', {
+    Comment: 'The primary variant gets the verified candidate (RollingUpdate, maxUnavailable 0).',
+    ...c.kubeCall('PATCH', c.deploymentPath('primaryDeployment'), c.modelPatch('$.candidate')),
+    ResultPath: null,
+    Catch: [c.catchAll()],
+    Next: 'InitPrimaryPoll',
+  });
+  c.rolloutLoop('Primary', c.kubeCall('GET', c.deploymentPath('primaryDeployment')), 'RestoreTrafficAfterPromote', 'PrimaryNotReady');
+  S.PrimaryNotReady = {
+    Type: 'Pass', Parameters: { Error: 'PrimaryRolloutTimeout', Cause: 'the primary did not become ready' }, ResultPath: '$.error', Next: 'Cleanup',
+  };
+  c.task('RestoreTrafficAfterPromote', {
+    ...c.kubeCall('PATCH', c.ingressPath, undefined, recordPath('eks', 'ingressStablePatch')),
+    ResultPath: null,
+    Catch: [c.catchAll()],
+    Next: 'ApprovePackage',
+  });
+  c.task('ApprovePackage', {
+    Resource: c.arn('aws-sdk:sagemaker:updateModelPackage'),
+    Parameters: {
+      'ModelPackageArn.$': '$.candidate.modelPackageArn',
+      ModelApprovalStatus: 'Approved',
+      'ApprovalDescription.$': "States.Format('promoted by {} after a clean canary', $$.Execution.Name)",
+    },
+    ResultSelector: { approved: true },
+    ResultPath: '$.packageApproval',
+    Retry: [retry(SAGEMAKER_TRANSIENT)],
+    Catch: [c.catchAll()],
+    Next: 'MonitorBaselineNeeded',
+  });
+  S.MonitorBaselineNeeded = {
+    Type: 'Choice',
+    Comment: 'Models with a DriftMonitor baseline location: the monitor compares against the new champion\'s baseline from now on.',
+    Choices: [{ Variable: recordPath('monitorBaseline'), IsPresent: true, Next: 'BackupMonitorBaseline' }],
+    Default: 'RecordChampion',
+  };
+  c.task('BackupMonitorBaseline', {
+    Comment: 'Keeps the current baseline as <key>.previous, so a failure before the champion is recorded can put it back.',
+    Resource: c.arn('aws-sdk:s3:copyObject'),
+    Parameters: {
+      'Bucket.$': recordPath('monitorBaseline', 'bucket'),
+      'Key.$': `States.Format('{}.previous', ${recordPath('monitorBaseline', 'key')})`,
+      'CopySource.$': `States.Format('{}/{}', ${recordPath('monitorBaseline', 'bucket')}, ${recordPath('monitorBaseline', 'key')})`,
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    },
+    ResultSelector: { saved: true },
+    ResultPath: '$.monitorBaselineBackup',
+    Retry: [retry(IDEMPOTENT, 2)],
+    // Best effort: no baseline yet (a new model; S3 reports a missing copy source as a generic S3 error) or no
+    // copy kept means the cleanup cannot restore it, not that the promotion stops.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.monitorBaselineBackup', Next: 'UpdateMonitorBaseline' }],
+    Next: 'UpdateMonitorBaseline',
+  });
+  c.task('UpdateMonitorBaseline', {
+    Comment: 'Copies the promoted candidate\'s baseline (beside its artifact) over the DriftMonitor\'s baseline key; a rollback never gets here.',
+    Resource: c.arn('aws-sdk:s3:copyObject'),
+    Parameters: {
+      'Bucket.$': recordPath('monitorBaseline', 'bucket'),
+      'Key.$': recordPath('monitorBaseline', 'key'),
+      'CopySource.$': "States.Format('{}/{}', $.training.output.baselineLocation.bucket, $.training.output.baselineLocation.key)",
+      'MetadataDirective': 'COPY',
+      'TaggingDirective': 'REPLACE',
+    },
+    ResultSelector: { 'copied': true, 'etag.$': '$.CopyObjectResult.ETag' },
+    ResultPath: '$.monitorBaseline',
+    // The same source over the same key: a retried copy is idempotent.
+    Retry: [retry(IDEMPOTENT)],
+    Catch: [c.catchAll()],
+    Next: 'RecordChampion',
+  });
+  c.task('RecordChampion', {
+    Resource: c.arn('dynamodb:putItem'),
+    Parameters: {
+      TableName: c.p.tableName,
+      Item: {
+        'pk': { 'S.$': "States.Format('champion#{}', $.modelName)" },
+        'modelPackageArn': { 'S.$': '$.candidate.modelPackageArn' },
+        'modelArtifactUri': { 'S.$': '$.candidate.modelArtifactUri' },
+        'modelVersion': { 'S.$': '$.candidate.modelVersion' },
+        'baselineUri': { 'S.$': '$.candidate.baselineUri' },
+        'previousModelPackageArn': { 'S.$': '$.champion.modelPackageArn' },
+        'promotedBy': { 'S.$': '$$.Execution.Name' },
+        'promotedAt': { 'N.$': '$.clock.nowText' },
+      },
+    },
+    ResultPath: null,
+    Retry: [retry(DDB_TRANSIENT)],
+    Catch: [c.catchAll()],
+    Next: 'Promoted',
+  });
+  c.outcome('Promoted', RetrainOutcome.PROMOTED, 'Finalize');
+}
