@@ -257,7 +257,8 @@ export function renderTable(report: PlanReport, input: PlanInput): string {
     }
   }
   lines.push(`  nodes: ${input.gpusPerNode} GPU(s) each, start-up ${input.nodeStartupSeconds} s, ${input.minNodes ?? 0}-${input.maxNodes ?? 'unlimited'}; `
-    + `lead time ${input.leadTimeSeconds !== undefined ? `${input.leadTimeSeconds} s (--lead-time)` : 'each window\'s own'}`);
+    + `lead time ${input.leadTimeSeconds !== undefined ? `${input.leadTimeSeconds} s (--lead-time)`
+      : input.targets.some((t) => (t.windows ?? []).some((w) => (w.leadTimeSeconds ?? 0) > 0)) ? 'each window\'s own' : '0 s'}`);
   lines.push('');
   const steps = [1, 5, 15, 30, 60, 120, 180, 360, 720, 1440];
   const step = steps.find((s) => n / s <= 48) ?? 1440;
