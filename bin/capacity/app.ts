@@ -1,16 +1,22 @@
 /**
  * Reads a model's scaling settings from a synthesized app (a cdk.out directory): the Kubernetes
  * manifests of `Custom::AWSCDK-EKS-KubernetesResource` resources (the `Manifest` property, a JSON
- * string or an `Fn::Join` whose tokens become placeholders), and the GPU node group.
+ * string or an `Fn::Join` whose tokens become placeholders), and where the GPU nodes come from.
  *
  *  - HPAs (autoscaling/v2) labelled `app.kubernetes.io/name: <model>`: min/max, metrics, behavior
  *    (KEDA ScaledObjects too: minReplicaCount/maxReplicaCount and the HPA behavior they carry);
- *  - the Deployment each scales: `nvidia.com/gpu` per pod, node selector;
+ *  - the Deployment each scales: `nvidia.com/gpu` per pod, node selector, start-up probe;
  *  - the Ingress weighted-routing annotation: each variant's share of the traffic;
  *  - pre-scaling CronJobs (`kubectl patch horizontalpodautoscaler <name> ... {"spec":{"minReplicas":N}}`,
- *    schedule `mi h d mo *` in `spec.timeZone`): the window's floor per HPA;
- *  - the `AWS::EKS::Nodegroup` whose labels match the pods' node selector: GPUs per node (from the
- *    instance type), minimum and maximum nodes.
+ *    schedule `mi h d mo *` in `spec.timeZone`): the window's floor per HPA, its start and its lead
+ *    time (see `windowLead`);
+ *  - GPU nodes, either
+ *    - a `karpenter.sh` NodePool (EKS Auto Mode; GpuCluster's `cdk-mlops-gpu`) whose template labels
+ *      match the pods' node selector: GPUs per node from its instance requirements (see
+ *      `nodeGpuCounts`), the node limit from `limits["nvidia.com/gpu"]`, no minimum, and node
+ *      start-up GpuCluster's documented `gpuNodeStartup` default (it is not in the template); or
+ *    - an `AWS::EKS::Nodegroup` whose labels match (an app synthesized before GpuCluster moved to
+ *      Auto Mode): GPUs per node from the instance type, minimum and maximum nodes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,8 +33,12 @@ export class AppSettingsError extends Error {
 /** A pre-scaling window as scheduled by CronJobs: local cron times in a time zone. */
 export interface CronWindow {
   readonly name: string;
-  /** "mi h d mo *" of the CronJob that raises the floor. */
+  /** "mi h d mo *": the window's start, when its capacity must be Ready (the start CronJob's schedule + leadMinutes). */
   readonly startSchedule: string;
+  /** "mi h d mo *" of the CronJob that raises the floor, as rendered. */
+  readonly prescaleSchedule: string;
+  /** Minutes the start CronJob fires before the window's start (wall clock of timeZone). */
+  readonly leadMinutes: number;
   /** "mi h d mo *" of the CronJob that restores it. */
   readonly endSchedule: string;
   readonly timeZone: string;
@@ -59,9 +69,17 @@ export interface AppSettings {
   readonly stack: string;
   readonly model: string;
   readonly targets: AppTarget[];
+  /** GPUs of the node a pod of the model lands on (see nodeGpuCounts). */
   readonly gpusPerNode?: number;
+  /** GPUs per instance of every instance type the GPU NodePool allows, ascending (Auto Mode apps). */
+  readonly nodeGpuCounts?: number[];
   readonly minNodes?: number;
+  /** Node limit of a node group (MaxSize). An Auto Mode app limits GPUs instead: maxGpus. */
   readonly maxNodes?: number;
+  /** The GPU NodePool's `limits["nvidia.com/gpu"]`: nodes = floor(maxGpus / GPUs per node). */
+  readonly maxGpus?: number;
+  /** Seconds from a GPU node launched to Ready, when the app implies one (Auto Mode: GpuCluster's default). */
+  readonly nodeStartupSeconds?: number;
   readonly notes: string[];
 }
 
@@ -84,6 +102,66 @@ const GPUS_PER_INSTANCE: Record<string, Record<string, number>> = {
 export function gpusOfInstanceType(type: string): number | undefined {
   const [family, size] = type.split('.');
   return GPUS_PER_INSTANCE[family]?.[size];
+}
+
+/** Node labels of an instance's family, size, type and GPU count (Auto Mode's, then Karpenter on EC2's). */
+const FAMILY_KEYS = ['eks.amazonaws.com/instance-family', 'karpenter.k8s.aws/instance-family'];
+const SIZE_KEYS = ['eks.amazonaws.com/instance-size', 'karpenter.k8s.aws/instance-size'];
+const TYPE_KEYS = ['node.kubernetes.io/instance-type'];
+const GPU_COUNT_KEYS = ['eks.amazonaws.com/instance-gpu-count', 'karpenter.k8s.aws/instance-gpu-count'];
+
+interface Requirement { key: string; operator: string; values?: string[] }
+
+/** Whether a label value satisfies a NodePool requirement (Kubernetes node selector operators). */
+function satisfies(r: Requirement, value: string): boolean {
+  const values = (r.values ?? []).map(String);
+  switch (r.operator) {
+    case 'In': return values.includes(value);
+    case 'NotIn': return !values.includes(value);
+    case 'Exists': return true;
+    case 'DoesNotExist': return false;
+    case 'Gt': return Number(value) > Number(values[0]);
+    case 'Lt': return Number(value) < Number(values[0]);
+    default: return true;
+  }
+}
+
+/**
+ * The GPUs per instance of every instance type a NodePool's requirements allow (ascending,
+ * distinct), from the table above; `unknownFamilies` lists the allowed families the table lacks.
+ * Undefined when no requirement names families or instance types (any GPU instance could come).
+ */
+export function nodeGpuCounts(requirements: Requirement[]): { counts: number[]; unknownFamilies: string[] } | undefined {
+  const on = (keys: string[]) => requirements.filter((r) => keys.includes(r.key));
+  const families = on(FAMILY_KEYS);
+  const types = on(TYPE_KEYS);
+  if (!families.some((r) => r.operator === 'In') && !types.some((r) => r.operator === 'In')) return undefined;
+  const counts = new Set<number>();
+  for (const [family, sizes] of Object.entries(GPUS_PER_INSTANCE)) {
+    for (const [size, gpus] of Object.entries(sizes)) {
+      const ok = families.every((r) => satisfies(r, family)) && on(SIZE_KEYS).every((r) => satisfies(r, size))
+        && types.every((r) => satisfies(r, `${family}.${size}`)) && on(GPU_COUNT_KEYS).every((r) => satisfies(r, String(gpus)));
+      if (ok) counts.add(gpus);
+    }
+  }
+  const named = [...families.filter((r) => r.operator === 'In').flatMap((r) => r.values ?? []),
+    ...types.filter((r) => r.operator === 'In').flatMap((r) => (r.values ?? []).map((t) => String(t).split('.')[0]))];
+  const unknownFamilies = [...new Set(named.map(String).filter((f) => GPUS_PER_INSTANCE[f] === undefined))];
+  return { counts: [...counts].sort((a, b) => a - b), unknownFamilies };
+}
+
+/**
+ * GPUs per node for pods of `gpusPerPod` GPUs: the smallest GPU count of the allowed instance
+ * types that holds one such pod. Karpenter (Auto Mode) launches the cheapest instance types that
+ * fit the pending pods, and in the G families a single-GPU size costs less per GPU than the 4- and
+ * 8-GPU sizes, so one-GPU pods get one-GPU nodes; the P families only come with 8. Undefined when
+ * no allowed type fits, or when a family the table does not know could be smaller.
+ */
+export function gpusPerNodeFor(c: { counts: number[]; unknownFamilies: string[] }, gpusPerPod: number): number | undefined {
+  const fit = c.counts.find((n) => n >= Math.max(1, gpusPerPod));
+  // an unknown family might hold a smaller fit, unless the fit is already the pod's own GPUs
+  if (fit === undefined || (c.unknownFamilies.length > 0 && fit > Math.max(1, gpusPerPod))) return undefined;
+  return fit;
 }
 
 /** A CloudFormation string expression with tokens replaced by a placeholder. */
@@ -268,6 +346,33 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
   }
   const allWeight = [...weights.values()].reduce((a, b) => a + b, 0);
 
+  // where the GPU nodes come from: a NodePool (Auto Mode) or a managed node group (older apps)
+  const selector: Record<string, string> = (() => {
+    for (const t of scalers) {
+      const d = objects.find((x) => x.kind === 'Deployment' && x.metadata?.name === t.spec?.scaleTargetRef?.name);
+      const sel = d?.spec?.template?.spec?.nodeSelector;
+      if (sel) return sel;
+    }
+    return {};
+  })();
+  const selKeys = Object.keys(selector);
+  const gpuTaint = (taints: any[] | undefined, key: string) => (taints ?? []).some((t: any) => t?.[key] === 'nvidia.com/gpu');
+  const pools = objects.filter((o) => o.kind === 'NodePool' && (o.apiVersion ?? '').startsWith('karpenter.sh/')).filter((o) => {
+    const tmpl = o.spec?.template ?? {};
+    const labels: Record<string, string> = { ...(tmpl.metadata?.labels ?? {}) };
+    // a requirement with one value is a label of every node of the pool
+    for (const r of (tmpl.spec?.requirements ?? []) as Requirement[]) if (r.operator === 'In' && r.values?.length === 1) labels[r.key] = String(r.values[0]);
+    if (selKeys.length > 0) return selKeys.every((k) => labels[k] === selector[k]);
+    return gpuTaint(tmpl.spec?.taints, 'key') || o.spec?.limits?.['nvidia.com/gpu'] !== undefined;
+  });
+  const groups = pools.length > 0 ? [] : nodegroups.filter((g) => {
+    const labels = g.Labels ?? {};
+    if (selKeys.length > 0) return selKeys.every((k) => labels[k] === selector[k]);
+    return gpuTaint(g.Taints, 'Key');
+  });
+  // ModelEndpoint renders lead times since GpuCluster moved to Auto Mode; with a node group, the app is older
+  const legacyApp = pools.length === 0 && groups.length > 0;
+
   const targets: AppTarget[] = scalers.map((o) => {
     const name = o.metadata?.name ?? '?';
     const ns = o.metadata?.namespace;
@@ -301,6 +406,8 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
       e[edge] = c;
       byWindow.set(wname, e);
     }
+    const lead = byWindow.size > 0 ? windowLead(deployment, gpusPerPod, legacyApp) : undefined;
+    if (lead && !notes.includes(lead.note)) notes.push(lead.note);
     for (const [wname, e] of byWindow) {
       if (!e.start || !e.end) {
         notes.push(`${name}: window ${wname} has no ${e.start ? 'end' : 'start'} CronJob; ignored`);
@@ -311,9 +418,13 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
         notes.push(`${name}: window ${wname} does not patch minReplicas; ignored`);
         continue;
       }
+      const where = `${name} window ${wname}`;
+      const leadMinutes = lead?.minutes ?? 0;
       windows.push({
         name: wname,
-        startSchedule: e.start.spec.schedule,
+        startSchedule: shiftYearlyCron(e.start.spec.schedule, leadMinutes, `${where} start`),
+        prescaleSchedule: e.start.spec.schedule,
+        leadMinutes,
         endSchedule: e.end.spec.schedule,
         timeZone: e.start.spec.timeZone ?? 'Etc/UTC',
         minReplicas: patch.minReplicas,
@@ -336,26 +447,43 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
     };
   });
 
-  // the GPU node group the pods land on
   let gpusPerNode: number | undefined;
+  let nodeGpus: number[] | undefined;
   let minNodes: number | undefined;
   let maxNodes: number | undefined;
-  const selector: Record<string, string> = (() => {
-    for (const t of scalers) {
-      const d = objects.find((x) => x.kind === 'Deployment' && x.metadata?.name === t.spec?.scaleTargetRef?.name);
-      const sel = d?.spec?.template?.spec?.nodeSelector;
-      if (sel) return sel;
+  let maxGpus: number | undefined;
+  let nodeStartupSeconds: number | undefined;
+  const podGpus = Math.max(0, ...targets.map((t) => t.gpusPerPod));
+  if (pools.length === 1) {
+    const pool = pools[0];
+    const pname = pool.metadata?.name ?? '?';
+    const requirements: Requirement[] = pool.spec?.template?.spec?.requirements ?? [];
+    const allowed = nodeGpuCounts(requirements);
+    if (!allowed) {
+      notes.push(`GPU NodePool ${pname} names no instance families or types: GPUs per node not known (use --gpus-per-node)`);
+    } else {
+      nodeGpus = allowed.counts;
+      gpusPerNode = gpusPerNodeFor(allowed, podGpus);
+      const what = requirements.filter((r) => [...FAMILY_KEYS, ...TYPE_KEYS, ...SIZE_KEYS, ...GPU_COUNT_KEYS].includes(r.key))
+        .map((r) => `${r.key.split('/')[1]} ${r.operator} ${(r.values ?? []).join(',')}`).join('; ');
+      notes.push(gpusPerNode !== undefined
+        ? `GPU NodePool ${pname} (${what}): ${gpusPerNode} GPU(s) per node, the smallest of its instance types (${allowed.counts.join('/')} GPUs) that holds a ${Math.max(1, podGpus)}-GPU pod, as Karpenter picks the cheapest fit (use --gpus-per-node otherwise)`
+        : `GPU NodePool ${pname} (${what}): GPUs per node not known to the planner${allowed.unknownFamilies.length ? ` (families ${allowed.unknownFamilies.join(', ')} not in its table)` : ''} (use --gpus-per-node)`);
     }
-    return {};
-  })();
-  const matching = nodegroups.filter((g) => {
-    const labels = g.Labels ?? {};
-    const selKeys = Object.keys(selector);
-    if (selKeys.length > 0) return selKeys.every((k) => labels[k] === selector[k]);
-    return (g.Taints ?? []).some((t: any) => t.Key === 'nvidia.com/gpu');
-  });
-  if (matching.length === 1) {
-    const g = matching[0];
+    maxGpus = num(pool.spec?.limits?.['nvidia.com/gpu']);
+    if (maxGpus !== undefined) {
+      if (gpusPerNode !== undefined) maxNodes = Math.floor(maxGpus / gpusPerNode);
+      notes.push(`GPU NodePool ${pname}: limits nvidia.com/gpu ${maxGpus}${gpusPerNode !== undefined ? ` -> at most ${maxNodes} node(s)` : ''}; no minimum (Auto Mode launches nodes for pending pods)`);
+    } else {
+      notes.push(`GPU NodePool ${pname} sets no nvidia.com/gpu limit: nodes unlimited (use --max-nodes)`);
+    }
+    minNodes = 0;
+    nodeStartupSeconds = DEFAULT_GPU_NODE_STARTUP_SECONDS;
+    notes.push(`GPU node start-up ${nodeStartupSeconds} s: GpuCluster's default gpuNodeStartup (the template does not hold the cluster's value; pass --node-startup with a measured one)`);
+  } else if (pools.length > 1) {
+    notes.push(`${pools.length} NodePools match the pods' node selector (${pools.map((p) => p.metadata?.name).join(', ')}); GPUs and node limits not read (use --gpus-per-node)`);
+  } else if (groups.length === 1) {
+    const g = groups[0];
     const types: string[] = Array.isArray(g.InstanceTypes) ? g.InstanceTypes.filter((x: unknown) => typeof x === 'string') : [];
     const counts = [...new Set(types.map(gpusOfInstanceType))];
     if (types.length > 0 && counts.length === 1 && counts[0] !== undefined) {
@@ -367,10 +495,52 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
     const sc = g.ScalingConfig ?? {};
     if (typeof sc.MinSize === 'number') minNodes = sc.MinSize;
     if (typeof sc.MaxSize === 'number') maxNodes = sc.MaxSize;
-  } else if (matching.length > 1) {
-    notes.push(`${matching.length} node groups match the pods' node selector; GPUs and node limits not read (use --gpus-per-node)`);
+  } else if (groups.length > 1) {
+    notes.push(`${groups.length} node groups match the pods' node selector; GPUs and node limits not read (use --gpus-per-node)`);
   }
-  return { stack, model, targets, gpusPerNode, minNodes, maxNodes, notes };
+  return { stack, model, targets, gpusPerNode, nodeGpuCounts: nodeGpus, minNodes, maxNodes, maxGpus, nodeStartupSeconds, notes };
+}
+
+/** GpuCluster's default gpuNodeStartup (lib/inference/gpu-cluster.ts), in seconds. */
+export const DEFAULT_GPU_NODE_STARTUP_SECONDS = 300;
+/** ModelEndpoint's node start-up for CPU models' lead time, in seconds. */
+const CPU_NODE_STARTUP_SECONDS = 120;
+/** ModelEndpoint's default startupTimeoutSeconds. */
+const DEFAULT_STARTUP_TIMEOUT_SECONDS = 600;
+
+/**
+ * The lead time of an HPA's pre-scaling windows: how long before the window's start its start
+ * CronJob fires.
+ *
+ * ModelEndpoint renders the start CronJob's schedule as the window's start minus its lead time
+ * (the window's `leadTimeMinutes`, else node start-up + the model's `startupTimeoutSeconds`, rounded
+ * up to whole minutes; node start-up is the GpuCluster's `gpuNodeStartup` for GPU models, 2 minutes
+ * for CPU models), and nothing in the CronJob, its labels or its annotations carries the window's
+ * own start or the lead. So the reader recomputes the default lead from what is rendered: the
+ * start-up timeout from the model container's startup probe (failureThreshold x periodSeconds,
+ * which ModelEndpoint rounds up to 10 s: the same whole minutes) and GpuCluster's documented
+ * default node start-up (the cluster's value is not in the template). The floor rises when the
+ * CronJob fires whatever the lead; only the start the plan shows is off when a window set its own
+ * `leadTimeMinutes` or the cluster another `gpuNodeStartup`, and `--lead-time` then counts from that
+ * start. An app with a GPU node group predates lead times: its CronJob fires at the start.
+ */
+function windowLead(deployment: K8sObject | undefined, gpusPerPod: number, legacyApp: boolean): { minutes: number; note: string } {
+  if (legacyApp) return { minutes: 0, note: `the app has a GPU node group (synthesized before pre-scaling lead times): each window starts when its start CronJob fires` };
+  const node = gpusPerPod > 0 ? DEFAULT_GPU_NODE_STARTUP_SECONDS : CPU_NODE_STARTUP_SECONDS;
+  let startup: number | undefined;
+  for (const c of deployment?.spec?.template?.spec?.containers ?? []) {
+    const p = c.startupProbe;
+    if (!p) continue;
+    const t = (p.initialDelaySeconds ?? 0) + (p.failureThreshold ?? 3) * (p.periodSeconds ?? 10);
+    startup = Math.max(startup ?? 0, t);
+  }
+  const startupText = startup !== undefined ? `the model's start-up timeout ${startup} s (startup probe)` : `the default start-up timeout ${DEFAULT_STARTUP_TIMEOUT_SECONDS} s (no startup probe)`;
+  const minutes = Math.ceil((node + (startup ?? DEFAULT_STARTUP_TIMEOUT_SECONDS)) / 60);
+  return {
+    minutes,
+    note: `pre-scaling windows start ${minutes} min after their start CronJob fires: the default lead time, ${gpusPerPod > 0 ? 'GpuCluster\'s default GPU node start-up' : 'CPU node start-up'} ${node} s + ${startupText}, `
+      + 'rounded up (a window with its own leadTimeMinutes starts that long after; the floor rises when the CronJob fires either way)',
+  };
 }
 
 /** The JSON merge patch a pre-scaler container applies to HPA `hpa`, if it patches it. */
@@ -432,20 +602,31 @@ function parseYearlyCron(schedule: string, where: string): { mi: number; h: numb
   return { mi: +m[1], h: +m[2], d: +m[3], mo: +m[4] };
 }
 
+/** A yearly "mi h d mo *" schedule moved later by `minutes` on the wall clock (within a non-leap year). */
+function shiftYearlyCron(schedule: string, minutes: number, where: string): string {
+  const c = parseYearlyCron(schedule, where);
+  const t = new Date(Date.UTC(2027, c.mo - 1, c.d, c.h, c.mi) + minutes * 60000);
+  return `${t.getUTCMinutes()} ${t.getUTCHours()} ${t.getUTCDate()} ${t.getUTCMonth() + 1} *`;
+}
+
 /**
- * The occurrences of a yearly cron window that touch [from, to) (epoch ms): each year's start,
- * and the first end after it.
+ * The occurrences of a yearly cron window that touch [from, to) (epoch ms): each year's start
+ * (the start CronJob's time plus the lead, on the zone's wall clock), the first end after it, and
+ * the lead in seconds (start minus the CronJob's time).
  */
-export function cronWindowOccurrences(w: CronWindow, from: number, to: number, where: string): { start: number; end: number }[] {
+export function cronWindowOccurrences(w: CronWindow, from: number, to: number, where: string): { start: number; end: number; leadSeconds: number }[] {
   if (!isTimeZone(w.timeZone)) throw new AppSettingsError(`${where}: time zone "${w.timeZone}" is not an IANA time zone`);
-  const s = parseYearlyCron(w.startSchedule, `${where} start`);
+  const f = parseYearlyCron(w.prescaleSchedule, `${where} start`);
   const e = parseYearlyCron(w.endSchedule, `${where} end`);
-  const out: { start: number; end: number }[] = [];
+  const out: { start: number; end: number; leadSeconds: number }[] = [];
   for (let y = new Date(from).getUTCFullYear() - 1; y <= new Date(to).getUTCFullYear(); y++) {
-    const start = zonedTimeToUtc(y, s.mo, s.d, s.h, s.mi, w.timeZone);
-    let end = zonedTimeToUtc(y, e.mo, e.d, e.h, e.mi, w.timeZone);
-    if (end <= start) end = zonedTimeToUtc(y + 1, e.mo, e.d, e.h, e.mi, w.timeZone);
-    if (end > from && start < to) out.push({ start, end });
+    const fire = zonedTimeToUtc(y, f.mo, f.d, f.h, f.mi, w.timeZone);
+    const wall = new Date(Date.UTC(y, f.mo - 1, f.d, f.h, f.mi) + w.leadMinutes * 60000);
+    const sy = wall.getUTCFullYear();
+    const start = zonedTimeToUtc(sy, wall.getUTCMonth() + 1, wall.getUTCDate(), wall.getUTCHours(), wall.getUTCMinutes(), w.timeZone);
+    let end = zonedTimeToUtc(sy, e.mo, e.d, e.h, e.mi, w.timeZone);
+    if (end <= start) end = zonedTimeToUtc(sy + 1, e.mo, e.d, e.h, e.mi, w.timeZone);
+    if (end > from && fire < to) out.push({ start, end, leadSeconds: Math.max(0, (start - fire) / 1000) });
   }
   return out;
 }

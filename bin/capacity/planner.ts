@@ -9,7 +9,8 @@
  * The model, per HPA sync (every `syncPeriodSeconds`, 15 s as kube-controller-manager's default):
  *  1. Nodes whose start-up finished become Ready; then pods whose start-up finished become Ready.
  *  2. The HPA floor is `minReplicas`, raised by a pre-scaling window while the window is open
- *     ([start - leadTime, end)); its ceiling is `maxReplicas` (or the window's, if it sets one).
+ *     ([start - leadTime, end), the lead time being the input's, else the window's own); its
+ *     ceiling is `maxReplicas` (or the window's, if it sets one).
  *  3. Reconcile, as the HPA controller does: spec replicas above the ceiling go to the ceiling and
  *     below the floor go to the floor (no rate limit, no recommendation recorded). Otherwise the
  *     metric: each Ready replica receives `rps / ready` and its metric is that share divided by
@@ -80,6 +81,12 @@ export interface PrescaleWindow {
   readonly minReplicas: number;
   /** Ceiling while open. @default - the target's maxReplicas */
   readonly maxReplicas?: number;
+  /**
+   * The floor rises this many seconds before `start` (a ScheduledScalingWindow's lead time: its
+   * start CronJob fires that early). PlanInput.leadTimeSeconds, when set, replaces it.
+   * @default 0
+   */
+  readonly leadTimeSeconds?: number;
 }
 
 /** One HPA and the Deployment it scales (a variant or segment of a model). */
@@ -122,7 +129,11 @@ export interface PlanInput {
   readonly minNodes?: number;
   /** @default - unlimited */
   readonly maxNodes?: number;
-  /** Windows raise the floor this many seconds before their start. @default 0 */
+  /**
+   * Every window raises its floor this many seconds before its start, replacing the windows' own
+   * lead times (a what-if on the lead).
+   * @default - each window's own leadTimeSeconds (0 when it has none)
+   */
   readonly leadTimeSeconds?: number;
   /** @default 15 */
   readonly syncPeriodSeconds?: number;
@@ -230,6 +241,7 @@ export function validatePlanInput(input: PlanInput): void {
         throw new PlanInputError(s(n), `${new Date(w.start).toISOString()}/${new Date(w.end).toISOString()}`, 'END must be after START');
       }
       checkInt(s(`${n} minReplicas`), w.minReplicas, 0);
+      checkNum(s(`${n} lead time`), w.leadTimeSeconds ?? 0, 0, false);
       const cap = w.maxReplicas ?? t.maxReplicas;
       if (w.maxReplicas !== undefined) checkInt(s(`${n} maxReplicas`), w.maxReplicas, 1);
       if (w.minReplicas > cap) throw new PlanInputError(s(`${n} minReplicas`), w.minReplicas, `must be <= the ceiling while it is open (${cap})`);
@@ -312,10 +324,14 @@ export function limitChange(current: number, stabilized: number, minReplicas: nu
 /** Floor and ceiling at a time (seconds from the start) given the windows (relative seconds, lead applied). */
 interface RelWindow { from: number; to: number; min: number; max: number }
 
+/** Seconds a window's floor rises before its start: the input's lead time, else the window's own. */
+export function windowLeadSeconds(w: PrescaleWindow, input: PlanInput): number {
+  return input.leadTimeSeconds ?? w.leadTimeSeconds ?? 0;
+}
+
 function relWindows(t: ScaleTarget, input: PlanInput): RelWindow[] {
-  const lead = input.leadTimeSeconds ?? 0;
   return (t.windows ?? []).map((w) => ({
-    from: (w.start - input.start) / 1000 - lead,
+    from: (w.start - input.start) / 1000 - windowLeadSeconds(w, input),
     to: (w.end - input.start) / 1000,
     min: Math.max(t.minReplicas, w.minReplicas),
     max: w.maxReplicas ?? t.maxReplicas,

@@ -11,7 +11,7 @@
  */
 import {
   DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, DEFAULT_SYNC_PERIOD_SECONDS, DEFAULT_TOLERANCE, PlanInput, PlanSeries, PlanSummary,
-  ceilReplicas, limitChange, recommend, scaleDownLimit, scaleUpLimit, summarize, validatePlanInput,
+  ceilReplicas, limitChange, recommend, scaleDownLimit, scaleUpLimit, summarize, validatePlanInput, windowLeadSeconds,
 } from './planner';
 
 interface Pod { phase: 'Pending' | 'Starting' | 'Ready'; readyAt: number; node?: NodeLaunch; created: number }
@@ -21,7 +21,6 @@ interface Stamped { value: number; time: number }
 export function replayReference(input: PlanInput): { series: PlanSeries; summary: PlanSummary } {
   validatePlanInput(input);
   const sync = input.syncPeriodSeconds ?? DEFAULT_SYNC_PERIOD_SECONDS;
-  const lead = input.leadTimeSeconds ?? 0;
   const minutes = input.rps.length;
   const gpn = input.gpusPerNode;
   const minNodes = input.minNodes ?? 0;
@@ -48,7 +47,7 @@ export function replayReference(input: PlanInput): { series: PlanSeries; summary
     let min = h.t.minReplicas;
     let max = h.t.maxReplicas;
     for (const w of h.t.windows ?? []) {
-      const from = (w.start - input.start) / 1000 - lead;
+      const from = (w.start - input.start) / 1000 - windowLeadSeconds(w, input);
       const to = (w.end - input.start) / 1000;
       if (tau >= from && tau < to) {
         min = Math.max(h.t.minReplicas, w.minReplicas);

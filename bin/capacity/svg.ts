@@ -12,7 +12,14 @@ const W = 960;
 const H = 400;
 const M = { left: 70, right: 20, top: 44, bottom: 64 };
 
-export interface SvgWindow { readonly name: string; readonly start: number; readonly end: number; readonly minReplicas: number }
+export interface SvgWindow {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly minReplicas: number;
+  /** The floor rises this long before start (drawn lighter). @default 0 */
+  readonly leadSeconds?: number;
+}
 
 function esc(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' }[c]!));
@@ -68,6 +75,10 @@ export function renderSvg(report: PlanReport, start: number, windows: readonly S
   for (const w of windows) {
     const a = Math.max(start, w.start);
     const b = Math.min(end, w.end);
+    // the lead time: the floor is up, the window not yet open
+    const la = Math.max(start, w.start - (w.leadSeconds ?? 0) * 1000);
+    const lb = Math.min(end, w.start);
+    if (lb > la) out.push(`<rect x="${f(x(la))}" y="${M.top}" width="${f(Math.max(1, x(lb) - x(la)))}" height="${ph}" fill="#f2c94c" fill-opacity="0.12"/>`);
     if (b <= a) continue;
     out.push(`<rect x="${f(x(a))}" y="${M.top}" width="${f(Math.max(1, x(b) - x(a)))}" height="${ph}" fill="#f2c94c" fill-opacity="0.25"/>`);
     out.push(`<text x="${f(x(a) + 4)}" y="${M.top + 14}" fill="#8a6d00">${esc(w.name)} (min ${w.minReplicas})</text>`);
@@ -112,6 +123,7 @@ export function renderSvg(report: PlanReport, start: number, windows: readonly S
   // legend
   const ly = H - 10;
   const items: [string, string][] = [['#2f80ed', 'traffic (rps)'], ['#27ae60', 'Ready capacity (rps)'], ['#eb5757', 'short'], ['#f2c94c', 'pre-scaling window']];
+  if (windows.some((w) => (w.leadSeconds ?? 0) > 0)) items.push(['#f9e4a5', 'lead time (floor raised)']);
   let lx = M.left;
   for (const [colour, text] of items) {
     out.push(`<rect x="${lx}" y="${ly - 10}" width="14" height="10" fill="${colour}"/>`);

@@ -32,13 +32,17 @@ const USAGE = `usage: cdk-mlops capacity --traffic <curve.csv> [settings] [--jso
   --rps-per-replica N        requests per second one Ready replica sustains within its latency target (required)
   --target-utilization U     HPA target as a fraction of that capacity (default: the app's metric, else 0.7)
   --pod-startup SECONDS      pod placed on a Ready node -> pod Ready (required)
-  --node-startup SECONDS     GPU node launched -> node Ready (required for GPU pods)
-  --gpus-per-node N          GPUs per node (default: the app's GPU node group instance type)
+  --node-startup SECONDS     GPU node launched -> node Ready (required for GPU pods; an app with
+                             a GPU NodePool: GpuCluster's default gpuNodeStartup, 300)
+  --gpus-per-node N          GPUs per node (default: the app's GPU NodePool, the smallest GPU count of
+                             its instance families that holds a pod; or its node group's instance type)
   --gpus-per-pod N           GPUs per pod (default: the app's Deployment, else 1)
-  --min-nodes N --max-nodes N  GPU node limits (default: the app's node group, else 0 / unlimited)
+  --min-nodes N --max-nodes N  GPU node limits (default: the app's NodePool, 0 / its nvidia.com/gpu
+                             limit / GPUs per node; or its node group; else 0 / unlimited)
   --window START/END=MIN[:MAX]  pre-scaling window, repeatable (replaces the app's windows), e.g.
                              --window 2026-11-27T00:00Z/2026-11-28T06:00Z=40
-  --lead-time SECONDS        raise each window's floor this long before its START (default 0)
+  --lead-time SECONDS        raise every window's floor this long before its START (default: an app
+                             window's own lead time, when its start CronJob fires; else 0)
 
 exit codes: 0 planned (short or not; see summary.minutesShort), 2 usage or input error (see cdk-mlops --help).`;
 
@@ -175,13 +179,13 @@ export function buildInput(args: Args, curve: { start: number; rps: Float64Array
       windows = [];
       for (const cw of t.windows) {
         for (const occ of cronWindowOccurrences(cw, curve.start - 31 * 86400000, end, `${t.name} window ${cw.name}`)) {
-          windows.push({ name: cw.name, start: occ.start, end: occ.end, minReplicas: cw.minReplicas, maxReplicas: cw.maxReplicas });
+          windows.push({ name: cw.name, start: occ.start, end: occ.end, minReplicas: cw.minReplicas, maxReplicas: cw.maxReplicas, leadTimeSeconds: occ.leadSeconds });
         }
       }
     }
     for (const w of windows) {
       if (!svgWindows.some((s) => s.start === w.start && s.end === w.end)) {
-        svgWindows.push({ name: w.name ?? 'window', start: w.start, end: w.end, minReplicas: w.minReplicas });
+        svgWindows.push({ name: w.name ?? 'window', start: w.start, end: w.end, minReplicas: w.minReplicas, leadSeconds: args.leadTime ?? w.leadTimeSeconds ?? 0 });
       } else if (appTargets.length > 1) {
         const s = svgWindows.find((x) => x.start === w.start && x.end === w.end)!;
         svgWindows[svgWindows.indexOf(s)] = { ...s, minReplicas: s.minReplicas + w.minReplicas };
@@ -202,15 +206,31 @@ export function buildInput(args: Args, curve: { start: number; rps: Float64Array
     });
   }
   const gpuPods = targets.some((t) => t.gpusPerPod > 0);
+  let gpusPerNode = args.gpusPerNode ?? app?.gpusPerNode;
+  const podGpus = Math.max(0, ...targets.map((t) => t.gpusPerPod));
+  if (args.gpusPerNode === undefined && gpusPerNode !== undefined && app?.nodeGpuCounts && podGpus > gpusPerNode) {
+    // --gpus-per-pod asks for more GPUs than the app's pods: the NodePool's smallest instance that holds one
+    gpusPerNode = app.nodeGpuCounts.find((n) => n >= podGpus);
+    if (gpusPerNode !== undefined) notes.push(`${podGpus}-GPU pods: ${gpusPerNode} GPU(s) per node, the smallest the NodePool allows that holds one`);
+  }
+  if (gpuPods) gpusPerNode = required(gpusPerNode, '--gpus-per-node N (not readable from the app)');
+  let maxNodes = args.maxNodes ?? app?.maxNodes;
+  if (args.maxNodes === undefined && app?.maxGpus !== undefined && gpusPerNode !== undefined) {
+    // the NodePool limits GPUs: as many nodes as fit in the limit
+    maxNodes = Math.floor(app.maxGpus / gpusPerNode);
+    if (maxNodes < 1) throw new CliError(`the GPU NodePool's limit (${app.maxGpus} nvidia.com/gpu) holds no ${gpusPerNode}-GPU node: check --gpus-per-node or the cluster's maxGpus`);
+  }
   const input: PlanInput = {
     model: args.model ?? 'model',
     start: curve.start,
     rps: curve.rps,
     targets,
-    nodeStartupSeconds: gpuPods ? required(args.nodeStartup, '--node-startup SECONDS (GPU node launched -> Ready with nvidia.com/gpu advertised)') : (args.nodeStartup ?? 0),
-    gpusPerNode: gpuPods ? required(args.gpusPerNode ?? app?.gpusPerNode, '--gpus-per-node N (not readable from the app)') : (args.gpusPerNode ?? 1),
+    nodeStartupSeconds: gpuPods
+      ? required(args.nodeStartup ?? app?.nodeStartupSeconds, '--node-startup SECONDS (GPU node launched -> Ready with nvidia.com/gpu advertised)')
+      : (args.nodeStartup ?? 0),
+    gpusPerNode: gpusPerNode ?? 1,
     minNodes: args.minNodes ?? app?.minNodes,
-    maxNodes: args.maxNodes ?? app?.maxNodes,
+    maxNodes,
     leadTimeSeconds: args.leadTime,
   };
   return { input, svgWindows };
@@ -231,10 +251,14 @@ export function renderTable(report: PlanReport, input: PlanInput): string {
     lines.push(`  ${t.name}: ${(t.trafficShare * 100).toFixed(0)}% of traffic, replicas ${t.minReplicas}-${t.maxReplicas}, ${fmt(t.rpsPerReplica)} rps/replica at target ${t.targetUtilization}, `
       + `pod start-up ${t.podStartupSeconds} s, ${t.gpusPerPod} GPU/pod, ${(t.windows ?? []).length} window(s)`);
     for (const w of t.windows ?? []) {
-      lines.push(`    window ${w.name ?? ''}: ${new Date(w.start).toISOString()} to ${new Date(w.end).toISOString()}, min ${w.minReplicas}${w.maxReplicas !== undefined ? `, max ${w.maxReplicas}` : ''}`);
+      const lead = input.leadTimeSeconds ?? w.leadTimeSeconds ?? 0;
+      lines.push(`    window ${w.name ?? ''}: ${new Date(w.start).toISOString()} to ${new Date(w.end).toISOString()}, min ${w.minReplicas}${w.maxReplicas !== undefined ? `, max ${w.maxReplicas}` : ''}`
+        + `${lead > 0 ? `, floor from ${new Date(w.start - lead * 1000).toISOString()} (lead ${fmt(lead)} s)` : ''}`);
     }
   }
-  lines.push(`  nodes: ${input.gpusPerNode} GPU(s) each, start-up ${input.nodeStartupSeconds} s, ${input.minNodes ?? 0}-${input.maxNodes ?? 'unlimited'}; lead time ${input.leadTimeSeconds ?? 0} s`);
+  lines.push(`  nodes: ${input.gpusPerNode} GPU(s) each, start-up ${input.nodeStartupSeconds} s, ${input.minNodes ?? 0}-${input.maxNodes ?? 'unlimited'}; `
+    + `lead time ${input.leadTimeSeconds !== undefined ? `${input.leadTimeSeconds} s (--lead-time)`
+      : input.targets.some((t) => (t.windows ?? []).some((w) => (w.leadTimeSeconds ?? 0) > 0)) ? 'each window\'s own' : '0 s'}`);
   lines.push('');
   const steps = [1, 5, 15, 30, 60, 120, 180, 360, 720, 1440];
   const step = steps.find((s) => n / s <= 48) ?? 1440;

@@ -100,6 +100,17 @@ describe('a ramp faster than node start-up (node 300 s, pod 60 s, one 1-GPU node
     expect(led.minutes[10].readyReplicas).toBe(40);
   });
 
+  test('a window\'s own lead time (a ScheduledScalingWindow\'s CronJob fires that early) is the input lead time unless the input sets one', () => {
+    const windows = [{ start: minute(10), end: minute(40), minReplicas: 40, leadTimeSeconds: 360 }];
+    const own = plan(input(ramp, base, { windows }));
+    // the floor rises at 600 - 360 = 240 s: the same replay as the input-wide 360 s lead above
+    expect(own).toEqual(plan(input(ramp, { ...base, leadTimeSeconds: 360 }, { windows: [{ ...windows[0], leadTimeSeconds: undefined }] })));
+    expect(own.summary.minutesShort).toBe(0);
+    // an input lead time replaces the window's: 0 is the late window again (minutes 10-15 short)
+    expect(plan(input(ramp, { ...base, leadTimeSeconds: 0 }, { windows })).summary.minutesShort).toBe(6);
+    expect(replayReference(input(ramp, base, { windows })).summary).toEqual(own.summary);
+  });
+
   test('maxReplicas below the need is short whatever the window', () => {
     // 10 x 100 rps = 1000 < 1100, 1600, 2000: minutes 11-39 short by at least rps - 1000
     for (const windows of [[], [{ start: minute(0), end: minute(40), minReplicas: 10 }]]) {
@@ -137,6 +148,7 @@ test('bad input names the setting', () => {
     windows: [{ start: minute(0), end: minute(5), minReplicas: 3 }, { start: minute(4), end: minute(6), minReplicas: 3 }],
   }))).toThrow(/overlaps/);
   expect(() => replay(input([1], { gpusPerNode: 1 }, { gpusPerPod: 2 }))).toThrow(/fits no node/);
+  expect(() => replay(input([1], {}, { windows: [{ start: minute(0), end: minute(5), minReplicas: 3, leadTimeSeconds: -60 }] }))).toThrow(/lead time \(-60\)/);
   expect(() => replay(input([]))).toThrow(/at least one minute/);
   expect(() => replay(input([1, -1]))).toThrow(/rps of minute 1/);
 });
@@ -161,13 +173,13 @@ test('the fast replay and the reference replay agree on random curves and settin
         name, trafficShare: share, minReplicas: min, maxReplicas: max, targetUtilization: pick([0.5, 0.7]),
         podStartupSeconds: pick([0, 45, 100]), gpusPerPod: pick([1, 2]),
         scaleDown: pick([undefined, { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] }]),
-        windows: rnd() < 0.5 ? [] : [{ start: minute(Math.floor(rnd() * n)), end: minute(n + 10), minReplicas: Math.min(wmin, max) }],
+        windows: rnd() < 0.5 ? [] : [{ start: minute(Math.floor(rnd() * n)), end: minute(n + 10), minReplicas: Math.min(wmin, max), leadTimeSeconds: pick([undefined, 0, 420]) }],
       });
     };
     const p: PlanInput = {
       model: 'x', start: START, rps, targets: rnd() < 0.5 ? [mk('a', 1)] : [mk('a', 0.9), mk('b', 0.1)],
       nodeStartupSeconds: pick([0, 120, 250]), gpusPerNode: pick([2, 4]), minNodes: pick([0, 1]), maxNodes: pick([undefined, 12]),
-      leadTimeSeconds: pick([0, 300]),
+      leadTimeSeconds: pick([undefined, 0, 300]),
     };
     const a = replay(p);
     const b = replayReference(p);
