@@ -13,6 +13,7 @@ import {
   DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
 } from './private/inference-options';
 import { clusterCapabilities } from './private/cluster-capabilities';
+import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
@@ -118,7 +119,7 @@ export class ModelEndpoint extends Construct {
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
   /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
-  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+  public static readonly METRICS_NAMESPACE = INFERENCE_METRICS_NAMESPACE;
 
   /** The capture stream the pods write to (undefined when capture is off). */
   public readonly captureStream?: CaptureStream;
