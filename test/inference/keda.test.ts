@@ -30,6 +30,7 @@ import {
   IN_FLIGHT_DIMENSIONS, IN_FLIGHT_METRIC_NAME, IN_FLIGHT_QUERY, INFERENCE_METRICS_NAMESPACE,
 } from '../../lib/contracts/autoscaling-signal';
 import { kedaViolations, manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
+import { readAppSettings } from '../../bin/capacity/app';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
 
@@ -215,6 +216,15 @@ describe('ModelEndpoint scales on in-flight requests by default', () => {
     expect(find(churn, 'Role', 'churn-prescaler').rules[0]).toMatchObject({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'] });
     const churnStart = find(churn, 'CronJob', 'prescale-month-end-start').spec.jobTemplate.spec.template.spec.containers[0].args;
     expect([churnStart[1], JSON.parse(churnStart[7])]).toEqual(['horizontalpodautoscaler', { spec: { minReplicas: 4, maxReplicas: 10 } }]);
+  });
+
+  test('the capacity planner\'s --app reader takes bounds, behavior and pre-scaling windows from the ScaledObjects', () => {
+    const s = readAppSettings(app.synth().directory, 'fraud', { stack: 'Keda' });
+    const primary = s.targets.find((t) => t.name === 'fraud-primary')!;
+    expect([primary.minReplicas, primary.maxReplicas]).toEqual([2, 12]);
+    expect(primary.scaleDown?.stabilizationWindowSeconds).toBe(600);
+    expect(primary.scaleUp?.stabilizationWindowSeconds).toBe(0);
+    expect(primary.windows).toEqual([expect.objectContaining({ name: 'black-friday', minReplicas: 12, maxReplicas: 12 })]);
   });
 
   test('every rendered object validates (KEDA kinds against the pinned CRDs) and every pod passes PSS restricted', () => {
