@@ -30,8 +30,9 @@ export class FraudScoringStack extends Stack {
       autoscaling: {
         minReplicas: 2,
         maxReplicas: 20,
-        targetCpuUtilization: 60,
-        customMetric: { metricName: 'http_requests_per_second', targetAverageValue: '200' },
+        // Request-driven (the default on a GpuCluster): each variant keeps ~8 requests in flight per replica,
+        // measured by the capture sidecar, read by KEDA (installed by GpuCluster).
+        targetInFlightRequests: 8,
       },
       variants: [
         { name: 'primary', modelVersion: 'v7', weight: 90, minReplicas: 2, maxReplicas: 30 },

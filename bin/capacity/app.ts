@@ -543,19 +543,26 @@ function windowLead(deployment: K8sObject | undefined, gpusPerPod: number, legac
   };
 }
 
-/** The JSON merge patch a pre-scaler container applies to HPA `hpa`, if it patches it. */
+/**
+ * The JSON merge patch a pre-scaler container applies to HPA `hpa` (or to the KEDA ScaledObject of that name, whose
+ * minReplicaCount/maxReplicaCount KEDA copies to the HPA it owns), if it patches it.
+ */
 function patchOf(container: any, hpa: string): { minReplicas?: number; maxReplicas?: number } | undefined {
   const argv: unknown[] = [...(container.command ?? []), ...(container.args ?? [])];
   const strs = argv.filter((a): a is string => typeof a === 'string');
-  const i = strs.findIndex((a) => a === 'horizontalpodautoscaler' || a === 'hpa' || a.startsWith('horizontalpodautoscaler/') || a.startsWith('hpa/'));
+  const kinds = ['horizontalpodautoscaler', 'hpa', 'scaledobject', 'scaledobjects.keda.sh', 'so'];
+  const i = strs.findIndex((a) => kinds.includes(a) || kinds.some((k) => a.startsWith(`${k}/`)));
   if (i < 0 || !strs.includes('patch')) return undefined;
   const target = strs[i].includes('/') ? strs[i].split('/')[1] : strs[i + 1];
   if (target !== hpa) return undefined;
   const p = strs.indexOf('--patch') >= 0 ? strs[strs.indexOf('--patch') + 1] : strs.find((a) => a.startsWith('--patch='))?.slice('--patch='.length) ?? strs.find((a) => a.startsWith('-p='))?.slice(3);
   if (!p) return undefined;
   try {
-    const doc = JSON.parse(p);
-    return doc?.spec ?? undefined;
+    const spec = JSON.parse(p)?.spec;
+    if (spec && (spec.minReplicaCount !== undefined || spec.maxReplicaCount !== undefined)) {
+      return { minReplicas: spec.minReplicaCount, maxReplicas: spec.maxReplicaCount };
+    }
+    return spec ?? undefined;
   } catch {
     return undefined;
   }

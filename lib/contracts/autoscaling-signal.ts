@@ -1,27 +1,39 @@
-// The request-driven autoscaling signal: what the capture sidecar in every inference pod exposes so the
-// autoscaler can scale on in-flight requests per pod. Pure TypeScript: imported by the constructs (what they
-// render), the sidecar (what it serves) and tests alike.
+// The request-driven autoscaling signal: the in-flight requests the capture sidecar in every inference pod
+// publishes to CloudWatch, and how the KEDA `aws-cloudwatch` trigger a ModelEndpoint renders reads it back.
+// Pure TypeScript: imported by the constructs (what they render), the sidecar (what it publishes) and tests alike.
+
+/** CloudWatch namespace of the sidecar's metrics (ModelEndpoint.METRICS_NAMESPACE, CaptureStream.METRICS_NAMESPACE). */
+export const INFERENCE_METRICS_NAMESPACE = 'CdkMlops/Inference';
 
 /**
- * Prometheus gauge (text exposition format, `GET /metrics` on the sidecar's admin port) with the number of
- * requests the sidecar has forwarded to the model and not yet answered, health-check paths excluded.
- * Labels: `model`, `variant`.
- */
-export const IN_FLIGHT_GAUGE = 'cdk_mlops_in_flight_requests';
-
-/** The admin port the gauge is served on (the sidecar's `ADMIN_PORT` default; CaptureStream.ADMIN_PORT). */
-export const IN_FLIGHT_ADMIN_PORT = 9901;
-
-/** The path of the Prometheus endpoint on the admin port. */
-export const IN_FLIGHT_METRICS_PATH = '/metrics';
-
-/**
- * The same value as a CloudWatch metric (namespace `CdkMlops/Inference`, dimensions `ModelName` and
- * `Variant`), published as a high-resolution metric (StorageResolution 1) every
- * {@link IN_FLIGHT_PUBLISH_SECONDS} seconds with the statistic set of the samples taken since the last put,
- * so `Average` over the pods of a variant is the in-flight requests per pod.
+ * Requests the sidecar has forwarded to the model and not yet answered (health-check paths excluded), as a
+ * CloudWatch metric. The sidecar samples the count every {@link IN_FLIGHT_SAMPLE_MS} ms and, every
+ * {@link IN_FLIGHT_PUBLISH_SECONDS} s, puts the statistic set of those samples (SampleCount, Sum, Minimum,
+ * Maximum) as a high-resolution datum (StorageResolution 1) under the dimensions {@link IN_FLIGHT_DIMENSIONS}.
+ * Every pod of a variant samples at the same rate, so the `Average` statistic over a period is the mean
+ * in-flight requests per pod of that variant, whatever the number of pods.
  */
 export const IN_FLIGHT_METRIC_NAME = 'InFlightRequests';
 
-/** How often the sidecar samples and publishes the in-flight count. */
+/** The dimensions of the in-flight datum, in order: the model name and the variant (or segment) name. */
+export const IN_FLIGHT_DIMENSIONS = ['ModelName', 'Variant'] as const;
+
+/** How often the sidecar samples the in-flight count (milliseconds). */
+export const IN_FLIGHT_SAMPLE_MS = 1000;
+
+/** How often the sidecar publishes the in-flight statistic set (seconds). */
 export const IN_FLIGHT_PUBLISH_SECONDS = 10;
+
+/**
+ * How the autoscaler reads the signal back: the `Average` over {@link IN_FLIGHT_QUERY.periodSeconds}-second
+ * periods (a period CloudWatch serves for high-resolution metrics) of the last
+ * {@link IN_FLIGHT_QUERY.collectionSeconds} seconds, the newest period first.
+ */
+export const IN_FLIGHT_QUERY = {
+  statistic: 'Average',
+  periodSeconds: 30,
+  collectionSeconds: 90,
+} as const;
+
+/** Default target of in-flight requests per replica (autoscaling.targetInFlightRequests). */
+export const DEFAULT_TARGET_IN_FLIGHT_REQUESTS = 4;

@@ -11,6 +11,7 @@ import {
 import type { InferenceProxyOptions } from './inference-types';
 import { assetPath } from '../core/assets';
 import { checkInt, checkNumber, checkPattern, invalid } from '../core/validation';
+import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
 
 export * from './capture-stream-props';
 
@@ -38,7 +39,7 @@ export class CaptureStream extends Construct {
   public static readonly ADMIN_PORT = 9901;
 
   /** The CloudWatch namespace of the sidecar's request metrics (read by ModelEndpoint's metric helpers). */
-  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+  public static readonly METRICS_NAMESPACE = INFERENCE_METRICS_NAMESPACE;
 
   /**
    * Lets `grantee` (an inference pod role) publish the sidecar's request metrics:

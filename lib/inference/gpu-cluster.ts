@@ -2,6 +2,7 @@ import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -104,6 +105,12 @@ export interface GpuClusterProps {
    */
   readonly nvidiaDevicePluginVersion?: string;
   /**
+   * Version of the `keda` Helm chart (kedacore) GpuCluster installs: KEDA reads the capture sidecar's in-flight
+   * requests from CloudWatch and scales each ModelEndpoint variant on them.
+   * @default GpuCluster.KEDA_CHART_VERSION ("2.20.2")
+   */
+  readonly kedaVersion?: string;
+  /**
    * AWS Load Balancer Controller version.
    * @default AlbControllerVersion.V2_17_1
    */
@@ -144,6 +151,12 @@ export class GpuCluster extends Construct {
   public static readonly GPU_NODE_TAINT: Record<string, string> = GPU_NODE_TAINT;
   /** Name of the GPU NodePool. */
   public static readonly GPU_NODE_POOL_NAME = GPU_NODE_POOL_NAME;
+  /** The pinned version of the `keda` Helm chart (and KEDA itself). */
+  public static readonly KEDA_CHART_VERSION = '2.20.2';
+  /** Namespace KEDA is installed in. */
+  public static readonly KEDA_NAMESPACE = 'keda';
+  /** The KEDA operator's ServiceAccount (the chart's `serviceAccount.operator.name` default). */
+  public static readonly KEDA_OPERATOR_SERVICE_ACCOUNT = 'keda-operator';
 
   /** The EKS cluster (with a kubectl provider). */
   public readonly cluster: eks.Cluster;
@@ -157,6 +170,10 @@ export class GpuCluster extends Construct {
   public readonly maxGpus: number;
   /** How long a GPU node takes to become Ready (used to start pre-scaling windows early). */
   public readonly gpuNodeStartup: Duration;
+  /** The KEDA Helm release (operator, metrics API server, admission webhooks and CRDs). */
+  public readonly keda: eks.HelmChart;
+  /** The role of the KEDA operator (EKS Pod Identity): it may read CloudWatch metrics (GetMetricData) and nothing else. */
+  public readonly kedaOperatorRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: GpuClusterProps = {}) {
     super(scope, id);
@@ -236,7 +253,10 @@ export class GpuCluster extends Construct {
       data: { 'enable-network-policy-controller': 'true' },
     });
 
+    ({ chart: this.keda, role: this.kedaOperatorRole } = this.installKeda(props.kedaVersion ?? GpuCluster.KEDA_CHART_VERSION));
+
     registerClusterCapabilities(this.cluster, {
+      keda: { chart: this.keda },
       autoMode: true,
       gpuNodePool: { name: GpuCluster.GPU_NODE_POOL_NAME, labels: { ...GpuCluster.GPU_NODE_LABEL }, taints: [GPU_NODE_TAINT] },
       maxGpus: this.maxGpus,
@@ -245,6 +265,50 @@ export class GpuCluster extends Construct {
 
     // Granular cdk-nag ids embed logical ids and are computed after every grant ran.
     this.node.addValidation({ validate: () => { this.acknowledgeInherentFindings(); return []; } });
+  }
+
+  /**
+   * KEDA from its Helm chart, with an EKS Pod Identity role for the operator. The ScaledObjects' TriggerAuthentication
+   * uses KEDA's `aws` provider with the operator's identity (identityOwner `keda`): the operator then loads the AWS
+   * SDK's default credential chain, which takes the Pod Identity Agent's credentials (Auto Mode runs the agent).
+   */
+  private installKeda(version: string): { chart: eks.HelmChart; role: iam.Role } {
+    checkPattern(this, 'kedaVersion', version, /^\d+\.\d+\.\d+$/, 'must be a keda chart version such as "2.20.2"');
+    const role = new iam.Role(this, 'KedaOperatorRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
+      description: 'KEDA operator (EKS Pod Identity): reads the in-flight request metrics ModelEndpoints scale on',
+    });
+    // EKS Pod Identity needs sts:TagSession besides sts:AssumeRole in the trust policy.
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'ReadScalingMetrics',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+    }));
+    const association = new eks.CfnPodIdentityAssociation(this, 'KedaPodIdentity', {
+      clusterName: this.cluster.clusterName,
+      namespace: GpuCluster.KEDA_NAMESPACE,
+      serviceAccount: GpuCluster.KEDA_OPERATOR_SERVICE_ACCOUNT,
+      roleArn: role.roleArn,
+    });
+    const chart = this.cluster.addHelmChart('Keda', {
+      chart: 'keda',
+      release: 'keda',
+      repository: 'https://kedacore.github.io/charts',
+      version,
+      namespace: GpuCluster.KEDA_NAMESPACE,
+      createNamespace: true,
+      wait: true,
+      // The chart's defaults (crds.install true, serviceAccount.operator.name "keda-operator", no IRSA annotation)
+      // are what this needs; the operator gets its AWS credentials from the Pod Identity association.
+      values: { serviceAccount: { operator: { create: true, name: GpuCluster.KEDA_OPERATOR_SERVICE_ACCOUNT } } },
+    });
+    // The operator pod must start after the association exists to get credentials.
+    chart.node.addDependency(association);
+    return { chart, role };
   }
 
   private createVpc(): ec2.Vpc {
@@ -287,6 +351,9 @@ export class GpuCluster extends Construct {
         ? 'The custom resource framework of aws-eks-v2 may invoke any version of its own kubectl handler function (<handler arn>:*), nothing else.'
         : undefined));
     }
+    acknowledgeWildcards(this.kedaOperatorRole, (f) => (f === 'Resource::*'
+      ? 'cloudwatch:GetMetricData supports no resource-level permissions (the Service Authorization Reference lists no resource type for it); the role has no other action.'
+      : undefined));
     if (this.cluster.albController) {
       acknowledgeWildcards(this.cluster.albController, () =>
         'The AWS Load Balancer Controller\'s published IAM policy (vendored by aws-eks-v2): it creates and tags load balancers, target groups, listeners and security groups whose names are not known in advance; mutations are conditioned on the elbv2.k8s.aws/cluster tag.');

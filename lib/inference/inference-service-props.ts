@@ -154,4 +154,12 @@ export interface InferenceServiceProps extends InferenceServiceOptions {
    * @default - 300 for GPU models, 120 for CPU models
    */
   readonly nodeStartupSeconds?: number;
+  /**
+   * Scale each variant on its in-flight requests per replica: a KEDA ScaledObject (`aws-cloudwatch` trigger on the
+   * capture sidecar's `InFlightRequests` metric, authenticated as the KEDA operator) instead of a CPU HPA. Needs KEDA
+   * in the cluster with CloudWatch read access (GpuCluster installs it) and the capture sidecar publishing request
+   * metrics in every pod, and `region`. Ignored when autoscaling selects CPU (targetCpuUtilization and co.).
+   * @default false - a CPU-based HPA (ModelEndpoint turns it on when both are present)
+   */
+  readonly scaleOnInFlightRequests?: boolean;
 }

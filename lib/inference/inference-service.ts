@@ -11,6 +11,7 @@ import { SEGMENT_LABEL, ServiceView, objectMeta } from './private/render-context
 import { renderIngress, renderNetworkPolicies } from './private/render-ingress';
 import { renderScalerRbac, renderScalingCronJob, windowBounds } from './private/render-prescaler';
 import { renderVariant } from './private/render-variant';
+import { renderTriggerAuthentication, scalesOnInFlight } from './private/render-scaler';
 import { ENDPOINT_SERVICE_PORT } from '../contracts/endpoint-wiring';
 import { invalid } from '../core/validation';
 
@@ -116,6 +117,10 @@ export class InferenceService extends Chart {
 
     renderNetworkPolicies(this, this.view);
     renderIngress(this, this.view, this.ingressName);
+    if (scalesOnInFlight(this.view)) {
+      if (props.region === undefined) invalid(this, 'region', props.region, 'is required to scale on in-flight requests (the KEDA aws-cloudwatch trigger\'s awsRegion)');
+      renderTriggerAuthentication(this, this.view);
+    }
 
     for (const v of props.variants ?? []) this.createVariant(v);
     for (const seg of props.segments ?? []) {

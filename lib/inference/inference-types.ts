@@ -66,7 +66,12 @@ export interface CustomMetricTarget {
   readonly targetAverageValue: string;
 }
 
-/** Horizontal Pod Autoscaler settings (autoscaling/v2). */
+/**
+ * Pod autoscaling settings. By default a ModelEndpoint on a GpuCluster scales each variant on its in-flight requests
+ * per replica (measured by the capture sidecar, read by KEDA, which GpuCluster installs); setting
+ * `targetCpuUtilization`, `targetMemoryUtilization` or `customMetric` selects a plain autoscaling/v2 HPA on those
+ * resource metrics instead.
+ */
 export interface InferenceAutoscaling {
   /**
    * Default minimum replicas of each variant.
@@ -79,8 +84,16 @@ export interface InferenceAutoscaling {
    */
   readonly maxReplicas?: number;
   /**
-   * Target average CPU utilisation (% of the request).
-   * @default 70
+   * Target in-flight requests per replica (requests forwarded to the model and not yet answered, averaged over the
+   * variant's pods): the request-driven signal. It tracks inference load directly, unlike a GPU model's CPU.
+   * Size it as what one replica serves concurrently within its latency target, e.g. its batch size.
+   * @default 4 - when request-driven scaling applies (see InferenceAutoscaling)
+   */
+  readonly targetInFlightRequests?: number;
+  /**
+   * Target average CPU utilisation (% of the request). Setting it selects a CPU-based HPA instead of the
+   * request-driven default.
+   * @default - 70 when the HPA is CPU-based (request-driven scaling unavailable, or targetMemoryUtilization / customMetric set)
    */
   readonly targetCpuUtilization?: number;
   /**
@@ -89,7 +102,8 @@ export interface InferenceAutoscaling {
    */
   readonly targetMemoryUtilization?: number;
   /**
-   * An additional per-pod custom metric (e.g. requests per second).
+   * An additional per-pod custom metric (e.g. requests per second) on a CPU-based HPA. It needs a custom metrics
+   * adapter serving it, which cdk-mlops does not install: prefer the request-driven default.
    * @default - none
    */
   readonly customMetric?: CustomMetricTarget;

@@ -10,9 +10,10 @@ import {
   InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
 } from './inference-service';
 import {
-  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, variantBounds, variantSetErrors,
+  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, resourceScaling, variantBounds, variantSetErrors,
 } from './private/inference-options';
 import { clusterCapabilities } from './private/cluster-capabilities';
+import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
@@ -121,7 +122,7 @@ export class ModelEndpoint extends Construct {
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
   /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
-  public static readonly METRICS_NAMESPACE = 'CdkMlops/Inference';
+  public static readonly METRICS_NAMESPACE = INFERENCE_METRICS_NAMESPACE;
 
   /** The capture stream the pods write to (undefined when capture is off). */
   public readonly captureStream?: CaptureStream;
@@ -150,8 +151,10 @@ export class ModelEndpoint extends Construct {
     this.claimNamespace(props.cluster, namespace, props.namespace !== undefined ? 'namespace' : 'modelName');
     this.podRole = props.podRole ?? this.createPodRole(credentials, namespace);
 
+    const scaleOnInFlight = this.requestDrivenScaling(props);
     this.chart = new InferenceService(new Cdk8sApp(), props.modelName, {
       ...props,
+      scaleOnInFlightRequests: scaleOnInFlight,
       artifactBucketName: props.modelArtifact.bucket.bucketName,
       artifactPrefix: prefix,
       region: Stack.of(this).region,
@@ -189,6 +192,9 @@ export class ModelEndpoint extends Construct {
     // The Ingress and the pods pass the load balancer controller's webhooks, so it must be running.
     const alb = (props.cluster as { albController?: Construct }).albController;
     if (alb) this.manifest.node.addDependency(alb);
+    // ScaledObjects and TriggerAuthentications need KEDA's CRDs (and its admission webhook) first.
+    const keda = clusterCapabilities(props.cluster)?.keda;
+    if (scaleOnInFlight && keda) this.manifest.node.addDependency(keda.chart);
 
     this.node.addValidation({ validate: () => this.validateTree() });
   }
@@ -317,6 +323,23 @@ export class ModelEndpoint extends Construct {
       ...obj,
       metadata: { ...obj.metadata, labels: { [label]: '', ...obj.metadata?.labels } },
     }));
+  }
+
+  /**
+   * Whether the variants scale on in-flight requests (a KEDA ScaledObject): the default when the capture sidecar
+   * publishes request metrics and the cluster runs KEDA (a GpuCluster), unless a CPU/memory/custom HPA target is set.
+   * Otherwise the HPA scales on CPU: no metric that nothing in the cluster serves.
+   */
+  private requestDrivenScaling(props: ModelEndpointProps): boolean {
+    const sidecarMetrics = props.capture?.enabled !== false && props.capture?.requestMetrics !== false;
+    const keda = clusterCapabilities(props.cluster)?.keda !== undefined;
+    const target = props.autoscaling?.targetInFlightRequests;
+    if (target !== undefined && !(sidecarMetrics && keda)) {
+      invalid(this, 'autoscaling.targetInFlightRequests', target, !keda
+        ? 'needs KEDA in the cluster: use a GpuCluster (it installs KEDA), or set targetCpuUtilization instead'
+        : 'needs the capture sidecar\'s request metrics (capture.enabled and capture.requestMetrics not false), or set targetCpuUtilization instead');
+    }
+    return sidecarMetrics && keda && !resourceScaling(props);
   }
 
   /** A GpuCluster's GPU limit must hold at least one replica (else its pods stay Pending forever). */

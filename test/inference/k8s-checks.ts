@@ -23,9 +23,17 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as any,
 };
 
-/** Validates one object against its kubernetes-models schema; throws when invalid or of an unexpected kind. */
+/**
+ * Validates one object against its kubernetes-models schema (KEDA's kinds against the CRD fields of the pinned chart,
+ * see kedaViolations); throws when invalid or of an unexpected kind.
+ */
 export function validateK8s(obj: any): void {
   const key = `${obj.apiVersion}/${obj.kind}`;
+  if (key === 'keda.sh/v1alpha1/ScaledObject' || key === 'keda.sh/v1alpha1/TriggerAuthentication') {
+    const v = kedaViolations(obj);
+    if (v.length > 0) throw new Error(`${key} ${obj.metadata?.name}: ${v.join('; ')}`);
+    return;
+  }
   const Model = MODELS[key];
   if (!Model) throw new Error(`no kubernetes-models schema registered for ${key} (only stable API groups are expected)`);
   new Model(obj).validate();
@@ -94,4 +102,84 @@ export function manifestObjects(template: any): Record<string, any[]> {
     }
   }
   return out;
+}
+
+// The KEDA CRDs of the chart GpuCluster pins (kedacore/charts v2.20.2, keda/templates/crds/crd-scaledobjects.yaml
+// and crd-triggerauthentications.yaml, openAPIV3Schema of version v1alpha1), as the fields they define, their types,
+// required fields, minimums and enums. The HPA behavior inside is the autoscaling/v2 type, checked with kubernetes-models.
+const SCALED_OBJECT_SPEC_FIELDS = ['advanced', 'cooldownPeriod', 'fallback', 'idleReplicaCount', 'initialCooldownPeriod',
+  'maxReplicaCount', 'minReplicaCount', 'pollingInterval', 'scaleTargetRef', 'triggers'];
+const ADVANCED_FIELDS = ['horizontalPodAutoscalerConfig', 'restoreToOriginalReplicaCount', 'scalingModifiers'];
+const HPA_CONFIG_FIELDS = ['behavior', 'name'];
+const SCALE_TARGET_FIELDS = ['apiVersion', 'envSourceContainerName', 'kind', 'name'];
+const TRIGGER_FIELDS = ['authenticationRef', 'metadata', 'metricType', 'name', 'type', 'useCachedMetrics'];
+const POD_IDENTITY_FIELDS = ['externalID', 'identityAuthorityHost', 'identityId', 'identityOwner', 'identityTenantId', 'provider', 'roleArn'];
+
+function unknownKeys(where: string, o: any, allowed: string[]): string[] {
+  return Object.keys(o ?? {}).filter((k) => !allowed.includes(k)).map((k) => `${where}.${k} is not a field of the CRD`);
+}
+
+/** Violations of a ScaledObject / TriggerAuthentication against the pinned KEDA CRDs (empty when it conforms). */
+export function kedaViolations(obj: any): string[] {
+  const v: string[] = [];
+  if (!obj.metadata?.name || !obj.metadata?.namespace) v.push('metadata.name and metadata.namespace are required');
+  v.push(...unknownKeys('', obj, ['apiVersion', 'kind', 'metadata', 'spec']));
+  const spec = obj.spec;
+  if (typeof spec !== 'object' || spec === null) return [...v, 'spec is required'];
+  if (obj.kind === 'TriggerAuthentication') {
+    v.push(...unknownKeys('spec', spec, ['awsSecretManager', 'azureKeyVault', 'boundServiceAccountToken', 'configMapTargetRef', 'env',
+      'gcpSecretManager', 'hashiCorpVault', 'podIdentity', 'secretTargetRef']));
+    const p = spec.podIdentity;
+    if (p) {
+      v.push(...unknownKeys('spec.podIdentity', p, POD_IDENTITY_FIELDS));
+      if (!['azure-workload', 'gcp', 'aws', 'aws-eks', 'none'].includes(p.provider)) v.push(`spec.podIdentity.provider ${p.provider} not in the enum`);
+      if (p.identityOwner !== undefined && !['keda', 'workload'].includes(p.identityOwner)) v.push(`spec.podIdentity.identityOwner ${p.identityOwner} not in the enum`);
+      if (p.identityOwner !== undefined && p.roleArn !== undefined) v.push('spec.podIdentity.identityOwner and roleArn are mutually exclusive');
+    }
+    return v;
+  }
+  v.push(...unknownKeys('spec', spec, SCALED_OBJECT_SPEC_FIELDS));
+  const int = (name: string, min: number) => {
+    const x = spec[name];
+    if (x !== undefined && (!Number.isInteger(x) || x < min)) v.push(`spec.${name} must be an integer >= ${min} (got ${JSON.stringify(x)})`);
+  };
+  int('minReplicaCount', 0);
+  int('maxReplicaCount', 1);
+  int('pollingInterval', 1);
+  int('cooldownPeriod', 0);
+  if (spec.minReplicaCount !== undefined && spec.minReplicaCount > (spec.maxReplicaCount ?? 100)) v.push('minReplicaCount must be less than or equal to maxReplicaCount');
+  if (!spec.scaleTargetRef?.name) v.push('spec.scaleTargetRef.name is required');
+  v.push(...unknownKeys('spec.scaleTargetRef', spec.scaleTargetRef, SCALE_TARGET_FIELDS));
+  if (!Array.isArray(spec.triggers) || spec.triggers.length < 1) v.push('spec.triggers needs at least one item');
+  for (const [i, t] of (spec.triggers ?? []).entries()) {
+    const at = `spec.triggers[${i}]`;
+    v.push(...unknownKeys(at, t, TRIGGER_FIELDS));
+    if (typeof t.type !== 'string' || t.type.length === 0) v.push(`${at}.type is required`);
+    if (typeof t.metadata !== 'object' || t.metadata === null) v.push(`${at}.metadata is required`);
+    for (const [k, x] of Object.entries(t.metadata ?? {})) if (typeof x !== 'string') v.push(`${at}.metadata.${k} must be a string`);
+    if (t.metricType !== undefined && !['Value', 'AverageValue', 'Utilization'].includes(t.metricType)) v.push(`${at}.metricType ${t.metricType}`);
+    if (t.authenticationRef) {
+      if (!t.authenticationRef.name) v.push(`${at}.authenticationRef.name is required`);
+      if (t.authenticationRef.kind !== undefined && !['TriggerAuthentication', 'ClusterTriggerAuthentication'].includes(t.authenticationRef.kind)) {
+        v.push(`${at}.authenticationRef.kind ${t.authenticationRef.kind} not in the enum`);
+      }
+    }
+  }
+  const adv = spec.advanced;
+  if (adv) {
+    v.push(...unknownKeys('spec.advanced', adv, ADVANCED_FIELDS));
+    const hpa = adv.horizontalPodAutoscalerConfig;
+    v.push(...unknownKeys('spec.advanced.horizontalPodAutoscalerConfig', hpa, HPA_CONFIG_FIELDS));
+    if (hpa?.behavior) {
+      try {
+        new HorizontalPodAutoscaler({
+          metadata: { name: 'behavior-check' },
+          spec: { scaleTargetRef: { kind: 'Deployment', name: 'x' }, maxReplicas: 1, behavior: hpa.behavior },
+        } as any).validate();
+      } catch (e) {
+        v.push(`spec.advanced.horizontalPodAutoscalerConfig.behavior: ${(e as Error).message}`);
+      }
+    }
+  }
+  return v;
 }

@@ -39,7 +39,8 @@ test('a one-prop change (autoscaling.minReplicas 2 -> 3) gives <= 20 changed lin
   expect(changed.length).toBeGreaterThan(0); // the change is visible...
   expect(changed.length).toBeLessThanOrEqual(20); // ...and small
   for (const line of changed) expect(line.length).toBeLessThanOrEqual(200);
-  expect(changed.some((l) => /"minReplicas": 3/.test(l))).toBe(true);
+  // The default (request-driven) autoscaler is the variant's KEDA ScaledObject.
+  expect(changed.some((l) => /"minReplicaCount": 3/.test(l))).toBe(true);
 });
 
 test('the serializer prints manifests as objects and drops aws-cdk-lib mappings', () => {
@@ -48,7 +49,7 @@ test('the serializer prints manifests as objects and drops aws-cdk-lib mappings'
   // The raw template holds both (the capture stream's Firehose brings aws-cdk-lib's CIDR map).
   expect(Object.keys(rawJson.Mappings ?? {})).toContain('awscdkawskinesisfirehoseCidrBlocks');
   expect(JSON.stringify(rawJson)).toMatch(/[0-9a-f]{64}/);
-  expect(text).toContain('"kind": "HorizontalPodAutoscaler"');
+  expect(text).toContain('"kind": "ScaledObject"');
   expect(text).not.toContain('awscdkawskinesisfirehoseCidrBlocks');
   expect(text).not.toMatch(/[0-9a-f]{64}/);
 });

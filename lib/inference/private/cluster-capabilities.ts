@@ -18,6 +18,8 @@ export interface ClusterCapabilities {
   readonly maxGpus?: number;
   /** Seconds from a pending GPU pod to a Ready GPU node (instance launch, boot, drivers). */
   readonly gpuNodeStartupSeconds?: number;
+  /** KEDA as installed on the cluster (its Helm chart: manifests with ScaledObjects depend on it, for the CRDs). */
+  readonly keda?: { readonly chart: IConstruct };
 }
 
 const registry = new WeakMap<IConstruct, ClusterCapabilities>();

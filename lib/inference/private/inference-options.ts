@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import {
   checkDnsLabel, checkInt, checkPattern, invalid, isToken,
 } from '../../core/validation';
+import { DEFAULT_TARGET_IN_FLIGHT_REQUESTS } from '../../contracts/autoscaling-signal';
 import { MODEL_NAME_MAX_LENGTH, dns1035LabelRule, isDns1035Label } from '../../core/naming';
 import type { InferenceServiceOptions } from '../inference-service-props';
 import type {
@@ -33,6 +34,7 @@ export const DEFAULTS = {
   minReplicas: 2,
   maxReplicas: 10,
   targetCpuUtilization: 70,
+  targetInFlightRequests: DEFAULT_TARGET_IN_FLIGHT_REQUESTS,
   readinessPath: '/ready',
   livenessPath: '/live',
   startupTimeoutSeconds: 600,
@@ -87,6 +89,11 @@ export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): voi
   const min = a.minReplicas ?? DEFAULTS.minReplicas;
   const max = a.maxReplicas ?? Math.max(DEFAULTS.maxReplicas, min);
   if (min > max) invalid(scope, 'autoscaling.minReplicas', min, `must be <= autoscaling.maxReplicas (${max})`);
+  checkInt(scope, 'autoscaling.targetInFlightRequests', a.targetInFlightRequests, 1, 10000);
+  if (a.targetInFlightRequests !== undefined && resourceScaling(o)) {
+    invalid(scope, 'autoscaling.targetInFlightRequests', a.targetInFlightRequests,
+      'must not be combined with targetCpuUtilization, targetMemoryUtilization or customMetric: these select a CPU-based HPA; choose one signal');
+  }
   checkInt(scope, 'autoscaling.targetCpuUtilization', a.targetCpuUtilization, 1, 100);
   checkInt(scope, 'autoscaling.targetMemoryUtilization', a.targetMemoryUtilization, 1, 100);
   checkInt(scope, 'autoscaling.scaleDownStabilizationSeconds', a.scaleDownStabilizationSeconds, 300, 3600);
@@ -170,6 +177,12 @@ export function checkVariant(scope: IConstruct, prop: string, v: InferenceVarian
   if (v.artifactKey !== undefined && !isToken(v.artifactKey) && (v.artifactKey.startsWith('/') || v.artifactKey.length === 0)) {
     invalid(scope, `${prop}.artifactKey`, v.artifactKey, 'must be a non-empty S3 key relative to the bucket (no leading "/")');
   }
+}
+
+/** True when the options ask for a resource-metric (CPU) HPA rather than the request-driven default. */
+export function resourceScaling(o: InferenceServiceOptions): boolean {
+  const a = o.autoscaling ?? {};
+  return a.targetCpuUtilization !== undefined || a.targetMemoryUtilization !== undefined || a.customMetric !== undefined;
 }
 
 /** The replica bounds of a variant, falling back to the service's autoscaling defaults. */

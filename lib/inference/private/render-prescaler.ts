@@ -1,10 +1,12 @@
-// Scheduled pre-scaling: per window two CronJobs patching the variants' HPAs (raise the floor at the start,
-// restore it at the end), under a ServiceAccount whose Role may patch exactly those HPAs.
+// Scheduled pre-scaling: per window two CronJobs patching the variants' autoscalers (raise the floor at the start,
+// restore it at the end), under a ServiceAccount whose Role may patch exactly those: the KEDA ScaledObjects
+// (minReplicaCount/maxReplicaCount; KEDA then updates the HPA it owns) or the CPU HPAs.
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
 import { k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
+import { scalesOnInFlight } from './render-scaler';
 import type { ScheduledScalingWindow } from '../inference-types';
 
 /** The pre-scaler's ServiceAccount, Role and RoleBinding name. */
@@ -23,8 +25,8 @@ export function renderScalerRbac(parent: Construct, view: ServiceView): void {
   });
   lateBoundObject(scope, 'Role', k8s.KubeRole, objectMeta(view, name), ['rules'], () => ({
     rules: [{
-      apiGroups: ['autoscaling'],
-      resources: ['horizontalpodautoscalers'],
+      // KEDA owns the HPA of a ScaledObject (it would undo a patch of the HPA): patch the ScaledObject.
+      ...(scalesOnInFlight(view) ? { apiGroups: ['keda.sh'], resources: ['scaledobjects'] } : { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'] }),
       resourceNames: view.variants.map((v) => view.serviceNameForVariant(v.name)),
       verbs: ['get', 'patch'],
     }],
@@ -56,6 +58,7 @@ export function renderScalingCronJob(scope: Construct, id: string, view: Service
   const user = view.props.runAsUser ?? DEFAULTS.runAsUser;
   return lateBoundObject(scope, id, k8s.KubeCronJob, objectMeta(view, name, { 'cdk-mlops.io/window': w.name }), ['spec'], () => {
     const bounds = windowBounds(view, w);
+    const keda = scalesOnInFlight(view);
     const containers: k8s.Container[] = view.variants.map((v) => {
       const { min, max } = variantBounds(v, view.props);
       const [minReplicas, maxReplicas] = edge === 'start' ? bounds[v.name] : [min, max];
@@ -63,8 +66,8 @@ export function renderScalingCronJob(scope: Construct, id: string, view: Service
         name: `patch-${v.name}`,
         image: view.props.scalerImage ?? DEFAULT_SCALER_IMAGE,
         command: ['kubectl'],
-        args: ['patch', 'horizontalpodautoscaler', view.serviceNameForVariant(v.name), '--namespace', view.namespaceName,
-          '--type=merge', '--patch', JSON.stringify({ spec: { minReplicas, maxReplicas } })],
+        args: ['patch', keda ? 'scaledobject' : 'horizontalpodautoscaler', view.serviceNameForVariant(v.name), '--namespace', view.namespaceName,
+          '--type=merge', '--patch', JSON.stringify({ spec: keda ? { minReplicaCount: minReplicas, maxReplicaCount: maxReplicas } : { minReplicas, maxReplicas } })],
         env: [{ name: 'HOME', value: '/tmp' }],
         resources: { requests: { cpu: quantity('50m'), memory: quantity('64Mi') }, limits: { memory: quantity('128Mi') } },
         securityContext: restrictedContainerSecurityContext(user),

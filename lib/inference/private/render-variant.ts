@@ -1,13 +1,15 @@
-// The objects of one variant: its Deployment (pod template in render-pod.ts), Service, HPA and PDB.
+// The objects of one variant: its Deployment (pod template in render-pod.ts), Service, autoscaler (render-scaler.ts:
+// a KEDA ScaledObject on in-flight requests, or a CPU HPA) and PDB.
 import { Construct } from 'constructs';
-import { DEFAULTS, variantBounds } from './inference-options';
-import { intOrString, k8s, lateBoundObject, quantity } from './k8s';
+import { variantBounds } from './inference-options';
+import { intOrString, k8s, lateBoundObject } from './k8s';
 import { ServiceView, objectMeta, variantSelector } from './render-context';
 import { renderDeploymentSpec } from './render-pod';
+import { renderScaler } from './render-scaler';
 import { ENDPOINT_SERVICE_PORT, MODEL_VERSION_ANNOTATION, VARIANT_LABEL } from '../../contracts/endpoint-wiring';
 import type { InferenceVariant } from '../inference-types';
 
-/** Renders the Deployment, Service, HPA and PDB of a variant under `parent`. */
+/** Renders the Deployment, Service, autoscaler and PDB of a variant under `parent`. */
 export function renderVariant(parent: Construct, view: ServiceView, v: InferenceVariant): void {
   const name = view.serviceNameForVariant(v.name);
   const labels = { [VARIANT_LABEL]: v.name };
@@ -26,43 +28,7 @@ export function renderVariant(parent: Construct, view: ServiceView, v: Inference
     },
   });
 
-  const a = view.props.autoscaling ?? {};
-  const metrics: k8s.MetricSpecV2[] = [{
-    type: 'Resource',
-    resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization } },
-  }];
-  if (a.targetMemoryUtilization !== undefined) {
-    metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.targetMemoryUtilization } } });
-  }
-  if (a.customMetric) {
-    metrics.push({
-      type: 'Pods',
-      pods: { metric: { name: a.customMetric.metricName }, target: { type: 'AverageValue', averageValue: quantity(a.customMetric.targetAverageValue) } },
-    });
-  }
-  new k8s.KubeHorizontalPodAutoscalerV2(scope, 'Hpa', {
-    metadata: objectMeta(view, name, labels),
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: min,
-      maxReplicas: max,
-      metrics,
-      behavior: {
-        // Fast up: double or add 4 pods every 15 s, whichever is more.
-        scaleUp: {
-          stabilizationWindowSeconds: 0,
-          selectPolicy: 'Max',
-          policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }],
-        },
-        // Stabilised down: at most 10% per minute after the window.
-        scaleDown: {
-          stabilizationWindowSeconds: a.scaleDownStabilizationSeconds ?? DEFAULTS.scaleDownStabilizationSeconds,
-          selectPolicy: 'Min',
-          policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
-        },
-      },
-    },
-  });
+  renderScaler(scope, view, v.name, name, labels, min, max);
 
   new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
     metadata: objectMeta(view, name, labels),

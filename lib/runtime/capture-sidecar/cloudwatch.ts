@@ -6,8 +6,14 @@
  * {ModelName} and {ModelName, Variant}. Best effort: a failed publish is logged
  * and its interval is not retried (capture records, not metrics, are the data
  * that must not be lost).
+ *
+ * Plus the autoscaling signal (lib/contracts/autoscaling-signal.ts): the
+ * in-flight request count, sampled every IN_FLIGHT_SAMPLE_MS and published
+ * every IN_FLIGHT_PUBLISH_INTERVAL_MS as a high-resolution statistic set under
+ * {ModelName, Variant}, which the variant's KEDA ScaledObject reads back.
  */
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { IN_FLIGHT_DIMENSIONS, IN_FLIGHT_METRIC_NAME } from '../../contracts/autoscaling-signal';
 import { SidecarConfig } from './config';
 import { errorText, log } from './log';
 
@@ -27,9 +33,14 @@ export class InferenceMetrics {
   private errors = 0;
   private latency = new Map<number, number>();
   private timer?: NodeJS.Timeout;
+  private sampler?: NodeJS.Timeout;
+  private inFlightTimer?: NodeJS.Timeout;
   private readonly client?: CloudWatchClient;
   /** Successful PutMetricData calls (for logs and tests). */
   public published = 0;
+  /** Requests received and not yet over (health checks excluded). */
+  public inFlight = 0;
+  private samples = { count: 0, sum: 0, min: Infinity, max: -Infinity };
 
   constructor(private readonly cfg: SidecarConfig) {
     if (cfg.metricsNamespace !== '') {
@@ -50,10 +61,56 @@ export class InferenceMetrics {
     if (!this.client) return;
     this.timer = setInterval(() => void this.publish(), this.cfg.metricsPublishIntervalMs);
     this.timer.unref();
+    this.sampler = setInterval(() => this.sample(), this.cfg.inFlightSampleMs);
+    this.sampler.unref();
+    this.inFlightTimer = setInterval(() => void this.publishInFlight(), this.cfg.inFlightPublishIntervalMs);
+    this.inFlightTimer.unref();
+  }
+
+  /** A request reached the proxy (health checks excluded). */
+  public begin(): void {
+    this.inFlight++;
+  }
+
+  /** A begun request ended without a complete response. */
+  public end(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /** Takes one sample of the in-flight count. */
+  public sample(): void {
+    const v = this.inFlight;
+    const s = this.samples;
+    s.count++;
+    s.sum += v;
+    if (v < s.min) s.min = v;
+    if (v > s.max) s.max = v;
+  }
+
+  /** Publishes the statistic set of the in-flight samples taken since the last publish (at least one sample). */
+  public async publishInFlight(): Promise<void> {
+    if (!this.client) return;
+    if (this.samples.count === 0) this.sample();
+    const s = this.samples;
+    this.samples = { count: 0, sum: 0, min: Infinity, max: -Infinity };
+    const datum: MetricDatum = {
+      MetricName: IN_FLIGHT_METRIC_NAME,
+      Dimensions: IN_FLIGHT_DIMENSIONS.map((Name) => ({ Name, Value: Name === 'ModelName' ? this.cfg.modelName : this.cfg.variant })),
+      Timestamp: new Date(),
+      StatisticValues: { SampleCount: s.count, Sum: s.sum, Minimum: s.min, Maximum: s.max },
+      StorageResolution: 1,
+      Unit: StandardUnit.Count,
+    };
+    try {
+      await this.client.send(new PutMetricDataCommand({ Namespace: this.cfg.metricsNamespace, MetricData: [datum] }));
+    } catch (err) {
+      log('warn', 'PutMetricData failed; this interval\'s in-flight samples are skipped', { error: errorText(err), samples: s.count });
+    }
   }
 
   /** One served request (health checks excluded). */
   public observe(status: number, latencyMs: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
     if (!this.client) return;
     this.requests++;
     if (status >= 500) this.errors++;
@@ -104,5 +161,7 @@ export class InferenceMetrics {
 
   public stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.sampler) clearInterval(this.sampler);
+    if (this.inFlightTimer) clearInterval(this.inFlightTimer);
   }
 }

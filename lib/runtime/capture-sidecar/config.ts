@@ -3,6 +3,8 @@
  * Every variable is documented in docs/capture.md.
  */
 
+import { IN_FLIGHT_PUBLISH_SECONDS, IN_FLIGHT_SAMPLE_MS } from '../../contracts/autoscaling-signal';
+
 /** Firehose limit: one record at most 1,000 KiB. */
 export const FIREHOSE_MAX_RECORD_BYTES = 1000 * 1024;
 /** Firehose limit: at most 500 records per PutRecordBatch call. */
@@ -43,6 +45,10 @@ export interface SidecarConfig {
   readonly metricsNamespace: string;
   readonly metricsPublishIntervalMs: number;
   readonly cloudwatchEndpoint?: string;
+  /** How often the in-flight request count is sampled (ms). */
+  readonly inFlightSampleMs: number;
+  /** How often the in-flight statistic set is published (ms). */
+  readonly inFlightPublishIntervalMs: number;
 }
 
 /** The default sampling percentage (also the CDK default; justified in docs/capture.md). */
@@ -120,5 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SidecarConfig 
     metricsNamespace: str('METRICS_NAMESPACE', ''),
     metricsPublishIntervalMs: int('METRICS_PUBLISH_INTERVAL_MS', 60_000, 100, 3_600_000),
     cloudwatchEndpoint: env.CLOUDWATCH_ENDPOINT && env.CLOUDWATCH_ENDPOINT.trim() !== '' ? env.CLOUDWATCH_ENDPOINT.trim() : undefined,
+    inFlightSampleMs: int('IN_FLIGHT_SAMPLE_MS', IN_FLIGHT_SAMPLE_MS, 10, 60_000),
+    inFlightPublishIntervalMs: int('IN_FLIGHT_PUBLISH_INTERVAL_MS', IN_FLIGHT_PUBLISH_SECONDS * 1000, 100, 300_000),
   };
 }

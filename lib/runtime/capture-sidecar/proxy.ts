@@ -26,7 +26,12 @@ export interface RecordSink {
 }
 
 export interface RequestObserver {
+  /** A request (health checks excluded) was received; `observe` follows once it is over, answered or not. */
+  begin(): void;
+  /** A begun request was answered. */
   observe(status: number, latencyMs: number): void;
+  /** A begun request ended without a complete response (the client or the model went away). */
+  end(): void;
 }
 
 /** The header list without hop-by-hop headers (and without those named in `Connection`). */
@@ -111,6 +116,7 @@ export class CaptureProxy {
     const rate = this.cfg.samplingPercent;
     const health = this.cfg.healthPaths.has(path);
     const sampled = rate > 0 && !health && (rate >= 100 || Math.random() * 100 < rate);
+    if (!health) this.observer?.begin();
     const reqTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
     const resTap = sampled ? new BodyTap(this.cfg.maxRecordBytes) : undefined;
     let status = 0;
@@ -224,11 +230,12 @@ export class CaptureProxy {
 
     res.on('close', () => {
       this.active--;
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (!res.writableFinished) {
+        if (!health) this.observer?.end();
         upReq.destroy();
         return;
       }
-      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (!health) this.observer?.observe(status, latencyMs);
       if (reqTap && resTap) {
         try {
