@@ -197,9 +197,11 @@ describe('--app: settings from the synthesized FraudScoring example', () => {
     expect(canary).toMatchObject({ name: 'fraud-scoring-canary', trafficShare: 0.1, minReplicas: 1, maxReplicas: 4 });
     expect(primary.scaleDown).toEqual({ stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] });
     expect(primary.scaleUp?.stabilizationWindowSeconds).toBe(0);
-    // cpu 60 % and http_requests_per_second 200/pod: with 250 rps per replica, the lower target is 0.6
-    expect(primary.targetUtilization(250)).toBe(0.6);
-    expect(primary.targetUtilization(400)).toBe(0.5);
+    // The example scales on in-flight requests per pod (a KEDA aws-cloudwatch trigger, 8 per replica): a
+    // concurrency target, not a share of a replica's rps capacity, so it is not derived from traffic and
+    // the plan needs --target-utilization (the reader says so in a note).
+    expect(primary.targetUtilization(250)).toBeUndefined();
+    expect(primary.metricNotes.some((n: string) => /KEDA trigger "aws-cloudwatch" is not derived from traffic/.test(n))).toBe(true);
     // the start CronJob fires at 17:45 (its schedule); the window starts 15 minutes later, the default
     // lead: ceil((node start-up 300 s + start-up probe 60 x 10 s) / 60) = ceil(900 / 60) = 15
     expect(primary.windows).toEqual([{
