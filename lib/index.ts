@@ -9,3 +9,4 @@ export * from './retraining/retrain-trigger';
 export * from './training/training-pipeline';
 export * from './fleet/stack-limits';
 export * from './fleet/model-factory';
+export * from './operations';

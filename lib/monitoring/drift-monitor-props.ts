@@ -237,4 +237,10 @@ export interface DriftMonitorProps {
   readonly encryptionKey?: kms.IKey;
   /** Retention of the handler's logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Create the fleet dashboard ({@link FleetDashboard}): the most drifted models, alarm states,
+   * retrains per day. One CloudFormation resource.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }

@@ -15,6 +15,7 @@ import { createHandlerFunction } from '../core/handler-function';
 import { flattenIntrinsic } from '../core/intrinsics';
 import { checkInt, checkPattern, invalid, isToken } from '../core/validation';
 import { DriftMonitorProps, MonitoredModelOptions } from './drift-monitor-props';
+import { FleetDashboard } from '../operations/fleet-dashboard';
 import { MonitoredModel } from './monitored-model';
 import { checkAlarmWindow, checkS3Prefix, HOURS_DIVIDING_DAY, NAMESPACE_RE, PREFIX_RE } from './private/checks';
 
@@ -63,6 +64,8 @@ export class DriftMonitor extends Construct {
   public readonly evaluationPeriods: number;
   /** Default datapoints to alarm of the model alarms. */
   public readonly datapointsToAlarm: number;
+  /** The fleet dashboard (most drifted models, alarm states, retrains per day); undefined with `dashboard: false`. */
+  public readonly dashboard?: FleetDashboard;
 
   /** @internal */
   public readonly _captureBucket: s3.IBucket;
@@ -195,6 +198,8 @@ export class DriftMonitor extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
+    if (props.dashboard ?? true) this.dashboard = new FleetDashboard(this, 'FleetDashboard', { monitor: this });
+
     this.acknowledgeNag();
 
     // CloudFormation's 500-resource limit, checked per stack holding models of
@@ -280,6 +285,7 @@ export class DriftMonitor extends Construct {
       invalid(model, 'modelName', model.modelName, `must be unique: the monitor ${this.node.path} already monitors it`);
     }
     this.models.set(model.modelName, model);
+    this.dashboard?.addModel(model);
   }
 
   private grantReadPrefix(bucket: s3.IBucket, prefix: string): void {

@@ -4,10 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { METRIC, MODEL_CONFIG_VERSION, ModelMonitorConfig, QualityConfig } from '../contracts/drift-monitor-config';
+import { FeatureConfig, METRIC, MODEL_CONFIG_VERSION, ModelMonitorConfig, QualityConfig } from '../contracts/drift-monitor-config';
 import { checkDnsLabel, checkInt, checkPattern, invalid, isToken } from '../core/validation';
 import type { DriftMonitor } from './drift-monitor';
-import { DriftStatistic, MonitoredModelProps, QualityStatistic } from './drift-monitor-props';
+import { DriftFeatureType, DriftStatistic, ModelQualityOptions, MonitoredModelProps, QualityStatistic } from './drift-monitor-props';
+import { DriftThresholds } from './drift-thresholds';
+import { thresholdsFor } from './engine/thresholds';
 import { checkAlarmWindow, checkS3Prefix, VARIANT_RE } from './private/checks';
 import { checkFeaturesPath, createConfigParameter, renderFeatures, renderQuality, renderThresholds } from './private/model-config';
 
@@ -33,7 +35,15 @@ export class MonitoredModel extends Construct {
   public readonly baselineBucket: s3.IBucket;
   /** Key of that baseline. */
   public readonly baselineKey: string;
+  /** The features listed in `features` (empty when the handler infers them from the capture records). */
+  public readonly featureNames: string[];
+  /** The ground-truth options (quality thresholds); undefined without `quality`. */
+  public readonly qualityOptions?: ModelQualityOptions;
+  /** Drifted features (in any variant) at which the drift alarm fires. */
+  public readonly driftedFeaturesToAlarm: number;
   private readonly monitor: DriftMonitor;
+  private readonly featureSpecs: FeatureConfig[];
+  private readonly modelThresholds?: DriftThresholds;
 
   constructor(scope: Construct, id: string, props: MonitoredModelProps) {
     super(scope, id);
@@ -59,6 +69,7 @@ export class MonitoredModel extends Construct {
     checkInt(this, 'minSamples', minSamples, 1);
     const driftedFeaturesToAlarm = props.driftedFeaturesToAlarm ?? 1;
     checkInt(this, 'driftedFeaturesToAlarm', driftedFeaturesToAlarm, 1);
+    this.driftedFeaturesToAlarm = driftedFeaturesToAlarm;
     const evaluationPeriods = props.evaluationPeriods ?? monitor.evaluationPeriods;
     const datapointsToAlarm = props.datapointsToAlarm ?? Math.min(monitor.datapointsToAlarm, evaluationPeriods);
     checkAlarmWindow(this, '', evaluationPeriods, datapointsToAlarm, monitor.schedule);
@@ -89,6 +100,10 @@ export class MonitoredModel extends Construct {
     const features = renderFeatures(this, props.features);
     const quality: QualityConfig | undefined = props.quality ? renderQuality(this, monitor, props.modelName, props.quality) : undefined;
     checkFeaturesPath(this, props.featuresPath);
+    this.featureSpecs = features ?? [];
+    this.featureNames = this.featureSpecs.map((f) => f.name);
+    this.modelThresholds = thresholds;
+    this.qualityOptions = props.quality;
 
     const config: ModelMonitorConfig = {
       v: MODEL_CONFIG_VERSION,
@@ -185,6 +200,22 @@ export class MonitoredModel extends Construct {
   /** Quality statistics beyond their thresholds (`QualityBreachCount{ModelName}`), the quality alarm's metric. */
   public metricQualityBreachCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRIC.qualityBreachCount, props);
+  }
+
+  /**
+   * The floors that decide drift for a feature (docs/drift.md, "Decision"): the feature's own thresholds,
+   * then the model's `thresholds`, then the defaults, every field set. Without a feature name (or for a
+   * feature not listed in `features`): the model-wide values. The PSI and Jensen–Shannon floors apply to
+   * the bias-corrected values; the published `FeatureDrift` values are uncorrected (never smaller).
+   */
+  public driftFloors(feature?: string): DriftThresholds {
+    return thresholdsFor(feature ?? '', this.featureSpecs, this.modelThresholds);
+  }
+
+  /** The type a listed feature is compared as; undefined when inferred (or not listed). */
+  public featureType(feature: string): DriftFeatureType | undefined {
+    const type = this.featureSpecs.find((f) => f.name === feature)?.type;
+    return type === undefined ? undefined : (type === 'numeric' ? DriftFeatureType.NUMERIC : DriftFeatureType.CATEGORICAL);
   }
 
   /** Grants reading this model's configuration parameter. */

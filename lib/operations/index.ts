@@ -1,0 +1,3 @@
+export * from './dashboard-source';
+export * from './fleet-dashboard';
+export * from './model-dashboard';
