@@ -21,6 +21,7 @@ import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validati
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
 import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
+import { ShardDashboard } from '../operations/model-dashboard';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {
@@ -336,6 +337,15 @@ export class ModelFactory extends Construct {
     for (const [name, index] of plan.assignments) {
       this.addModelToShard(this.shardStacks[index], specs.get(name)!, outputPrefix);
     }
+    // One dashboard per shard (a model picker over alike models): one resource per shard, not per model.
+    this.shardStacks.forEach((shard, index) => {
+      const names = [...plan.assignments].filter(([, i]) => i === index).map(([n]) => n);
+      if (names.length === 0) return;
+      new ShardDashboard(shard, 'Dashboard', {
+        modelSelector: true,
+        models: names.map((n) => ({ endpoint: this.endpoints.get(n)!, monitoredModel: this.monitored.get(n)!, retrainOutcomes: this.trigger })),
+      });
+    });
   }
 
   /** The endpoint of a model. */

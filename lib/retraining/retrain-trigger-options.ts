@@ -340,6 +340,13 @@ export interface RetrainModelOptions extends RetrainPolicyOptions {
 /** Options of {@link RetrainTrigger.addModelEndpoint}: the coordinates come from the ModelEndpoint. */
 export interface RetrainEndpointOptions extends RetrainPolicyOptions {
   /**
+   * A CloudWatch dashboard for the model (traffic, latency, errors, replicas, GPU, drift per feature
+   * against its floors, quality, retraining outcomes, its alarms), next to the endpoint.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+
+  /**
    * The variant serving production traffic.
    * @default 'primary'
    */

@@ -23,6 +23,7 @@ import { retrainDefinition } from './private/definition';
 import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
+import { ModelDashboard } from '../operations/model-dashboard';
 import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
@@ -315,12 +316,18 @@ export class RetrainTrigger extends Construct {
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
     const coordinates = endpointCoordinates(this, endpoint, options.primaryVariant ?? 'primary', options.canaryVariant ?? 'canary');
-    return this.addModel({
+    const parameter = this.addModel({
       ...options,
       ...coordinates,
       cluster: endpoint.cluster,
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });
+    if (options.dashboard ?? true) {
+      const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${endpoint.modelName}`);
+      const monitoredModel = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
+      new ModelDashboard(endpoint, 'Dashboard', { endpoint, monitoredModel, retrainOutcomes: this });
+    }
+    return parameter;
   }
 
   /**

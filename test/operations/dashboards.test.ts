@@ -201,18 +201,11 @@ describe('dashboard limits', () => {
 });
 
 describe('ModelFactory: one ShardDashboard per shard stack', () => {
-  // The composition the ModelFactory is to make (see docs/operations.md): the models of each shard on one
+  // The composition the ModelFactory makes (see docs/operations.md): the models of each shard on one
   // ShardDashboard with a model selector in that shard's stack, the fleet dashboard in the platform stack.
   const app = testApp();
   const platform = new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(50) });
   const factory = platform.factory;
-  factory.shardStacks.forEach((shard, index) => {
-    const names = Object.entries(factory.shardAssignments).filter(([, i]) => i === index).map(([n]) => n).sort();
-    new ShardDashboard(shard, 'Dashboards', {
-      models: names.map((n) => ({ endpoint: factory.endpoint(n), monitoredModel: factory.monitoredModel(n), retrainOutcomes: factory.trigger })),
-      modelSelector: true,
-    });
-  });
   const nag = synthWithNag(app);
   const assembly = app.synth();
 
