@@ -201,6 +201,17 @@ export interface ScenarioResult {
    */
   readonly monitorBaseline?: { location: string; changed: boolean; sameAs?: string };
   readonly expected?: string;
+  /**
+   * What the executions said beyond their outcome: the `lock` and `problems` of the outcome notifications, the
+   * problem metrics counted (LockReleaseFailures, InconsistentState, NotificationFailures), and whether the
+   * newest Approved package of the model's group is the champion's (what the next gate compares against).
+   */
+  readonly signals: {
+    readonly notified: { outcome: string; lock?: any; problems?: Record<string, unknown> }[];
+    readonly problemMetrics: string[];
+    readonly newestApprovedPackage?: string;
+    readonly registryAgreesWithChampion: boolean;
+  };
   readonly timeline: string[];
 }
 
@@ -379,6 +390,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     changed: monitorNow?.etag !== monitorBefore,
     sameAs: [...world.s3.objects.entries()].filter(([k, o]) => k !== monitorLocation && o.etag === monitorNow?.etag).map(([k]) => `s3://${k}`)[0],
   } : undefined;
+  const newestApprovedPackage = packages.filter((p) => p.group === packageGroup && p.status === 'Approved').sort((a, b) => b.version - a.version)[0]?.arn;
   const championBaseline = world.table.items.get(`champion#${model}`)?.baselineUri?.S;
   const invariants: Record<string, boolean> = {
     championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
@@ -436,6 +448,13 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     primaryLoadsArtifact: loadedArtifact(primary),
     monitorBaseline,
     expected: scenario.expect?.outcome,
+    signals: {
+      notified: notifications.map((n) => ({ outcome: n.message?.outcome, lock: n.message?.lock, problems: n.message?.problems })),
+      problemMetrics: world.metrics.flatMap((m) => (m.MetricData ?? []).map((d: any) => `${d.MetricName}{${(d.Dimensions ?? []).map((x: any) => `${x.Name}=${x.Value}`).join(',')}}`))
+        .filter((name: string) => !name.startsWith('RetrainOutcome{')),
+      newestApprovedPackage,
+      registryAgreesWithChampion: newestApprovedPackage === championAfter.modelPackageArn,
+    },
     timeline,
   };
 }

@@ -52,7 +52,17 @@ export const SNS_RETRY_ERRORS: readonly string[] = [
   'SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KmsThrottlingException', 'SNS.SnsException',
 ];
 
-/** `aws-sdk:cloudwatch:putMetricData`. */
+/** `aws-sdk:cloudwatch:putMetricData` and `describeAlarms` (CloudWatch's `Throttling` code is raised with the suffix). */
 export const CLOUDWATCH_RETRY_ERRORS: readonly string[] = [
-  'CloudWatch.LimitExceededException', 'CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException',
+  'CloudWatch.ThrottlingException', 'CloudWatch.LimitExceededException', 'CloudWatch.InternalServiceException', 'CloudWatch.CloudWatchException',
+];
+
+/**
+ * Optimized DynamoDB integrations (`dynamodb:getItem|putItem|updateItem`): the Error is `DynamoDB.<exception>`
+ * ("Call DynamoDB APIs with Step Functions"), the generic one `DynamoDB.AmazonDynamoDBException`.
+ * `DynamoDB.ConditionalCheckFailedException` is an answer, not a fault, and is deliberately absent.
+ */
+export const DYNAMODB_RETRY_ERRORS: readonly string[] = [
+  'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.InternalServerErrorException', 'DynamoDB.InternalServerError', 'DynamoDB.AmazonDynamoDBException',
 ];

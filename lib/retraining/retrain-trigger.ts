@@ -20,6 +20,7 @@ import { ModelEndpoint } from '../inference/model-endpoint';
 import { acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
+import { INCONSISTENT_STATE_METRIC, LOCK_RELEASE_FAILURES_METRIC, NOTIFICATION_FAILURES_METRIC } from './private/steps/finalize';
 import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
@@ -80,6 +81,15 @@ export class RetrainTrigger extends Construct {
   public readonly manualSource: string = MANUAL_SOURCE;
   /** EventBridge `detail-type` of manual requests. */
   public readonly manualDetailType: string = MANUAL_DETAIL_TYPE;
+  /** In ALARM when an execution could not release its model's lock (metric `LockReleaseFailures`; the model stays locked until the lock TTL). */
+  public readonly lockReleaseFailureAlarm: cloudwatch.Alarm;
+  /**
+   * In ALARM when an execution ended with the registry, the model's Deployments, its traffic or its monitor baseline
+   * disagreeing with the champion (metric `InconsistentState`; the execution's output and notification say what).
+   */
+  public readonly inconsistentStateAlarm: cloudwatch.Alarm;
+  /** In ALARM when an outcome notification could not be published (metric `NotificationFailures`; the outcome stands). */
+  public readonly notificationFailureAlarm: cloudwatch.Alarm;
 
   private readonly models = new Map<string, ssm.StringParameter | undefined>();
   private readonly canaryAlarmNamePrefix?: string;
@@ -201,6 +211,20 @@ export class RetrainTrigger extends Construct {
       timeout: Duration.seconds(this.executionTimeoutSeconds),
       comment: 'cdk-mlops retraining (one state machine for every model; see docs/retrain-trigger.md)',
     });
+    const problemAlarm = (id: string, metricName: string, what: string) => new cloudwatch.Alarm(this, id, {
+      metric: this.metricProblem(metricName),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `cdk-mlops RetrainTrigger ${this.node.path}: ${what}`,
+    });
+    this.lockReleaseFailureAlarm = problemAlarm('LockReleaseFailureAlarm', LOCK_RELEASE_FAILURES_METRIC,
+      'a retraining execution could not release its model\'s lock; the model stays locked until the lock TTL (see the execution output\'s problems.lock, docs/retrain-trigger.md)');
+    this.inconsistentStateAlarm = problemAlarm('InconsistentStateAlarm', INCONSISTENT_STATE_METRIC,
+      'a retraining execution left the registry, the Deployments, the traffic or the monitor baseline disagreeing with the champion (see the execution output\'s problems)');
+    this.notificationFailureAlarm = problemAlarm('NotificationFailureAlarm', NOTIFICATION_FAILURES_METRIC,
+      'a retraining outcome notification could not be published (the outcome stands; see the execution output\'s notifyError)');
     this.canaryAlarmNamePrefix = props.canaryAlarmNamePrefix;
     if (props.canaryAlarmNamePrefix !== undefined) checkPattern(this, 'canaryAlarmNamePrefix', props.canaryAlarmNamePrefix, /^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" and "-"');
     this.modelPackageGroupPrefix = props.modelPackageGroupPrefix;
@@ -423,6 +447,14 @@ export class RetrainTrigger extends Construct {
       period: Duration.days(1),
       ...props,
     });
+  }
+
+  /**
+   * A problem count of the state machine (`LockReleaseFailures`, `InconsistentState`, `NotificationFailures`): Sum over
+   * five minutes of the `StateMachine` dimension (each execution also counts it per `ModelName`).
+   */
+  private metricProblem(metricName: string): cloudwatch.Metric {
+    return this.metric(metricName, { period: Duration.minutes(5), dimensionsMap: { StateMachine: this.stateMachine.stateMachineName } });
   }
 
   /** Count of retrains of a model that ended with the given outcome (Sum over one day unless `props` says otherwise). */

@@ -106,7 +106,7 @@ describe('closed-loop example', () => {
       seen.add(from);
       return next(retrainAsl.States[from]).some((n) => reaches(n, target, seen));
     };
-    const finalization = ['ReleaseLock', 'PublishOutcomeMetric', 'NotifyOutcome'];
+    const finalization = ['ReleaseLock', 'CountLockReleaseFailure', 'CountInconsistentState', 'PublishOutcomeMetric', 'NotifyOutcome', 'CountNotificationFailure'];
     for (const [name, s] of Object.entries<any>(retrainAsl.States)) {
       // Failures while finalizing carry on with the next finalization step (best effort; the lock TTL is the backstop).
       const target = finalization.includes(name) ? 'OutcomeIsFailure' : 'Finalize';

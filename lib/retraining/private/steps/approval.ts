@@ -1,6 +1,7 @@
 // The optional human approval (SNS + task token).
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
+import { SNS_RETRY_ERRORS } from '../../../contracts/integration-errors';
 import { DefinitionContext, retry } from './context';
 
 /** The optional human approval (SNS + task token). */
@@ -35,7 +36,7 @@ export function addApprovalStates(c: DefinitionContext): void {
       MessageAttributes: { kind: { DataType: 'String', StringValue: 'approval-request' } },
     },
     ResultPath: '$.approval',
-    Retry: [retry(['Sns.ThrottledException', 'Sns.InternalErrorException', 'SNS.ThrottledException', 'SNS.InternalErrorException'])],
+    Retry: [retry([...SNS_RETRY_ERRORS])],
     Catch: [
       { ErrorEquals: ['Rejected'], ResultPath: '$.approvalError', Next: 'NotApproved' },
       { ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'], ResultPath: '$.approvalError', Next: 'NotApproved' },

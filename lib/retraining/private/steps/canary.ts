@@ -1,6 +1,6 @@
 // The canary: the candidate on the canary variant, traffic shifted, alarms checked while it bakes.
 import { recordPath } from '../../../contracts/retrain-record';
-import { DefinitionContext, retry, IDEMPOTENT } from './context';
+import { DefinitionContext, retry, CLOUDWATCH_TRANSIENT } from './context';
 
 /** The canary: the candidate on the canary variant, traffic shifted, alarms checked while it bakes. */
 export function addCanaryStates(c: DefinitionContext): void {
@@ -30,7 +30,7 @@ export function addCanaryStates(c: DefinitionContext): void {
     Resource: c.arn('aws-sdk:cloudwatch:describeAlarms'),
     Parameters: { 'AlarmNames.$': recordPath('canaryAlarmNames'), 'AlarmTypes': ['MetricAlarm', 'CompositeAlarm'], 'StateValue': 'ALARM' },
     ResultPath: '$.bakeCheck',
-    Retry: [retry(IDEMPOTENT)],
+    Retry: [retry(CLOUDWATCH_TRANSIENT)],
     Catch: [c.catchAll()],
     Next: 'CanaryHealthy',
   });

@@ -2,6 +2,9 @@
 // the helpers that build Tasks, catches, Kubernetes calls and outcome states.
 import { recordPath } from '../../../contracts/retrain-record';
 import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../../contracts/endpoint-wiring';
+import {
+  CLOUDWATCH_RETRY_ERRORS, DYNAMODB_RETRY_ERRORS, S3_RETRY_ERRORS, SAGEMAKER_SDK_RETRY_ERRORS, SNS_RETRY_ERRORS,
+} from '../../../contracts/integration-errors';
 
 /** ASL state, loosely typed. */
 export type AslState = Record<string, any>;
@@ -50,17 +53,16 @@ export function retry(errors: string[], maxAttempts = 4, interval = 1): Record<s
   };
 }
 
-export const DDB_TRANSIENT = [
-  'DynamoDB.ProvisionedThroughputExceededException',
-  'DynamoDB.ThrottlingException',
-  'DynamoDB.RequestLimitExceeded',
-  'DynamoDB.InternalServerErrorException',
-  'States.Timeout',
-];
+// The retry lists of the service integrations, shared with the TrainingPipeline (lib/contracts/integration-errors.ts),
+// each with States.Timeout (the Task's own TimeoutSeconds).
+export const DDB_TRANSIENT = [...DYNAMODB_RETRY_ERRORS, 'States.Timeout'];
+export const SNS_TRANSIENT = [...SNS_RETRY_ERRORS, 'States.Timeout'];
+export const S3_TRANSIENT = [...S3_RETRY_ERRORS, 'States.Timeout'];
+export const CLOUDWATCH_TRANSIENT = [...CLOUDWATCH_RETRY_ERRORS, 'States.Timeout'];
 /** Idempotent calls (GET/PATCH of the same body, describe, put of the same item): retried on any task failure. */
 export const IDEMPOTENT = ['States.TaskFailed', 'States.Timeout'];
 export const DDB_CONDITION = 'DynamoDB.ConditionalCheckFailedException';
-export const SAGEMAKER_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'States.Timeout'];
+export const SAGEMAKER_TRANSIENT = [...SAGEMAKER_SDK_RETRY_ERRORS, 'States.Timeout'];
 
 /** A Deployment of the model (its field in the record). */
 export type ModelDeployment = 'primaryDeployment' | 'canaryDeployment';

@@ -13,7 +13,7 @@ export function addGuardStates(c: DefinitionContext): void {
     Parameters: { 'Name.$': `States.Format('${c.p.configParameterPrefix}{}', $.modelName)` },
     ResultSelector: { 'config.$': 'States.StringToJson($.Parameter.Value)' },
     ResultPath: '$.loaded',
-    Retry: [retry(['Ssm.ThrottlingException', 'Ssm.InternalServerErrorException', 'States.Timeout'])],
+    Retry: [retry(['Ssm.ThrottlingException', 'Ssm.InternalServerErrorException', 'Ssm.SsmException', 'States.Timeout'])],
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'UnknownModel' }],
     Next: 'Init',
   });
@@ -24,6 +24,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'modelName.$': '$.modelName', 'trigger.$': '$.trigger', 'clock.$': '$.clock', 'error.$': '$.error',
       'outcome': RetrainOutcome.FAILED, 'lock': { held: false }, 'canary': { touched: false }, 'primary': { touched: false },
       'config': { eks: {} },
+      'problems': {},
     },
     Next: 'Finalize',
   };
@@ -37,6 +38,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'lock': { held: false },
       'canary': { touched: false },
       'primary': { touched: false },
+      'problems': {},
       'outcome': 'pending',
     },
     Next: 'AcquireLock',

@@ -1,7 +1,7 @@
 // The promotion: the primary gets the candidate, traffic back, package approved, monitor baseline replaced, champion recorded.
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
-import { DefinitionContext, retry, DDB_TRANSIENT, IDEMPOTENT, SAGEMAKER_TRANSIENT } from './context';
+import { DefinitionContext, retry, DDB_TRANSIENT, S3_TRANSIENT, SAGEMAKER_TRANSIENT } from './context';
 
 /** The promotion: the primary gets the candidate, traffic back, package approved, monitor baseline replaced, champion recorded. */
 export function addPromoteStates(c: DefinitionContext): void {
@@ -56,7 +56,7 @@ export function addPromoteStates(c: DefinitionContext): void {
     },
     ResultSelector: { saved: true },
     ResultPath: '$.monitorBaselineBackup',
-    Retry: [retry(IDEMPOTENT, 2)],
+    Retry: [retry(S3_TRANSIENT, 2)],
     // Best effort: no baseline yet (a new model; S3 reports a missing copy source as a generic S3 error) or no
     // copy kept means the cleanup cannot restore it, not that the promotion stops.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.monitorBaselineBackup', Next: 'UpdateMonitorBaseline' }],
@@ -75,7 +75,7 @@ export function addPromoteStates(c: DefinitionContext): void {
     ResultSelector: { 'copied': true, 'etag.$': '$.CopyObjectResult.ETag' },
     ResultPath: '$.monitorBaseline',
     // The same source over the same key: a retried copy is idempotent.
-    Retry: [retry(IDEMPOTENT)],
+    Retry: [retry(S3_TRANSIENT)],
     Catch: [c.catchAll()],
     Next: 'RecordChampion',
   });

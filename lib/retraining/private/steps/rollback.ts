@@ -1,7 +1,7 @@
 // The rollback after a failed canary, and the cleanup every Catch leads to.
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
-import { DefinitionContext, retry, IDEMPOTENT, SAGEMAKER_TRANSIENT } from './context';
+import { DefinitionContext, retry, S3_TRANSIENT, SAGEMAKER_TRANSIENT } from './context';
 
 /** The rollback after a failed canary, and the cleanup every Catch leads to. */
 export function addRollbackStates(c: DefinitionContext): void {
@@ -40,17 +40,19 @@ export function addRollbackStates(c: DefinitionContext): void {
     Choices: [{ Variable: '$.canary.touched', BooleanEquals: true, Next: 'CleanupRestoreTraffic' }],
     Default: 'Finalize',
   };
-  const bestEffort = (next: string) => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: next }];
+  // A restore that fails leaves a state that disagrees with the champion: it goes on (the other restores still run)
+  // with the error under `$.problems.<what>`, which Finalize counts (InconsistentState metric + alarm) and notifies.
+  const bestEffort = (next: string, problem: string) => [{ ErrorEquals: ['States.ALL'], ResultPath: `$.problems.${problem}`, Next: next }];
   c.task('CleanupRestoreTraffic', {
     ...c.kubeCall('PATCH', c.ingressPath, undefined, recordPath('eks', 'ingressStablePatch')),
     ResultPath: null,
-    Catch: bestEffort('CleanupRestoreCanary'),
+    Catch: bestEffort('CleanupRestoreCanary', 'traffic'),
     Next: 'CleanupRestoreCanary',
   });
   c.task('CleanupRestoreCanary', {
     ...c.kubeCall('PATCH', c.deploymentPath('canaryDeployment'), c.modelPatch('$.champion')),
     ResultPath: null,
-    Catch: bestEffort('CleanupPrimaryNeeded'),
+    Catch: bestEffort('CleanupPrimaryNeeded', 'canary'),
     Next: 'CleanupPrimaryNeeded',
   });
   S.CleanupPrimaryNeeded = {
@@ -61,7 +63,7 @@ export function addRollbackStates(c: DefinitionContext): void {
   c.task('CleanupRestorePrimary', {
     ...c.kubeCall('PATCH', c.deploymentPath('primaryDeployment'), c.modelPatch('$.champion')),
     ResultPath: null,
-    Catch: bestEffort('CleanupPackageNeeded'),
+    Catch: bestEffort('CleanupPackageNeeded', 'primary'),
     Next: 'CleanupPackageNeeded',
   });
   S.CleanupPackageNeeded = {
@@ -78,8 +80,9 @@ export function addRollbackStates(c: DefinitionContext): void {
       'ApprovalDescription.$': "States.Format('promotion by {} failed and was undone', $$.Execution.Name)",
     },
     ResultPath: null,
-    Retry: [retry(SAGEMAKER_TRANSIENT)],
-    Catch: bestEffort('CleanupMonitorBaselineNeeded'),
+    // Throttling and service errors are retried longer here: an Approved package that is not the champion misleads the next gate.
+    Retry: [retry(SAGEMAKER_TRANSIENT, 8, 2)],
+    Catch: bestEffort('CleanupMonitorBaselineNeeded', 'registry'),
     Next: 'CleanupMonitorBaselineNeeded',
   });
   S.CleanupMonitorBaselineNeeded = {
@@ -91,8 +94,18 @@ export function addRollbackStates(c: DefinitionContext): void {
         { Variable: '$.monitorBaselineBackup.saved', IsPresent: true }, { Variable: '$.monitorBaselineBackup.saved', BooleanEquals: true },
       ],
       Next: 'CleanupRestoreMonitorBaseline',
+    }, {
+      And: [{ Variable: '$.monitorBaseline.copied', IsPresent: true }, { Variable: '$.monitorBaseline.copied', BooleanEquals: true }],
+      Next: 'MonitorBaselineNotRestorable',
     }],
     Default: 'Finalize',
+  };
+  S.MonitorBaselineNotRestorable = {
+    Type: 'Pass',
+    Comment: 'The candidate\'s baseline replaced the monitor\'s and no copy of the previous one was kept: the monitor no longer follows the champion.',
+    Result: { Error: 'MonitorBaselineNotRestored', Cause: 'no copy of the previous baseline was kept (BackupMonitorBaseline failed)' },
+    ResultPath: '$.problems.monitorBaseline',
+    Next: 'Finalize',
   };
   c.task('CleanupRestoreMonitorBaseline', {
     Resource: c.arn('aws-sdk:s3:copyObject'),
@@ -105,8 +118,8 @@ export function addRollbackStates(c: DefinitionContext): void {
     },
     ResultSelector: { copied: false, restored: true },
     ResultPath: '$.monitorBaseline',
-    Retry: [retry(IDEMPOTENT)],
-    Catch: bestEffort('Finalize'),
+    Retry: [retry(S3_TRANSIENT)],
+    Catch: bestEffort('Finalize', 'monitorBaseline'),
     Next: 'Finalize',
   });
 }
