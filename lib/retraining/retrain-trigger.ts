@@ -25,6 +25,7 @@ import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validatio
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
 import { ModelDashboard } from '../operations/model-dashboard';
+import { OPERATIONS_RECORD_VERSION, OperationsRecord, operationsRecordName } from '../contracts/operations';
 import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
@@ -75,6 +76,8 @@ export class RetrainTrigger extends Construct {
   public readonly alarmPrefix: string;
   /** SSM path of the per-model records. */
   public readonly configPath: string;
+  /** The SSM parameter the `cdk-mlops` operator commands find this loop by (`/cdk-mlops/operations/<alarmPrefix>`). */
+  public readonly operationsRecord: ssm.StringParameter;
   /** Namespace of the `RetrainOutcome` metric. */
   public readonly metricNamespace: string;
   /** EventBridge `source` of manual requests. */
@@ -287,6 +290,27 @@ export class RetrainTrigger extends Construct {
 
     allowEventBridgeDeadLetters(this, this.encryptionKey, this.deadLetterQueue);
     this.acknowledgeNag(starterRole);
+
+    // The operations record: how the `cdk-mlops` operator commands find this loop (lib/contracts/operations.ts).
+    const record: OperationsRecord = {
+      v: OPERATIONS_RECORD_VERSION,
+      alarmPrefix: this.alarmPrefix,
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      retrainConfigPath: this.configPath,
+      monitorConfigPath: props.driftMonitor?.configPath,
+      modelPackageGroupPrefix: this.modelPackageGroupPrefix ?? '',
+      retrainMetricNamespace: this.metricNamespace,
+      driftMetricNamespace: props.driftMonitor?.namespace,
+      stateTableName: this.table.tableName,
+      topicArn: this.topic.topicArn,
+      eventBusName: 'default',
+      features: [],
+    };
+    this.operationsRecord = new ssm.StringParameter(this, 'OperationsRecord', {
+      parameterName: operationsRecordName(this.alarmPrefix),
+      description: `cdk-mlops: where the operator commands find the retraining loop ${this.node.path}`,
+      stringValue: Stack.of(this).toJsonString(record),
+    });
   }
 
   /** Registers a model: its record (an SSM parameter) and the cluster RBAC the canary needs. */
