@@ -1,3 +1,5 @@
+// Just over 500 lines: the construct wires the loop's ~25 resources (key, table, topic, logs, state machine, starter, rules, alarms);
+// its types, record rendering, roles, RBAC and operations record already live in retrain-trigger-options.ts and private/.
 import * as crypto from 'node:crypto';
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,7 +27,6 @@ import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validatio
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
 import { ModelDashboard } from '../operations/model-dashboard';
-import { OPERATIONS_RECORD_VERSION, OperationsRecord, operationsRecordName } from '../contracts/operations';
 import { endpointCoordinates } from './private/endpoint-coordinates';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
@@ -33,6 +34,7 @@ import { ClusterReach, clusterReach } from './private/cluster-reach';
 import { allowEventBridgeDeadLetters } from './private/dead-letters';
 import { createKubeCaller, KubeCaller } from './private/kube-caller';
 import { grantRetrainStateMachine } from './private/roles';
+import { renderOperationsRecord } from './private/operations-record';
 import {
   RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
 } from './retrain-trigger-options';
@@ -291,9 +293,7 @@ export class RetrainTrigger extends Construct {
     allowEventBridgeDeadLetters(this, this.encryptionKey, this.deadLetterQueue);
     this.acknowledgeNag(starterRole);
 
-    // The operations record: how the `cdk-mlops` operator commands find this loop (lib/contracts/operations.ts).
-    const record: OperationsRecord = {
-      v: OPERATIONS_RECORD_VERSION,
+    this.operationsRecord = renderOperationsRecord(this, {
       alarmPrefix: this.alarmPrefix,
       stateMachineArn: this.stateMachine.stateMachineArn,
       retrainConfigPath: this.configPath,
@@ -303,13 +303,6 @@ export class RetrainTrigger extends Construct {
       driftMetricNamespace: props.driftMonitor?.namespace,
       stateTableName: this.table.tableName,
       topicArn: this.topic.topicArn,
-      eventBusName: 'default',
-      features: [],
-    };
-    this.operationsRecord = new ssm.StringParameter(this, 'OperationsRecord', {
-      parameterName: operationsRecordName(this.alarmPrefix),
-      description: `cdk-mlops: where the operator commands find the retraining loop ${this.node.path}`,
-      stringValue: Stack.of(this).toJsonString(record),
     });
   }
 
