@@ -421,6 +421,8 @@ export class ModelFactory extends Construct {
       requireApproval: r.requireApproval,
     });
     retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));
+    // A redeploy keeps every promotion: the pods load the champion parameter (the shared pod role reads it by namespace tag).
+    endpoint.readChampionFrom(this.trigger.championParameterName(name), ['primary', 'canary'], { grantRead: false });
 
     const monitored = new MonitoredModel(scope, 'Drift', {
       monitor: this.monitor,
@@ -469,6 +471,12 @@ export class ModelFactory extends Construct {
       podIdentity: true,
       sids: { read: 'ReadOwnModelArtifacts', list: 'ListOwnModelArtifacts' },
     });
+    // The champion parameter of the pod's own model (<configPath>champions/<model>), by the same namespace tag.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadOwnModelChampion',
+      actions: ['ssm:GetParameter'],
+      resources: [shard.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.trigger.championParameterName('${aws:PrincipalTag/kubernetes-namespace}').slice(1) })],
+    }));
     shard.node.addValidation({
       validate: () => {
         // cdk-nag renders `${x}` as `<x>` in finding ids.
