@@ -194,6 +194,8 @@ export interface ScenarioResult {
    * `MODEL_ARTIFACT_URI` (downward API) against the Deployment's pod-template annotations.
    */
   readonly primaryLoadsArtifact?: string;
+  /** What the primary's pods load after a `cdk deploy` re-applied the rendered manifest (the replay). */
+  readonly primaryLoadsAfterRedeploy?: string;
   /**
    * The DriftMonitor baseline of the model (the record's `monitorBaseline`) at the end: where it is, whether
    * a promotion replaced it, and the S3 URI of the baseline whose content it now holds (the seeded one, or a
@@ -392,13 +394,18 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   } : undefined;
   const newestApprovedPackage = packages.filter((p) => p.group === packageGroup && p.status === 'Approved').sort((a, b) => b.version - a.version)[0]?.arn;
   const championBaseline = world.table.items.get(`champion#${model}`)?.baselineUri?.S;
+  // Replay deploy -> (promote) -> redeploy: a `cdk deploy` re-applies the rendered manifest; the pods must still load the champion.
+  const servingBeforeRedeploy = loadedArtifact(primary, world.parameters);
+  world.redeploy(record, loaded.k8sObjects);
+  const primaryLoadsAfterRedeploy = loadedArtifact(world.deployment(record, 'primaryDeployment'), world.parameters);
   const invariants: Record<string, boolean> = {
     championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
     lockReleased,
     oneNotificationPerExecution: retrains.every((e) => notifications.filter((n) => n.execution === e.name).length === 1),
     atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
     historyWithin200Events: maxHistoryEvents <= 200,
-    primaryServesChampion: primary?.spec?.template?.metadata?.annotations?.[MODEL_URI_ANNOTATION] === championAfter.modelArtifactUri,
+    primaryServesChampion: servingBeforeRedeploy === championAfter.modelArtifactUri,
+    redeployKeepsChampion: primaryLoadsAfterRedeploy === championAfter.modelArtifactUri,
     trafficBackOnPrimary: canaryWeights.length > 0 && canaryWeights.every((w) => w === 0),
     championPackageApproved: championAfter.modelPackageArn === championBefore.modelPackageArn || packages.some((p) => p.arn === championAfter.modelPackageArn && p.status === 'Approved'),
     // The DriftMonitor compares against the champion's baseline: replaced by the promoted candidate's, untouched otherwise.
@@ -427,6 +434,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   if (monitorBaseline) {
     timeline.push(`drift monitor baseline ${monitorBaseline.location}: ${monitorBaseline.changed ? `now the champion's (${monitorBaseline.sameAs})` : 'unchanged'}`);
   }
+  timeline.push(`redeploy (rendered manifest re-applied): the primary loads ${primaryLoadsAfterRedeploy ?? 'unknown'}${primaryLoadsAfterRedeploy === championAfter.modelArtifactUri ? ' (the champion)' : ` instead of the champion ${championAfter.modelArtifactUri}`}`);
   timeline.push(`champion: ${championBefore.modelVersion} -> ${championAfter.modelVersion}; lock released: ${lockReleased}; training jobs: ${world.trainingJobs.size}; outcome notifications: ${notifications.length}`);
 
   return {
@@ -445,7 +453,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     maxHistoryEvents,
     simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,
     endpointReadsModelAnnotation: readsAnnotation,
-    primaryLoadsArtifact: loadedArtifact(primary),
+    primaryLoadsArtifact: loadedArtifact(primary, world.parameters),
+    primaryLoadsAfterRedeploy,
     monitorBaseline,
     expected: scenario.expect?.outcome,
     signals: {
@@ -468,15 +477,23 @@ function modelAnnotationRead(objects: any[], record: any): boolean | undefined {
     .some((c: any) => (c.env ?? []).some((e: any) => String(e.valueFrom?.fieldRef?.fieldPath ?? '').includes(MODEL_URI_ANNOTATION))));
 }
 
-/** The model URI a Deployment's pods load: the init container's MODEL_ARTIFACT_URI, resolving a downward-API annotation reference. */
-function loadedArtifact(deployment: any): string | undefined {
+/**
+ * The model URI a Deployment's pods load: the init container's MODEL_ARTIFACT_URI, resolving a downward-API
+ * annotation reference; with a CHAMPION_PARAMETER, the champion's `modelArtifactUri` when the annotation still
+ * names the rendered artifact and the parameter exists (what the init container's script does).
+ */
+export function loadedArtifact(deployment: any, parameters: ReadonlyMap<string, { value: string }> = new Map()): string | undefined {
   const template = deployment?.spec?.template;
   for (const c of template?.spec?.initContainers ?? []) {
-    const e = (c.env ?? []).find((x: any) => x.name === 'MODEL_ARTIFACT_URI');
+    const env = (name: string) => (c.env ?? []).find((x: any) => x.name === name);
+    const e = env('MODEL_ARTIFACT_URI');
     if (!e) continue;
-    if (e.value !== undefined) return e.value;
+    let uri: string | undefined = e.value;
     const m = /^metadata\.annotations\['(.+)'\]$/.exec(String(e.valueFrom?.fieldRef?.fieldPath ?? ''));
-    if (m) return template.metadata?.annotations?.[m[1]];
+    if (uri === undefined && m) uri = template.metadata?.annotations?.[m[1]];
+    const champion = parameters.get(String(env('CHAMPION_PARAMETER')?.value));
+    if (champion && uri === env('RENDERED_MODEL_ARTIFACT_URI')?.value) return JSON.parse(champion.value).modelArtifactUri;
+    return uri;
   }
   return undefined;
 }

@@ -134,6 +134,8 @@ export class World {
   public readonly trainingJobs = new Map<string, any>();
   public readonly packages: ModelPackage[] = [];
   public readonly k8s = new Map<string, K8sObject>();
+  /** SSM parameters the loop writes itself (PutParameter): the champion parameters. The records come from the template. */
+  public readonly parameters = new Map<string, { value: string; version: number }>();
   public readonly executions: ExecutionRecord[] = [];
   public readonly runningExecutions = new Map<string, { input: string; done: Promise<any> }>();
   private readonly faultsLeft: { fault: Fault; left: number }[];
@@ -187,6 +189,22 @@ export class World {
     });
   }
 
+  /**
+   * A `cdk deploy` that re-applies the rendered manifest: the model Deployments get the rendered pod template
+   * back (annotations included, whatever the loop patched), which rolls their pods.
+   */
+  public redeploy(record: any, rendered: any[]): void {
+    for (const variant of ['primaryDeployment', 'canaryDeployment'] as const) {
+      const path = `/apis/apps/v1/namespaces/${record.eks.namespace}/deployments/${record.eks[variant]}`;
+      const o = this.k8s.get(path);
+      const base = rendered.find((x) => x?.kind === 'Deployment' && x.metadata?.name === record.eks[variant] && x.metadata?.namespace === record.eks.namespace);
+      if (!o || !base) continue;
+      const before = JSON.stringify(o.obj.spec);
+      o.obj = { ...o.obj, metadata: { ...o.obj.metadata, annotations: { ...base.metadata?.annotations } }, spec: JSON.parse(JSON.stringify(base.spec)) };
+      if (JSON.stringify(o.obj.spec) !== before) o.obj.metadata.generation = (o.obj.metadata.generation ?? 1) + 1;
+    }
+  }
+
   public deployment(record: any, variant: 'primaryDeployment' | 'canaryDeployment'): any {
     return this.k8s.get(`/apis/apps/v1/namespaces/${record.eks.namespace}/deployments/${record.eks[variant]}`)?.obj;
   }
@@ -225,11 +243,24 @@ export class World {
       // ---- Systems Manager ---------------------------------------------------
       case 'aws-sdk:ssm:getParameter': {
         const name: string = p.Name;
+        const written = this.parameters.get(name);
+        if (written) return { Parameter: { Name: name, Type: 'String', Value: written.value, Version: written.version } };
         const model = name.startsWith(this.options.configPrefix) ? name.slice(this.options.configPrefix.length) : '';
         const record = this.options.records.get(model);
         if (!record) throw simError('Ssm.ParameterNotFoundException', `parameter ${name} not found`);
         const value = { ...record, ...(scenario.requireApproval !== undefined ? { approvalRequired: scenario.requireApproval } : {}) };
         return { Parameter: { Name: name, Type: 'String', Value: JSON.stringify(value), Version: 1 } };
+      }
+      // PutParameter (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html): an
+      // existing name without Overwrite is ParameterAlreadyExists; each write makes a new version.
+      case 'aws-sdk:ssm:putParameter': {
+        const name: string = p.Name;
+        const existing = this.parameters.get(name) ?? (this.options.records.has(name.slice(this.options.configPrefix.length)) ? { value: '', version: 1 } : undefined);
+        if (existing && p.Overwrite !== true) throw simError('Ssm.ParameterAlreadyExistsException', `The parameter ${name} already exists.`);
+        if (typeof p.Value !== 'string' || p.Value === '') throw simError('Ssm.ValidationException', `Value of ${name} must be a non-empty string`);
+        const version = (existing?.version ?? 0) + 1;
+        this.parameters.set(name, { value: p.Value, version });
+        return { Version: version, Tier: 'Standard' };
       }
       // ---- DynamoDB ------------------------------------------------------------------
       case 'dynamodb:getItem': return this.table.getItem(p);
@@ -407,6 +438,7 @@ function summarize(service: string, p: any): string {
     case 'dynamodb:getItem': return `GetItem ${p.Key?.pk?.S ?? ''}`;
     case 'dynamodb:putItem': return `PutItem ${p.Item?.pk?.S ?? ''}`;
     case 'aws-sdk:ssm:getParameter': return `GetParameter ${p.Name}`;
+    case 'aws-sdk:ssm:putParameter': return `PutParameter ${p.Name}`;
     case 'eks:call':
     case 'kube:in-vpc': return `${p.Method} ${p.Path}`;
     case 'sns:publish': return `Publish ${p.Subject ?? ''}`;

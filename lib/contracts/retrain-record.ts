@@ -81,3 +81,22 @@ export const RECORD_STATE_PATH = '$.config';
 export function recordPath<K extends keyof RetrainRecord>(field: K, sub?: keyof NonNullable<RetrainRecord[K]> & string): string {
   return sub === undefined ? `${RECORD_STATE_PATH}.${field}` : `${RECORD_STATE_PATH}.${field}.${sub}`;
 }
+
+/**
+ * The folder (under a trigger's `configPath`) of the champion parameters: SSM parameters the retraining
+ * state machine writes on promotion (PutParameter, Overwrite) and no CloudFormation template declares, so
+ * a redeploy never resets them. Not a direct child of `configPath`: the starter's one-level
+ * GetParametersByPath lists only the model records.
+ */
+export const CHAMPION_PARAMETER_FOLDER = 'champions/';
+
+/** The champion parameter of a model: `<configPath>champions/<model>`. */
+export function championParameterName(configPath: string, modelName: string): string {
+  return `${configPath}${CHAMPION_PARAMETER_FOLDER}${modelName}`;
+}
+
+/**
+ * The value of a champion parameter: compact JSON (`States.JsonToString`) of the promoted candidate,
+ * holding at least these fields. The model pods' init container reads `modelArtifactUri` from it.
+ */
+export type ChampionParameterValue = RetrainChampionRecord;

@@ -155,7 +155,7 @@ export interface ModelFactoryProps {
   readonly trainingInstanceType?: string;
   /**
    * Models per shard stack.
-   * @default 22 (about 30 KB of template and 5-6 resources per model: ~670 KB, under the guard's 80% warning of 900 KiB)
+   * @default 20 (about 34 KB of template and 5-6 resources per model: ~680 KB, under the guard's 80% warning of 900 KiB)
    */
   readonly modelsPerShard?: number;
   /**
@@ -185,7 +185,7 @@ export interface ModelFactoryProps {
 /** Prefix of the fleet's model package groups (`mlops-<model>`). */
 const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
 /** Models per shard by default. */
-const DEFAULT_MODELS_PER_SHARD = 22;
+const DEFAULT_MODELS_PER_SHARD = 20;
 /** The guard's resource limit divided by this is the most models a shard can take. */
 const RESOURCES_PER_MODEL_MAX = 7;
 
@@ -431,6 +431,8 @@ export class ModelFactory extends Construct {
       requireApproval: r.requireApproval,
     });
     retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));
+    // A redeploy keeps every promotion: the pods load the champion parameter (the shared pod role reads it by namespace tag).
+    endpoint.readChampionFrom(this.trigger.championParameterName(name), ['primary', 'canary'], { grantRead: false });
 
     const monitored = new MonitoredModel(scope, 'Drift', {
       monitor: this.monitor,
@@ -479,6 +481,12 @@ export class ModelFactory extends Construct {
       podIdentity: true,
       sids: { read: 'ReadOwnModelArtifacts', list: 'ListOwnModelArtifacts' },
     });
+    // The champion parameter of the pod's own model (<configPath>champions/<model>), by the same namespace tag.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadOwnModelChampion',
+      actions: ['ssm:GetParameter'],
+      resources: [shard.formatArn({ service: 'ssm', resource: 'parameter', resourceName: this.trigger.championParameterName('${aws:PrincipalTag/kubernetes-namespace}').slice(1) })],
+    }));
     shard.node.addValidation({
       validate: () => {
         // cdk-nag renders `${x}` as `<x>` in finding ids.

@@ -13,7 +13,7 @@ import { renderScalerRbac, renderScalingCronJob, windowBounds } from './private/
 import { renderVariant } from './private/render-variant';
 import { renderTriggerAuthentication, scalesOnInFlight } from './private/render-scaler';
 import { ENDPOINT_SERVICE_PORT } from '../contracts/endpoint-wiring';
-import { invalid } from '../core/validation';
+import { checkPattern, invalid } from '../core/validation';
 
 export * from './inference-types';
 export * from './inference-service-props';
@@ -51,6 +51,7 @@ export class InferenceService extends Chart {
   private readonly _windows: ScheduledScalingWindow[] = [];
   private readonly _segmentVariants: InferenceVariant[] = [];
   private _proxy?: InferenceProxyOptions;
+  private readonly _champions = new Map<string, string>();
   private scalerCreated = false;
   private readonly view: ServiceView;
 
@@ -85,6 +86,7 @@ export class InferenceService extends Chart {
       segments: props.segments ?? [],
       serviceNameForVariant: (v) => this.serviceNameForVariant(v),
       artifactUriForVariant: (v) => this.artifactUriForVariant(v),
+      championParameterFor: (v) => this._champions.get(v),
     };
 
     new k8s.KubeNamespace(this, 'Namespace', {
@@ -184,6 +186,25 @@ export class InferenceService extends Chart {
     if (this._proxy) invalid(this, 'proxy', proxy.image, `a proxy is already set (${this._proxy.image}); only one proxy sidecar is supported`);
     checkProxy(this, 'proxy', proxy, this.port);
     this._proxy = proxy;
+  }
+
+  /**
+   * The pods of these variants load the champion named by an SSM parameter (JSON with `modelArtifactUri`,
+   * written by a retraining loop) when their annotation still names the rendered artifact, i.e. after a
+   * redeploy put the rendered annotations back; without the parameter (no promotion yet) they load the
+   * rendered artifact. A patched annotation (a canary candidate, a rollback) is loaded as it is.
+   * The pods' role needs `ssm:GetParameter` on the parameter.
+   */
+  public readChampionFrom(parameterName: string, variants: string[]): void {
+    checkPattern(this, 'championParameterName', parameterName, /^\/[A-Za-z0-9_./-]{1,1010}$/, 'must be a fully qualified SSM parameter name (starting with "/")');
+    for (const variant of variants) {
+      if (!this._variants.some((v) => v.name === variant)) {
+        invalid(this, 'variants', variant, `must name a variant (${this._variants.map((v) => v.name).join(', ')})`);
+      }
+      const existing = this._champions.get(variant);
+      if (existing !== undefined && existing !== parameterName) invalid(this, 'championParameterName', parameterName, `variant ${variant} already reads its champion from ${existing}`);
+      this._champions.set(variant, parameterName);
+    }
   }
 
   /** S3 URI of a variant's artifact as rendered (before any retraining patch). */

@@ -91,6 +91,16 @@ export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
 /** Namespaces rendered per cluster (see ModelEndpoint.claimNamespace). */
 const NAMESPACES_IN_USE = new WeakMap<eks.ICluster, Map<string, string>>();
 
+/** Options of {@link ModelEndpoint.readChampionFrom}. */
+export interface ChampionParameterOptions {
+  /**
+   * Grant the pod role `ssm:GetParameter` on the parameter (false when the role already has it, e.g. a
+   * role shared by many models granted by prefix).
+   * @default true
+   */
+  readonly grantRead?: boolean;
+}
+
 /**
  * An autoscaled (GPU) inference service on an existing EKS cluster.
  *
@@ -224,6 +234,24 @@ export class ModelEndpoint extends Construct {
     checkWindow(this, `scheduledScaling["${window.name}"]`, window);
     checkWindowsDisjoint(this, 'scheduledScaling', [...this.chart.scheduledScalingWindows, window]);
     this.chart.addScheduledScaling(window);
+  }
+
+  /**
+   * The pods of `variants` load the champion named by an SSM parameter that a retraining loop writes
+   * (JSON with `modelArtifactUri`; `RetrainTrigger.addModelEndpoint` calls this with its
+   * `championParameterName`) whenever their annotation names the rendered artifact, so a redeploy,
+   * which puts the rendered annotations back, keeps every promotion. Before the first promotion (no
+   * parameter) they load the rendered artifact. Grants `podRole` `ssm:GetParameter` on exactly that
+   * parameter unless `options.grantRead` is false.
+   */
+  public readChampionFrom(parameterName: string, variants: string[], options: ChampionParameterOptions = {}): void {
+    this.chart.readChampionFrom(parameterName, variants);
+    if (options.grantRead === false) return;
+    if (!isToken(parameterName) && !parameterName.startsWith('/')) invalid(this, 'championParameterName', parameterName, 'must be a fully qualified SSM parameter name (starting with "/")');
+    this.podRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameterName.slice(1) })],
+    }));
   }
 
   /**

@@ -17,6 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { championParameterName } from '../contracts/retrain-record';
 import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { acknowledgeWildcards } from '../core/nag';
@@ -356,7 +357,9 @@ export class RetrainTrigger extends Construct {
    * and the first champion (the primary variant's artifact) come from the endpoint.
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
-    const coordinates = endpointCoordinates(this, endpoint, options.primaryVariant ?? 'primary', options.canaryVariant ?? 'canary');
+    const primary = options.primaryVariant ?? 'primary';
+    const canary = options.canaryVariant ?? 'canary';
+    const coordinates = endpointCoordinates(this, endpoint, primary, canary);
     const parameter = this.addModel({
       ...options,
       ...coordinates,
@@ -368,7 +371,20 @@ export class RetrainTrigger extends Construct {
       const monitoredModel = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
       new ModelDashboard(endpoint, 'Dashboard', { endpoint, monitoredModel, retrainOutcomes: this });
     }
+    // Pods of the two variants the loop patches load the champion when they start, so a redeploy
+    // (which puts back the rendered annotations) keeps every promotion.
+    endpoint.readChampionFrom(this.championParameterName(endpoint.modelName), [primary, canary]);
     return parameter;
+  }
+
+  /**
+   * The SSM parameter the state machine writes the champion of a model to on promotion
+   * (`<configPath>champions/<model>`, JSON with `modelArtifactUri`, `modelVersion` and `modelPackageArn`).
+   * No template declares it, so a redeploy keeps it; model pods read it when they start (see
+   * `ModelEndpoint.readChampionFrom`). It does not exist before the first promotion.
+   */
+  public championParameterName(modelName: string): string {
+    return championParameterName(this.configPath, modelName);
   }
 
   /**
@@ -566,6 +582,7 @@ export class RetrainTrigger extends Construct {
           if ([...this.baselineSourcePrefixes].some((prefix) => f.startsWith('Resource::') && f.endsWith(`/${prefix}*`))) {
             return 'The promotion copies the new champion\'s drift baseline from its training output (<prefix><job>/output/baseline.json, the job named per run): GetObject under this model\'s candidate prefix only.';
           }
+          if (f.endsWith(`parameter${championParameterName(this.configPath, '')}*`)) return 'PutParameter of the champion parameters the promotion writes (<configPath>champions/<model>, one per registered model; created by the state machine, never by the template).';
           if (f.endsWith(configArn)) return 'GetParameter on this trigger\'s per-model records only (the record path of the model named in the execution input).';
           if (/:execution:.*:\*$/.test(f)) return 'startExecution.sync describes and stops the child executions of the training state machine; their names derive from each retraining execution.';
           if (f === 'Action::kms:GenerateDataKey*' || f === 'Action::kms:ReEncrypt*') return 'CDK KMS grant for the encrypted state table and notification topic; limited to this trigger\'s key.';

@@ -55,6 +55,7 @@ describe('built-in scenarios', () => {
       championPackageApproved: true,
       deadLettersReachQueues: true,
       monitorBaselineFollowsChampion: true,
+      redeployKeepsChampion: true,
     });
   });
 

@@ -19,9 +19,9 @@ test('the 50-model example synthesizes with no unacknowledged cdk-nag finding', 
   expect(error?.message).toBeUndefined();
 });
 
-test('50 models: one platform stack and shard stacks of 22, 22 and 6, none near a limit', () => {
+test('50 models: one platform stack and shard stacks of 20, 20 and 10, none near a limit', () => {
   expect(assembly!.stacks.map((s) => s.stackName).sort()).toEqual(['ModelFactory', 'ModelFactory-models-0', 'ModelFactory-models-1', 'ModelFactory-models-2']);
-  for (const [name, n] of [['ModelFactory-models-0', 22], ['ModelFactory-models-1', 22], ['ModelFactory-models-2', 6]] as const) {
+  for (const [name, n] of [['ModelFactory-models-0', 20], ['ModelFactory-models-1', 20], ['ModelFactory-models-2', 10]] as const) {
     const t = assembly!.getStackByName(name).template;
     const manifests = Object.values<any>(t.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-KubernetesResource');
     expect(manifests).toHaveLength(n);

@@ -193,7 +193,9 @@ describe('closed-loop example', () => {
       'CopySource.$': "States.Format('{}/{}', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)",
     });
     expect(retrainAsl.States.CleanupRestoreMonitorBaseline.Parameters['CopySource.$']).toBe("States.Format('{}/{}.previous', $.config.monitorBaseline.bucket, $.config.monitorBaseline.key)");
-    expect(copy.Next).toBe('RecordChampion');
+    // Then the champion is published (the SSM parameter the pods read) and recorded.
+    expect(copy.Next).toBe('ChampionValue');
+    expect(retrainAsl.States.PublishChampion.Next).toBe('RecordChampion');
     const into = (target: string) => Object.entries<any>(retrainAsl.States)
       .filter(([, st]) => st.Next === target || (st.Choices ?? []).some((c: any) => c.Next === target) || (st.Catch ?? []).some((c: any) => c.Next === target))
       .map(([n]) => n);

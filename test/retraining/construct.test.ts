@@ -49,7 +49,7 @@ describe('RetrainTrigger template', () => {
   test('one rule (prefix match on the alarm name, ALARM only), one state machine, for any number of models', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    template.resourceCountIs('AWS::SSM::Parameter', 2);
+    template.resourceCountIs('AWS::SSM::Parameter', 3); // two model records and the trigger's operations record
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         $or: Match.arrayWith([Match.objectLike({ detail: { alarmName: [{ prefix: 'prod-mlops-' }], state: { value: ['ALARM'] } } })]),
@@ -150,7 +150,7 @@ describe('RetrainTrigger invalid props', () => {
     // Well-formed: the record names the destination, the role may read the source prefix and write the key (and its kept copy).
     t.addModel(g.model({ monitorBaseline: { bucket: monitorBucket, key: 'baselines/fraud/current.json' }, baselineSource: { bucket: outputBucket, prefix: 'models/fraud/' } }));
     const out = Template.fromStack(g.stack).toJSON();
-    const record = JSON.parse(Object.values<any>(out.Resources).find((r) => r.Type === 'AWS::SSM::Parameter').Properties.Value);
+    const record = JSON.parse(Object.values<any>(out.Resources).find((r) => r.Type === 'AWS::SSM::Parameter' && !String(r.Properties.Name).startsWith('/cdk-mlops/operations/')).Properties.Value);
     expect(record.monitorBaseline).toEqual({ bucket: 'monitor-bucket', key: 'baselines/fraud/current.json' });
     const statements = Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement);
     const text = (sid: string) => JSON.stringify(statements.find((st: any) => st.Sid === sid));
@@ -161,7 +161,7 @@ describe('RetrainTrigger invalid props', () => {
     // Imported buckets without a key: no KMS statements.
     expect(statements.some((st: any) => st.Sid === 'DecryptCandidateBaselines' || st.Sid === 'EncryptMonitorBaselines')).toBe(false);
     // A model without a monitor baseline has no such record field.
-    const plain = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter').map((r) => JSON.parse(r.Properties.Value));
+    const plain = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter' && !String(r.Properties.Name).startsWith('/cdk-mlops/operations/')).map((r) => JSON.parse(r.Properties.Value));
     expect(plain.map((r) => r.monitorBaseline)).toEqual([undefined, undefined]);
   });
 

@@ -79,7 +79,7 @@ describe('RetrainTrigger with a TrainingPipeline: the trained model name', () =>
     monitorBaseline: { bucket: monitorBucket, key: 'baselines/churn.json' },
   }));
   const out = Template.fromStack(stack).toJSON();
-  const records = Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter').map((r) => JSON.parse(r.Properties.Value));
+  const records = Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter' && !String(r.Properties.Name).startsWith('/cdk-mlops/operations/')).map((r) => JSON.parse(r.Properties.Value));
   const record = (name: string) => records.find((r) => r.modelName === name);
   const machineId = Object.keys(out.Resources).find((id) => id.startsWith('TStateMachine') && out.Resources[id].Type === 'AWS::StepFunctions::StateMachine');
   const asl = definitionOf(out, machineId);
@@ -123,7 +123,7 @@ describe('RetrainTrigger with a TrainingPipeline: training timeout', () => {
     const id = Object.keys(out.Resources).find((k) => k.startsWith(`${prefix}StateMachine`) && out.Resources[k].Type === 'AWS::StepFunctions::StateMachine')!;
     return definitionOf(out, id);
   };
-  const record = (name: string) => Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter')
+  const record = (name: string) => Object.values<any>(out.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter' && !String(r.Properties.Name).startsWith('/cdk-mlops/operations/'))
     .map((r) => JSON.parse(r.Properties.Value)).find((r) => r.modelName === name);
   const day = 86400;
   // Training, twice the approval timeout (24 h), 6 h for everything else.

@@ -21,6 +21,8 @@ export interface ServiceView {
   readonly segments: readonly InferenceSegment[];
   serviceNameForVariant(variant: string): string;
   artifactUriForVariant(variant: string): string;
+  /** The SSM parameter naming the champion the variant's pods load (see `InferenceService.readChampionFrom`). */
+  championParameterFor(variant: string): string | undefined;
 }
 
 /** Metadata of an object in the model's namespace, with the common labels. */

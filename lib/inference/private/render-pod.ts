@@ -16,9 +16,10 @@ const annotationRef = (key: string): k8s.EnvVarSource => ({ fieldRef: { fieldPat
  * object (SageMaker's `model.tar.gz`) is streamed from S3 and extracted (Python's tarfile when the image
  * has Python, else tar), any other object is copied as is. Writes only to the emptyDirs (/models, /tmp).
  */
-const FETCH_SCRIPT = [
+const FETCH_SCRIPT = (champion: boolean) => [
   'set -eu',
   'u="${MODEL_ARTIFACT_URI:-}"; d="$MODEL_DIR"',
+  ...(champion ? CHAMPION_SCRIPT : []),
   `case "$u" in s3://?*/?*) ;; *) echo "fetch-model: annotation ${MODEL_URI_ANNOTATION} must be s3://<bucket>/<key>, got '$u'" >&2; exit 64;; esac`,
   'echo "fetch-model: $u -> $d/"',
   'case "$u" in */) exec aws s3 cp --recursive --only-show-errors "$u" "$d/";; *.tar) z=;; *.tar.gz|*.tgz) z=z;; *) exec aws s3 cp --only-show-errors "$u" "$d/";; esac',
@@ -27,6 +28,27 @@ const FETCH_SCRIPT = [
   '{ aws s3 cp --only-show-errors "$u" - || touch "$f"; } | x',
   'if [ -e "$f" ]; then echo "fetch-model: download of $u failed" >&2; exit 1; fi',
 ].join('\n');
+
+/**
+ * The champion step of the init container's script (variants a retraining loop manages). The annotation
+ * still naming the rendered artifact means no patch since the last apply (a first deploy, or a redeploy
+ * that put the rendered annotations back): the pod loads the champion of `$CHAMPION_PARAMETER` (the
+ * compact JSON the state machine writes; its `modelArtifactUri`), or the rendered artifact while the
+ * parameter does not exist (`ParameterNotFound`: no promotion yet). Any other error fails the pod (kubelet
+ * retries it) rather than load a model that may have been replaced. A patched annotation (canary candidate,
+ * rollback) is loaded as it is. POSIX shell and the AWS CLI only.
+ */
+const CHAMPION_SCRIPT = [
+  'if [ -n "${CHAMPION_PARAMETER:-}" ] && [ "$u" = "${RENDERED_MODEL_ARTIFACT_URI:-}" ]; then',
+  '  e="${TMPDIR:-/tmp}/champion-error"',
+  '  if c="$(aws ssm get-parameter --name "$CHAMPION_PARAMETER" --query Parameter.Value --output text 2>"$e")"; then',
+  '    r=${c#*\'"modelArtifactUri":"\'}; u=${r%%\'"\'*}',
+  '    echo "fetch-model: champion of $CHAMPION_PARAMETER: $u"',
+  '  else',
+  '    case "$(cat "$e")" in *ParameterNotFound*) echo "fetch-model: no champion in $CHAMPION_PARAMETER yet: the rendered model";; *) cat "$e" >&2; exit 1;; esac',
+  '  fi',
+  'fi',
+];
 
 /** Python 2/3 tar extraction (streamed, any compression); refuses members outside the target, skips links. */
 const EXTRACT_PY = [
@@ -72,12 +94,14 @@ export function renderDeploymentSpec(view: ServiceView, v: InferenceVariant): k8
     limits[GPU_RESOURCE] = quantity(gpus);
   }
 
+  const champion = view.championParameterFor(v.name);
   const fetch: k8s.Container = {
     name: 'fetch-model',
     image: p.artifactCopyImage ?? DEFAULT_ARTIFACT_COPY_IMAGE,
-    command: ['/bin/sh', '-c', FETCH_SCRIPT],
+    command: ['/bin/sh', '-c', FETCH_SCRIPT(champion !== undefined)],
     env: [
       { name: 'MODEL_ARTIFACT_URI', valueFrom: annotationRef(MODEL_URI_ANNOTATION) },
+      ...(champion !== undefined ? [{ name: 'CHAMPION_PARAMETER', value: champion }, { name: 'RENDERED_MODEL_ARTIFACT_URI', value: view.artifactUriForVariant(v.name) }] : []),
       ...env({
         MODEL_DIR, EXTRACT_PY, HOME: '/tmp', AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive', ...(p.region ? { AWS_REGION: p.region } : {}),
       }),

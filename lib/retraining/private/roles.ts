@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { championParameterName } from '../../contracts/retrain-record';
 
 /** What the grants cover; the sets fill as models register (read at synth). */
 export interface RetrainGrantTargets {
@@ -25,6 +26,11 @@ const stack = Stack.of(role);
     sid: 'ReadModelRecords',
     actions: ['ssm:GetParameter'],
     resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${o.configPath.slice(1)}*` })],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'PublishChampions',
+    actions: ['ssm:PutParameter'],
+    resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${championParameterName(o.configPath, '').slice(1)}*` })],
   }));
   o.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   o.topic.grantPublish(role);

@@ -1,6 +1,6 @@
 // What every step of the retraining definition shares: the props, the states written so far, and
 // the helpers that build Tasks, catches, Kubernetes calls and outcome states.
-import { recordPath } from '../../../contracts/retrain-record';
+import { championParameterName, recordPath } from '../../../contracts/retrain-record';
 import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../../contracts/endpoint-wiring';
 import {
   CLOUDWATCH_RETRY_ERRORS, DYNAMODB_RETRY_ERRORS, S3_RETRY_ERRORS, SAGEMAKER_SDK_RETRY_ERRORS, SNS_RETRY_ERRORS,
@@ -113,6 +113,24 @@ export class DefinitionContext {
         ...(bodyPath ? { 'RequestBody.$': bodyPath } : {}),
       },
       Retry: [retry(IDEMPOTENT, 3, 2)],
+    };
+  }
+
+  /**
+   * The Parameters (and Retry) of a PutParameter of the model's champion parameter
+   * (`<configPath>champions/<model>`, see `championParameterName`) with the JSON of the object at `from`.
+   */
+  public championParameterPut(from: string): AslState {
+    return {
+      Resource: this.arn('aws-sdk:ssm:putParameter'),
+      Parameters: {
+        'Name.$': `States.Format('${championParameterName(this.p.configParameterPrefix, '{}')}', $.modelName)`,
+        'Value.$': `States.JsonToString(${from})`,
+        'Type': 'String',
+        'Overwrite': true,
+      },
+      // The same value under the same name: a retried put is idempotent.
+      Retry: [retry(['Ssm.TooManyUpdatesException', 'Ssm.ThrottlingException', 'Ssm.InternalServerErrorException', 'States.Timeout'])],
     };
   }
 

@@ -42,7 +42,7 @@ export function addPromoteStates(c: DefinitionContext): void {
     Type: 'Choice',
     Comment: 'Models with a DriftMonitor baseline location: the monitor compares against the new champion\'s baseline from now on.',
     Choices: [{ Variable: recordPath('monitorBaseline'), IsPresent: true, Next: 'BackupMonitorBaseline' }],
-    Default: 'RecordChampion',
+    Default: 'ChampionValue',
   };
   c.task('BackupMonitorBaseline', {
     Comment: 'Keeps the current baseline as <key>.previous, so a failure before the champion is recorded can put it back.',
@@ -76,6 +76,26 @@ export function addPromoteStates(c: DefinitionContext): void {
     ResultPath: '$.monitorBaseline',
     // The same source over the same key: a retried copy is idempotent.
     Retry: [retry(S3_TRANSIENT)],
+    Catch: [c.catchAll()],
+    Next: 'ChampionValue',
+  });
+  S.ChampionValue = {
+    Type: 'Pass',
+    Comment: 'What the champion parameter holds (the pods\' init container reads modelArtifactUri from it).',
+    Parameters: {
+      'modelPackageArn.$': '$.candidate.modelPackageArn',
+      'modelArtifactUri.$': '$.candidate.modelArtifactUri',
+      'modelVersion.$': '$.candidate.modelVersion',
+      'promotedBy.$': '$$.Execution.Name',
+    },
+    ResultPath: '$.championValue',
+    Next: 'PublishChampion',
+  };
+  c.task('PublishChampion', {
+    Comment: 'The champion parameter (no template declares it, so a redeploy keeps it): pods read it when they start.',
+    ...c.championParameterPut('$.championValue'),
+    ResultSelector: { published: true },
+    ResultPath: '$.championPublished',
     Catch: [c.catchAll()],
     Next: 'RecordChampion',
   });

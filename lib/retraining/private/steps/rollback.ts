@@ -70,7 +70,7 @@ export function addRollbackStates(c: DefinitionContext): void {
     Type: 'Choice',
     Comment: 'Approved but not recorded as champion (a later step failed): the registry must not call it the approved model.',
     Choices: [{ And: [{ Variable: '$.packageApproval.approved', IsPresent: true }, { Variable: '$.packageApproval.approved', BooleanEquals: true }], Next: 'CleanupRejectPackage' }],
-    Default: 'CleanupMonitorBaselineNeeded',
+    Default: 'CleanupChampionNeeded',
   };
   c.task('CleanupRejectPackage', {
     Resource: c.arn('aws-sdk:sagemaker:updateModelPackage'),
@@ -82,7 +82,20 @@ export function addRollbackStates(c: DefinitionContext): void {
     ResultPath: null,
     // Throttling and service errors are retried longer here: an Approved package that is not the champion misleads the next gate.
     Retry: [retry(SAGEMAKER_TRANSIENT, 8, 2)],
-    Catch: bestEffort('CleanupMonitorBaselineNeeded', 'registry'),
+    Catch: bestEffort('CleanupChampionNeeded', 'registry'),
+    Next: 'CleanupChampionNeeded',
+  });
+  S.CleanupChampionNeeded = {
+    Type: 'Choice',
+    Comment: 'The champion parameter names the candidate but the promotion did not complete: pods starting now must load the champion.',
+    Choices: [{ And: [{ Variable: '$.championPublished.published', IsPresent: true }, { Variable: '$.championPublished.published', BooleanEquals: true }], Next: 'CleanupRestoreChampion' }],
+    Default: 'CleanupMonitorBaselineNeeded',
+  };
+  c.task('CleanupRestoreChampion', {
+    ...c.championParameterPut('$.champion'),
+    ResultSelector: { published: false, restored: true },
+    ResultPath: '$.championPublished',
+    Catch: bestEffort('CleanupMonitorBaselineNeeded', 'champion'),
     Next: 'CleanupMonitorBaselineNeeded',
   });
   S.CleanupMonitorBaselineNeeded = {
