@@ -132,8 +132,11 @@ function main(): void {
       const t = performance.now();
       if (which === 'fast') { a = replay(input); fast.push(performance.now() - t); } else { b = replayReference(input); ref.push(performance.now() - t); }
     }
-    const same = JSON.stringify([Array.from(a!.series.desiredReplicas), Array.from(a!.series.readyReplicas), Array.from(a!.series.shortRps), a!.summary])
-      === JSON.stringify([Array.from(b!.series.desiredReplicas), Array.from(b!.series.readyReplicas), Array.from(b!.series.shortRps), b!.summary]);
+    const same = JSON.stringify([
+      Array.from(a!.series.desiredReplicas), Array.from(a!.series.readyReplicas), Array.from(a!.series.shortRps), a!.summary,
+    ]) === JSON.stringify([
+      Array.from(b!.series.desiredReplicas), Array.from(b!.series.readyReplicas), Array.from(b!.series.shortRps), b!.summary,
+    ]);
     if (!same) identical = false;
     console.log(`sample ${input.model}: planner ${fast[k].toFixed(1)} ms, reference ${ref[k].toFixed(1)} ms, identical ${same}`);
   }

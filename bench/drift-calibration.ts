@@ -130,6 +130,13 @@ for (const n of [100, 300]) {
 }
 const maxNull = Math.max(...Object.values(out.null as Record<string, number>), ...Object.values(out.nullSameSize as Record<string, number>));
 const minShift = Math.min(...SIZES.filter((n) => n >= 1000).map((n) => out.shift05[n] as number));
-out.targets = { nullMax: maxNull, nullOk: maxNull <= 0.01, shift05Min: minShift, shift05Ok: minShift >= 0.95, shift002: out.shift002[BIG], shift002Ok: out.shift002[BIG] <= 0.05 };
+out.targets = {
+  nullMax: maxNull,
+  nullOk: maxNull <= 0.01,
+  shift05Min: minShift,
+  shift05Ok: minShift >= 0.95,
+  shift002: out.shift002[BIG],
+  shift002Ok: out.shift002[BIG] <= 0.05,
+};
 out.seconds = Math.round((Date.now() - started) / 100) / 10;
 console.log(JSON.stringify(out));

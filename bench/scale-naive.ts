@@ -17,7 +17,9 @@ import { MetricDirection, TrainingImage, TrainingPipeline } from '../lib/trainin
 export function naiveApp(app: App, models: number): Stack {
   const stack = new Stack(app, 'Naive');
   const key = new kms.Key(stack, 'DataKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-  const bucket = (id: string) => new s3.Bucket(stack, id, { encryption: s3.BucketEncryption.KMS, encryptionKey: key, enforceSSL: true, versioned: true });
+  const bucket = (id: string) => new s3.Bucket(stack, id, {
+    encryption: s3.BucketEncryption.KMS, encryptionKey: key, enforceSSL: true, versioned: true,
+  });
   const artifacts = bucket('Artifacts');
   const datasets = bucket('Datasets');
   const capture = bucket('Capture');

@@ -213,7 +213,10 @@ function trainingPipelineFigure(): Record<string, number> {
 
 function main(): void {
   console.log(`bench:synth — ${RUNS} cold runs per point, library and plain interleaved (node ${process.version})`);
-  const summary: Record<number, { lib: number; plain: number; libNoVal: number; plainNoVal: number; libRes: number; plainRes: number; libBytes: number; plainBytes: number; libRss: number; plainRss: number; libObjs: number; plainObjs: number }> = {};
+  const summary: Record<number, {
+    lib: number; plain: number; libNoVal: number; plainNoVal: number; libRes: number; plainRes: number;
+    libBytes: number; plainBytes: number; libRss: number; plainRss: number; libObjs: number; plainObjs: number;
+  }> = {};
   for (const n of ENDPOINT_COUNTS) {
     const lib: Array<ReturnType<typeof measure>> = [];
     const plain: Array<ReturnType<typeof measure>> = [];

@@ -8,11 +8,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { exampleBuckets } from './shared';
 import {
   ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelEndpoint, RetrainBudgetPeriod, RetrainTrigger, TrainingImage, TrainingPipeline,
 } from '../lib';
 import { acknowledgeWildcards } from '../lib/core/nag';
+import { exampleBuckets } from './shared';
 
 export const CLOSED_LOOP_MODEL = 'fraud-scoring';
 

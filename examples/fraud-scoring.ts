@@ -3,8 +3,8 @@
 // replica floor ahead of the peak (US Eastern time) and restores it after.
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { exampleBuckets } from './shared';
 import { GpuCluster, ModelEndpoint } from '../lib';
+import { exampleBuckets } from './shared';
 
 export class FraudScoringStack extends Stack {
   public readonly endpoint: ModelEndpoint;

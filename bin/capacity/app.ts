@@ -174,7 +174,12 @@ function flatten(value: unknown): string {
   throw new Error('not a string or Fn::Join');
 }
 
-interface K8sObject { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any }
+interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+}
 
 interface StackObjects { stack: string; objects: K8sObject[]; nodegroups: any[] }
 
@@ -301,7 +306,9 @@ export function readAppSettings(dir: string, model: string, opts: { stack?: stri
     throw new AppSettingsError(`--stack ${opts.stack}: no such stack in ${dir} (stacks: ${stacks.map((s) => s.stack).join(', ')})`);
   }
   if (candidates.length === 0) {
-    const models = [...new Set(stacks.filter((s) => !opts.stack || s.stack === opts.stack).flatMap((s) => s.objects.filter(isScaler).map(modelOf).filter((m): m is string => !!m)))].sort();
+    const models = [...new Set(stacks
+      .filter((s) => !opts.stack || s.stack === opts.stack)
+      .flatMap((s) => s.objects.filter(isScaler).map(modelOf).filter((m): m is string => !!m)))].sort();
     throw new AppSettingsError(`--model ${model}: no HorizontalPodAutoscaler labelled app.kubernetes.io/name=${model} in ${opts.stack ? `stack ${opts.stack}` : dir} (models: ${models.join(', ') || 'none'})`);
   }
   if (candidates.length > 1) {

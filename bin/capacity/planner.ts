@@ -263,7 +263,9 @@ export function ceilReplicas(x: number): number {
  * The replica calculator: the recommendation for one metric, or -1 when there is no metric
  * (no Ready pod). `notReady` pods are set aside as the documentation describes.
  */
-export function recommend(rps: number, ready: number, notReady: number, current: number, rpsPerReplica: number, target: number, tolerance: number): number {
+export function recommend(
+  rps: number, ready: number, notReady: number, current: number, rpsPerReplica: number, target: number, tolerance: number,
+): number {
   if (ready === 0) return -1;
   const ratio = rps / (ready * rpsPerReplica * target);
   if (notReady === 0 || ratio <= 1) {
@@ -307,7 +309,9 @@ export function scaleDownLimit(current: number, rules: ScalingRules, changesInPe
 }
 
 /** The rate limit after stabilization: the replicas the controller sets. */
-export function limitChange(current: number, stabilized: number, minReplicas: number, maxReplicas: number, upLimit: () => number, downLimit: () => number): number {
+export function limitChange(
+  current: number, stabilized: number, minReplicas: number, maxReplicas: number, upLimit: () => number, downLimit: () => number,
+): number {
   if (stabilized > current) {
     const limit = Math.max(current, upLimit());
     const allowed = Math.min(maxReplicas, limit);

@@ -116,7 +116,11 @@ export function replayReference(input: PlanInput): { series: PlanSeries; summary
             h.upEvents.filter((e) => e.time > tau - period).reduce((a, e) => a + e.value, 0),
             h.downEvents.filter((e) => e.time > tau - period).reduce((a, e) => a + e.value, 0),
           ];
-          desired = limitChange(current, stabilized, min, max, () => scaleUpLimit(current, h.up, inPeriod), () => scaleDownLimit(current, h.down, inPeriod));
+          desired = limitChange(
+            current, stabilized, min, max,
+            () => scaleUpLimit(current, h.up, inPeriod),
+            () => scaleDownLimit(current, h.down, inPeriod),
+          );
         }
       }
       // scale events older than the longest policy period are outdated

@@ -35,7 +35,8 @@ export function parseIsoTime(text: string): number {
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, s ? +s : 0, frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0);
   const check = new Date(ms);
-  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || +h > 23 || +mi > 59 || (s !== undefined && +s > 59)) return NaN;
+  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d
+    || +h > 23 || +mi > 59 || (s !== undefined && +s > 59)) return NaN;
   if (zone === 'Z') return ms;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');

@@ -12,12 +12,12 @@
  * (usage, unreadable or malformed traffic file, invalid or missing setting, unusable app).
  */
 import * as fs from 'fs';
-import { CliError, EXIT, warn } from './cli';
-import type { Command } from './index';
 import { AppSettings, AppSettingsError, cronWindowOccurrences, readAppSettings } from '../capacity/app';
 import { PlanInput, PlanInputError, PlanReport, PrescaleWindow, ScaleTarget, plan } from '../capacity/planner';
 import { renderSvg, SvgWindow } from '../capacity/svg';
 import { parseIsoTime, parseTraffic, TrafficFileError } from '../capacity/traffic';
+import { CliError, EXIT, warn } from './cli';
+import type { Command } from './index';
 
 const USAGE = `usage: cdk-mlops capacity --traffic <curve.csv> [settings] [--json] [--svg <file>]
 
@@ -174,12 +174,18 @@ export function buildInput(args: Args, curve: { start: number; rps: Float64Array
     let windows: PrescaleWindow[];
     if (flagWindows.length > 0 || !t) {
       // a model-wide floor split by traffic share, as ModelEndpoint splits a window across variants
-      windows = flagWindows.map((w) => ({ ...w, minReplicas: Math.ceil(w.minReplicas * (appTargets.length > 1 ? share : 1)), maxReplicas: w.maxReplicas !== undefined ? Math.ceil(w.maxReplicas * (appTargets.length > 1 ? share : 1)) : undefined }));
+      windows = flagWindows.map((w) => ({
+        ...w,
+        minReplicas: Math.ceil(w.minReplicas * (appTargets.length > 1 ? share : 1)),
+        maxReplicas: w.maxReplicas !== undefined ? Math.ceil(w.maxReplicas * (appTargets.length > 1 ? share : 1)) : undefined,
+      }));
     } else {
       windows = [];
       for (const cw of t.windows) {
         for (const occ of cronWindowOccurrences(cw, curve.start - 31 * 86400000, end, `${t.name} window ${cw.name}`)) {
-          windows.push({ name: cw.name, start: occ.start, end: occ.end, minReplicas: cw.minReplicas, maxReplicas: cw.maxReplicas, leadTimeSeconds: occ.leadSeconds });
+          windows.push({
+            name: cw.name, start: occ.start, end: occ.end, minReplicas: cw.minReplicas, maxReplicas: cw.maxReplicas, leadTimeSeconds: occ.leadSeconds,
+          });
         }
       }
     }

@@ -2,9 +2,9 @@
 // Runs the closed loop offline: the real retraining and training state machines
 // of examples/closed-loop.ts under simulated AWS services.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 import { CliError, EXIT, parseArgs } from './cli';
 import type { Command } from './index';
-import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 
 const USAGE = [
   'usage: cdk-mlops simulate [--example closed-loop|model-factory] [--scenario <name> | --scenario-file <file> | --all]',

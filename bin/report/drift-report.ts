@@ -5,7 +5,7 @@
  * Pure functions: {@link driftReportView} turns a comparison into plain data, {@link renderDriftHtml}
  * renders it.
  */
-import type { DriftThresholds } from '../../lib/monitoring/drift-thresholds';
+import type { DriftThresholds } from '../../lib/contracts/drift-thresholds';
 import type { SampleComparison } from '../../lib/monitoring/engine';
 import { FeatureDecision, ResolvedThresholds, thresholdsFor } from '../../lib/monitoring/engine/thresholds';
 import type { CategoricalDrift, DriftReport, FeatureSpec, NumericDrift } from '../../lib/monitoring/engine/types';

@@ -98,7 +98,9 @@ export function parseTimeline(lines: string[]): { lanes: ExecutionLane[]; notes:
       const entered = /^(\S+) \((\w+)\)$/.exec(m[5]);
       if (!lane) continue;
       closeLast(lane, t);
-      if (entered) lane.spans.push({ state: entered[1], type: entered[2], start: t, end: t, phase: phaseOf(entered[1], depth > 0), errors: 0, retries: 0 });
+      if (entered) {
+        lane.spans.push({ state: entered[1], type: entered[2], start: t, end: t, phase: phaseOf(entered[1], depth > 0), errors: 0, retries: 0 });
+      }
       continue;
     }
     if (/^(scenario|drift engine|alarm|champion|drift monitor baseline|note):? /.test(line)) notes.push(line);

@@ -9,16 +9,16 @@
 import './polyfill';
 import { App } from 'aws-cdk-lib';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
-import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
 import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
+import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
+import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
+import { clusterReachOf } from './cluster-reach';
 import { detectDrift, rng, toCsv } from './drift';
 import { matchesEventPattern } from './event-pattern';
 import { ruleDeadLetters } from './key-policy';
-import { clusterReachOf } from './cluster-reach';
 import { Outcome, Scenario, StackFacts } from './scenario';
 import { CallRecord, ExecutionRecord, simError, World } from './world';
 

@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
-import { ddbError, SimTable } from './dynamodb';
 import { Reach } from './cluster-reach';
+import { ddbError, SimTable } from './dynamodb';
 import { Fault, Scenario } from './scenario';
 
 /** One service call made by a Task state. */

@@ -4,13 +4,11 @@
  * Shared by both sides so the contract cannot drift apart. Keys are short on
  * purpose: a Standard SSM parameter holds 4 KB.
  */
-
-import type { DriftThresholds } from '../monitoring/drift-thresholds';
+import { FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from './drift-threshold-keys';
+import type { DriftThresholds } from './drift-thresholds';
 
 /** Schema version of {@link ModelMonitorConfig}. */
 export const MODEL_CONFIG_VERSION = 1;
-
-import { FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../monitoring/engine/thresholds';
 
 /** Metric names: the published contract of the handler (see docs/drift-monitor.md). */
 export const METRIC = {

@@ -1,6 +1,5 @@
 // The one way the constructs create and share customer-managed KMS keys.
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';

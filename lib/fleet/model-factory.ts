@@ -8,20 +8,20 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CaptureStream } from '../inference/capture-stream';
-import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFeature, MonitoredModel } from '../monitoring/drift-monitor';
-import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
-import { ModelEndpoint } from '../inference/model-endpoint';
-import { RetrainTrigger } from '../retraining/retrain-trigger';
-import { assignLocalValue } from './private/local-reference';
-import { assignShards } from './private/sharding';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
-import { StackLimits, StackLimitsProps } from './stack-limits';
-import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
-import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
+import { CaptureStream } from '../inference/capture-stream';
+import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
+import { ModelEndpoint } from '../inference/model-endpoint';
+import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFeature, MonitoredModel } from '../monitoring/drift-monitor';
 import { ShardDashboard } from '../operations/model-dashboard';
+import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
+import { RetrainTrigger } from '../retraining/retrain-trigger';
+import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
+import { assignLocalValue } from './private/local-reference';
+import { assignShards } from './private/sharding';
+import { StackLimits, StackLimitsProps } from './stack-limits';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
 export interface FactoryTrainingOptions {

@@ -5,13 +5,13 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
+import { assetPath } from '../core/assets';
+import { checkInt, checkNumber, checkPattern, invalid } from '../core/validation';
 import {
   CaptureSidecarEnvironmentOptions, CaptureSidecarProxyOptions, CaptureStreamProps,
 } from './capture-stream-props';
 import type { InferenceProxyOptions } from './inference-types';
-import { assetPath } from '../core/assets';
-import { checkInt, checkNumber, checkPattern, invalid } from '../core/validation';
-import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
 
 export * from './capture-stream-props';
 

@@ -6,11 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
+import { checkInt, checkPattern, invalid } from '../core/validation';
 import { InferenceService } from './inference-service';
 import { registerClusterCapabilities } from './private/cluster-capabilities';
 import { GPU_NODE_POOL_NAME, GPU_NODE_TAINT, renderGpuNodePool } from './private/render-node-pool';
-import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
-import { checkInt, checkPattern, invalid } from '../core/validation';
 
 /** Props of GpuCluster. */
 export interface GpuClusterProps {

@@ -1,5 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ENDPOINT_SERVICE_PORT } from '../contracts/endpoint-wiring';
+import { checkPattern, invalid } from '../core/validation';
 import type { InferenceServiceProps } from './inference-service-props';
 import type { InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow } from './inference-types';
 import {
@@ -10,10 +12,8 @@ import { intOrString, k8s } from './private/k8s';
 import { SEGMENT_LABEL, ServiceView, objectMeta } from './private/render-context';
 import { renderIngress, renderNetworkPolicies } from './private/render-ingress';
 import { renderScalerRbac, renderScalingCronJob, windowBounds } from './private/render-prescaler';
-import { renderVariant } from './private/render-variant';
 import { renderTriggerAuthentication, scalesOnInFlight } from './private/render-scaler';
-import { ENDPOINT_SERVICE_PORT } from '../contracts/endpoint-wiring';
-import { checkPattern, invalid } from '../core/validation';
+import { renderVariant } from './private/render-variant';
 
 export * from './inference-types';
 export * from './inference-service-props';

@@ -5,18 +5,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
-import {
-  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
-} from './inference-service';
-import {
-  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, resourceScaling, variantBounds, variantSetErrors,
-} from './private/inference-options';
-import { clusterCapabilities } from './private/cluster-capabilities';
 import { INFERENCE_METRICS_NAMESPACE } from '../contracts/autoscaling-signal';
 import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
+import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
+import {
+  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
+} from './inference-service';
+import { clusterCapabilities } from './private/cluster-capabilities';
+import {
+  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, resourceScaling, variantBounds, variantSetErrors,
+} from './private/inference-options';
 
 /** Where the model artifacts live in S3. */
 export interface ModelArtifactLocation {

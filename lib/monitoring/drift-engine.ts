@@ -1,5 +1,5 @@
+import { DriftThresholds } from '../contracts/drift-thresholds';
 import { DriftFeatureType } from './drift-monitor-props';
-import { DriftThresholds } from './drift-thresholds';
 import * as engine from './engine';
 
 /** A feature to compare. */

@@ -4,8 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { DriftThresholds } from '../contracts/drift-thresholds';
 import type { DriftMonitor } from './drift-monitor';
-import { DriftThresholds } from './drift-thresholds';
 
 /** How a feature's values are compared. */
 export enum DriftFeatureType {

@@ -14,13 +14,13 @@ import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
 import { flattenIntrinsic } from '../core/intrinsics';
 import { checkInt, checkPattern, invalid, isToken } from '../core/validation';
-import { DriftMonitorProps, MonitoredModelOptions } from './drift-monitor-props';
 import { FleetDashboard } from '../operations/fleet-dashboard';
+import { DriftMonitorProps, MonitoredModelOptions } from './drift-monitor-props';
 import { MonitoredModel } from './monitored-model';
 import { checkAlarmWindow, checkS3Prefix, HOURS_DIVIDING_DAY, NAMESPACE_RE, PREFIX_RE } from './private/checks';
 
 export * from './drift-monitor-props';
-export * from './drift-thresholds';
+export * from '../contracts/drift-thresholds';
 export * from './monitored-model';
 
 const MAX_STACK_RESOURCES = 500;

@@ -1,11 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { AlarmStatusWidgets } from './private/alarm-widgets';
 import { METRIC } from '../contracts/drift-monitor-config';
 import { checkInt } from '../core/validation';
 import type { DriftMonitor } from '../monitoring/drift-monitor';
 import type { MonitoredModel } from '../monitoring/monitored-model';
+import { AlarmStatusWidgets } from './private/alarm-widgets';
 import { alarmArn, dashboardNameOf } from './private/widgets';
 
 /** Props of {@link FleetDashboard}. */

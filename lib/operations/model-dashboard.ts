@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { MonitoredModel } from '../monitoring/monitored-model';
 import { invalid } from '../core/validation';
+import type { MonitoredModel } from '../monitoring/monitored-model';
 import { ModelDashboardSource } from './dashboard-source';
 import { AlarmStatusWidgets } from './private/alarm-widgets';
 import { countWidgets, dashboardNameOf, DASHBOARD_LIMITS, modelRows, sourceModelName } from './private/widgets';

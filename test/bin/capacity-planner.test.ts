@@ -173,7 +173,9 @@ test('the fast replay and the reference replay agree on random curves and settin
         name, trafficShare: share, minReplicas: min, maxReplicas: max, targetUtilization: pick([0.5, 0.7]),
         podStartupSeconds: pick([0, 45, 100]), gpusPerPod: pick([1, 2]),
         scaleDown: pick([undefined, { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] }]),
-        windows: rnd() < 0.5 ? [] : [{ start: minute(Math.floor(rnd() * n)), end: minute(n + 10), minReplicas: Math.min(wmin, max), leadTimeSeconds: pick([undefined, 0, 420]) }],
+        windows: rnd() < 0.5 ? [] : [{
+          start: minute(Math.floor(rnd() * n)), end: minute(n + 10), minReplicas: Math.min(wmin, max), leadTimeSeconds: pick([undefined, 0, 420]),
+        }],
       });
     };
     const p: PlanInput = {

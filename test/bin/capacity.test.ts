@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCommand } from '../../bin/commands';
 import { cronWindowOccurrences, gpusPerNodeFor, nodeGpuCounts, readAppSettings } from '../../bin/capacity/app';
+import { runCommand } from '../../bin/commands';
 import { fraudScoring } from '../../examples/fraud-scoring';
 import { testApp } from '../util/synth';
 

@@ -72,7 +72,9 @@ describe('drift report (pure)', () => {
 
   test('the statistics shown follow the engine\'s decision: p-value against its Holm level, effects against their floors', () => {
     const f = { type: 'numeric' as const, n: 10, psi: 0.3, jensenShannon: 0.05, ksStatistic: 0.2, ksPValue: 0.01, wassersteinNormed: 0.1, missingRateDelta: 0 };
-    const decision = { pValue: 0.001, level: 0.0025, significant: true, psiCorrected: 0.25, jensenShannonCorrected: 0.04, material: true, drifted: true };
+    const decision = {
+      pValue: 0.001, level: 0.0025, significant: true, psiCorrected: 0.25, jensenShannonCorrected: 0.04, material: true, drifted: true,
+    };
     const stats = statisticsOf(f, DEFAULT_THRESHOLDS, decision);
     // p 0.001 <= level 0.0025; bias-corrected PSI 0.25 >= 0.2; D 0.2 >= 0.1; W/std 0.1 >= 0.1 (floors are inclusive, as in decide()).
     expect(stats.filter((s) => s.breached).map((s) => s.key)).toEqual(['pValue', 'psi', 'ksStatistic', 'wassersteinNormed']);

@@ -281,7 +281,12 @@ export class FakeAwsApi {
     const size = i.maxResults || 100;
     return {
       executions: list.slice(start, start + size).map((e) => ({
-        executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate,
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: e.stopDate,
       })),
       nextToken: start + size < list.length ? String(start + size) : undefined,
     };
@@ -292,10 +297,21 @@ export class FakeAwsApi {
 
   protected sfn_DescribeExecution(i: { executionArn: string }): unknown {
     const e = this.execution(i.executionArn);
-    return { executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate, input: e.input, output: e.output };
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      stopDate: e.stopDate,
+      input: e.input,
+      output: e.output,
+    };
   }
 
-  protected sfn_GetExecutionHistory(i: { executionArn: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean }): unknown {
+  protected sfn_GetExecutionHistory(i: {
+    executionArn: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean;
+  }): unknown {
     const e = this.execution(i.executionArn);
     const list = i.reverseOrder ? [...e.events].reverse() : e.events;
     const start = i.nextToken ? Number(i.nextToken) : 0;
@@ -348,12 +364,16 @@ export class FakeAwsApi {
 
   // ---- CloudWatch ---------------------------------------------------------------------------
 
-  protected cloudwatch_DescribeAlarms(i: { AlarmNames?: string[]; AlarmNamePrefix?: string; StateValue?: string; AlarmTypes?: string[]; MaxRecords?: number; NextToken?: string }): unknown {
+  protected cloudwatch_DescribeAlarms(i: {
+    AlarmNames?: string[]; AlarmNamePrefix?: string; StateValue?: string; AlarmTypes?: string[]; MaxRecords?: number; NextToken?: string;
+  }): unknown {
     if (i.AlarmNames && i.AlarmNamePrefix) throw new ApiError('InvalidParameterCombination', 'AlarmNamePrefix and AlarmNames cannot be used together');
     if (i.MaxRecords !== undefined && (i.MaxRecords < 1 || i.MaxRecords > 100)) throw new ApiError('InvalidParameterValue', 'MaxRecords must be 1-100');
     const metric = !i.AlarmTypes || i.AlarmTypes.includes('MetricAlarm');
     const list = metric ? this.alarms
-      .filter((a) => (!i.AlarmNames || i.AlarmNames.includes(a.AlarmName)) && (!i.AlarmNamePrefix || a.AlarmName.startsWith(i.AlarmNamePrefix)) && (!i.StateValue || a.StateValue === i.StateValue))
+      .filter((a) => (!i.AlarmNames || i.AlarmNames.includes(a.AlarmName))
+        && (!i.AlarmNamePrefix || a.AlarmName.startsWith(i.AlarmNamePrefix))
+        && (!i.StateValue || a.StateValue === i.StateValue))
       .sort((a, b) => a.AlarmName.localeCompare(b.AlarmName)) : [];
     const start = i.NextToken ? Number(i.NextToken) : 0;
     const size = i.MaxRecords ?? 50;
@@ -366,10 +386,13 @@ export class FakeAwsApi {
 
   // ---- SageMaker ----------------------------------------------------------------------------
 
-  protected sagemaker_ListModelPackages(i: { ModelPackageGroupName?: string; ModelApprovalStatus?: string; SortBy?: string; SortOrder?: string; MaxResults?: number; NextToken?: string }): unknown {
+  protected sagemaker_ListModelPackages(i: {
+    ModelPackageGroupName?: string; ModelApprovalStatus?: string; SortBy?: string; SortOrder?: string; MaxResults?: number; NextToken?: string;
+  }): unknown {
     if (i.MaxResults !== undefined && (i.MaxResults < 1 || i.MaxResults > 100)) throw new ApiError('ValidationException', 'MaxResults must be 1-100');
     const list = this.packages
-      .filter((p) => (!i.ModelPackageGroupName || p.ModelPackageGroupName === i.ModelPackageGroupName) && (!i.ModelApprovalStatus || p.ModelApprovalStatus === i.ModelApprovalStatus))
+      .filter((p) => (!i.ModelPackageGroupName || p.ModelPackageGroupName === i.ModelPackageGroupName)
+        && (!i.ModelApprovalStatus || p.ModelApprovalStatus === i.ModelApprovalStatus))
       .sort((a, b) => (i.SortBy === 'Name' ? a.ModelPackageArn.localeCompare(b.ModelPackageArn) : a.CreationTime.getTime() - b.CreationTime.getTime()));
     if (i.SortOrder === 'Descending') list.reverse();
     const start = i.NextToken ? Number(i.NextToken) : 0;
@@ -391,7 +414,9 @@ export class FakeAwsApi {
 
   // ---- EventBridge --------------------------------------------------------------------------
 
-  protected events_PutEvents(i: { Entries: Array<{ Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: number }> }): unknown {
+  protected events_PutEvents(i: {
+    Entries: Array<{ Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: number }>;
+  }): unknown {
     if (!Array.isArray(i.Entries) || i.Entries.length < 1 || i.Entries.length > 10) throw new ApiError('ValidationException', 'Entries must hold 1-10 entries');
     let failed = 0;
     const entries = i.Entries.map((e) => {
@@ -410,7 +435,9 @@ export class FakeAwsApi {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
       }
       const id = `evt-${++this.eventSeq}`;
-      this.events.push({ EventId: id, Source: e.Source, DetailType: e.DetailType, Detail: e.Detail!, EventBusName: e.EventBusName, Time: new Date() });
+      this.events.push({
+        EventId: id, Source: e.Source, DetailType: e.DetailType, Detail: e.Detail!, EventBusName: e.EventBusName, Time: new Date(),
+      });
       return { EventId: id };
     });
     return { FailedEntryCount: failed, Entries: entries };

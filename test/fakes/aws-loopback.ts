@@ -22,7 +22,9 @@ import { LoopbackServer } from './loopback-server';
 
 export interface RecordedPut {
   readonly namespace: string;
-  readonly metricData: Array<{ MetricName: string; Dimensions?: Array<{ Name: string; Value: string }>; Value?: number; Unit?: string; Timestamp?: number }>;
+  readonly metricData: Array<{
+    MetricName: string; Dimensions?: Array<{ Name: string; Value: string }>; Value?: number; Unit?: string; Timestamp?: number;
+  }>;
   readonly bodyBytes: number;
   readonly contentEncoding?: string;
   readonly target: string;

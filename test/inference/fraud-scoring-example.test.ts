@@ -1,9 +1,9 @@
 import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FraudScoringStack } from '../../examples/fraud-scoring';
-import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
+import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 // The example exactly as `bin/examples.ts` builds it: cdk-nag (AwsSolutions)
 // registered as a policy-validation plugin, so synth throws on any finding

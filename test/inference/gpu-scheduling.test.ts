@@ -2,8 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { GpuCapacityType, GpuCluster, ModelEndpoint } from '../../lib';
-import { manifestObjects } from './k8s-checks';
 import { testApp } from '../util/synth';
+import { manifestObjects } from './k8s-checks';
 
 // Schedulability of GPU pods, checked on the rendered objects with the scheduler's documented rules:
 // - nodeSelector: every key/value must be a label of the node

@@ -22,17 +22,17 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { GpuCluster } from '../../lib/inference/gpu-cluster';
-import { ModelEndpoint } from '../../lib/inference/model-endpoint';
-import { InferenceService } from '../../lib/inference/inference-service';
 import { App as Cdk8sApp } from 'cdk8s';
+import { readAppSettings } from '../../bin/capacity/app';
 import {
   IN_FLIGHT_DIMENSIONS, IN_FLIGHT_METRIC_NAME, IN_FLIGHT_QUERY, INFERENCE_METRICS_NAMESPACE,
 } from '../../lib/contracts/autoscaling-signal';
-import { kedaViolations, manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
-import { readAppSettings } from '../../bin/capacity/app';
+import { GpuCluster } from '../../lib/inference/gpu-cluster';
+import { InferenceService } from '../../lib/inference/inference-service';
+import { ModelEndpoint } from '../../lib/inference/model-endpoint';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
+import { kedaViolations, manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 const app = testApp();
 const stack = new Stack(app, 'Keda');

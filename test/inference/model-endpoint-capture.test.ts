@@ -9,9 +9,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CaptureStream } from '../../lib/inference/capture-stream';
 import { GpuCluster } from '../../lib/inference/gpu-cluster';
 import { ModelEndpoint } from '../../lib/inference/model-endpoint';
-import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
+import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 const app = testApp();
 const stack = new Stack(app, 'Capture');

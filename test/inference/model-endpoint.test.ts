@@ -2,14 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { GpuCluster, ModelEndpoint, PodCredentials } from '../../lib';
-import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 import { testApp } from '../util/synth';
+import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 // One app, synthesized once, shared by every test of this file.
 const app = testApp();
@@ -354,7 +354,9 @@ describe('rendered Kubernetes objects', () => {
     expect(start.spec.schedule).toBe('45 17 26 11 *');
     expect(end.spec.schedule).toBe('0 6 1 12 *');
     expect(start.spec.timeZone).toBe('America/New_York');
-    const patches = (cj: any) => Object.fromEntries(cj.spec.jobTemplate.spec.template.spec.containers.map((c: any) => [c.args[2], JSON.parse(c.args[7])]));
+    const patches = (cj: any) => Object.fromEntries(
+      cj.spec.jobTemplate.spec.template.spec.containers.map((c: any) => [c.args[2], JSON.parse(c.args[7])]),
+    );
     // 20 replicas split 90/10 (ceil), within the window ceiling 34 split the same way.
     expect(patches(start)).toEqual({
       'fraud-scoring-primary': { spec: { minReplicas: 18, maxReplicas: 31 } },

@@ -8,7 +8,6 @@ import { DIFF_EQUAL, diffLinesRaw } from 'jest-diff';
 import { format } from 'pretty-format';
 import { GpuCluster, ModelEndpoint } from '../../lib';
 import { testApp } from '../util/synth';
-
 const serializer = require('../../testing/template-serializer.js');
 const hashes = require('../util/asset-hash-serializer.js');
 

@@ -28,7 +28,9 @@ test('the record holds both readers\' keys in one parameter, of the requested ti
   expect(record).toMatchObject({ v: 1, model: 'churn', baseline: { bucket: 'capture-bucket', key: 'baselines/churn.json' } });
   expect(parseModelConfig(byName('churn').Value).model).toBe('churn');
   expect(byName('churn').Tier).toBe('Intelligent-Tiering');
-  expect(stack.resolve(shared.configParameter.parameterName)).toEqual({ Ref: stack.getLogicalId(shared.configParameter.node.defaultChild as ssm.CfnParameter) });
+  expect(stack.resolve(shared.configParameter.parameterName)).toEqual({
+    Ref: stack.getLogicalId(shared.configParameter.node.defaultChild as ssm.CfnParameter),
+  });
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Advanced parameter'));
   expect(warnings.map((w) => w.id)).toEqual(['/Shared/Drift/Model-big']);
   expect(byName('big').Tier).toBe('Advanced');

@@ -193,7 +193,12 @@ describe('per-model footprint (the thousand-model factory)', () => {
     const statements = Object.values(t.Resources as Record<string, any>)
       .filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement);
     const fn = Object.values(t.Resources as Record<string, any>).find((r) => r.Type === 'AWS::Lambda::Function');
-    return { resources: Object.keys(t.Resources).length, bytes: JSON.stringify(t).length, statements: statements.length, env: Object.keys(fn.Properties.Environment.Variables).length };
+    return {
+      resources: Object.keys(t.Resources).length,
+      bytes: JSON.stringify(t).length,
+      statements: statements.length,
+      env: Object.keys(fn.Properties.Environment.Variables).length,
+    };
   }
 
   test('a model adds one parameter and one or two alarms; IAM, Lambda and rules stay constant', () => {

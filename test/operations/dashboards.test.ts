@@ -2,10 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ModelFactoryStack, fleetSpecs } from '../../examples/model-factory';
 import {
   DriftFeatureType, DriftMonitor, FleetDashboard, GpuCluster, IRetrainOutcomeSource, ModelDashboard, ModelEndpoint, ModelProblemType, ShardDashboard,
 } from '../../lib';
-import { ModelFactoryStack, fleetSpecs } from '../../examples/model-factory';
 import { METRIC } from '../../lib/contracts/drift-monitor-config';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
@@ -225,7 +225,8 @@ describe('ModelFactory: one ShardDashboard per shard stack', () => {
       // number of models, plus the alarm status widgets of every model's alarms (<= 100 each).
       expect(body.widgets.filter((w: any) => w.type === 'metric')).toHaveLength(8);
       const alarms = body.widgets.filter((w: any) => w.type === 'alarm');
-      expect(alarms.flatMap((w: any) => w.properties.alarms).length).toBe(names.length + names.filter((n) => factory.monitoredModel(n).qualityAlarm).length);
+      const qualityAlarms = names.filter((n) => factory.monitoredModel(n).qualityAlarm).length;
+      expect(alarms.flatMap((w: any) => w.properties.alarms).length).toBe(names.length + qualityAlarms);
       expect(alarms.every((w: any) => w.properties.alarms.length <= 100)).toBe(true);
       const [variable] = body.variables;
       expect(variable).toMatchObject({ type: 'pattern', inputType: 'select', id: 'model' });

@@ -197,7 +197,9 @@ describe('closed-loop example', () => {
     expect(copy.Next).toBe('ChampionValue');
     expect(retrainAsl.States.PublishChampion.Next).toBe('RecordChampion');
     const into = (target: string) => Object.entries<any>(retrainAsl.States)
-      .filter(([, st]) => st.Next === target || (st.Choices ?? []).some((c: any) => c.Next === target) || (st.Catch ?? []).some((c: any) => c.Next === target))
+      .filter(([, st]) => st.Next === target
+        || (st.Choices ?? []).some((c: any) => c.Next === target)
+        || (st.Catch ?? []).some((c: any) => c.Next === target))
       .map(([n]) => n);
     expect(into('BackupMonitorBaseline')).toEqual(['MonitorBaselineNeeded']);
     expect(into('UpdateMonitorBaseline')).toEqual(['BackupMonitorBaseline']);

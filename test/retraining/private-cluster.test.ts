@@ -10,7 +10,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetrainModelOptions, RetrainTrigger } from '../../lib';
 import { testApp } from '../util/synth';
 
-function setup(access: eks.EndpointAccess, more?: (stack: Stack, trigger: RetrainTrigger, options: (c: eks.ICluster, m: string) => RetrainModelOptions) => void, pre?: (c: eks.Cluster) => void) {
+function setup(
+  access: eks.EndpointAccess,
+  more?: (stack: Stack, trigger: RetrainTrigger, options: (c: eks.ICluster, m: string) => RetrainModelOptions) => void,
+  pre?: (c: eks.Cluster) => void,
+) {
   const stack = new Stack(testApp(), 'S', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const cluster = new eks.Cluster(stack, 'Cluster', { version: eks.KubernetesVersion.V1_35, vpc, endpointAccess: access, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP, defaultCapacity: 0 });

@@ -9,7 +9,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RetrainModelOptions, RetrainTrigger } from '../../lib';
 import { testApp } from '../util/synth';
 
-function build(models: number, prefixes: boolean, render: boolean, extra?: (t: RetrainTrigger, s: Stack, o: (name: string) => RetrainModelOptions) => void) {
+function build(
+  models: number, prefixes: boolean, render: boolean, extra?: (t: RetrainTrigger, s: Stack, o: (name: string) => RetrainModelOptions) => void,
+) {
   const stack = new Stack(testApp(), 'Fleet');
   const training = sfn.StateMachine.fromStateMachineName(stack, 'Training', 'fleet-training');
   const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', {

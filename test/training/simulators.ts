@@ -165,16 +165,25 @@ export class RegistrySimulator {
 
   public seed(group: string, status: string, metadata: Record<string, string>): string {
     const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${this.packages.filter((p) => p.ModelPackageGroupName === group).length + 1}`;
-    this.packages.push({ ModelPackageGroupName: group, ModelPackageArn: arn, ModelApprovalStatus: status, CustomerMetadataProperties: metadata, CreationTime: this.packages.length });
+    this.packages.push({
+      ModelPackageGroupName: group,
+      ModelPackageArn: arn,
+      ModelApprovalStatus: status,
+      CustomerMetadataProperties: metadata,
+      CreationTime: this.packages.length,
+    });
     return arn;
   }
 
   public readonly list: TaskHandler = (req: any) => ({
     ModelPackageSummaryList: this.packages
-      .filter((p) => p.ModelPackageGroupName === req.ModelPackageGroupName && (!req.ModelApprovalStatus || p.ModelApprovalStatus === req.ModelApprovalStatus))
+      .filter((p) => p.ModelPackageGroupName === req.ModelPackageGroupName
+        && (!req.ModelApprovalStatus || p.ModelApprovalStatus === req.ModelApprovalStatus))
       .sort((a, b) => (req.SortOrder === 'Descending' ? b.CreationTime - a.CreationTime : a.CreationTime - b.CreationTime))
       .slice(0, req.MaxResults ?? 100)
-      .map((p) => ({ ModelPackageArn: p.ModelPackageArn, ModelPackageGroupName: p.ModelPackageGroupName, ModelApprovalStatus: p.ModelApprovalStatus })),
+      .map((p) => ({
+        ModelPackageArn: p.ModelPackageArn, ModelPackageGroupName: p.ModelPackageGroupName, ModelApprovalStatus: p.ModelApprovalStatus,
+      })),
   });
 
   public readonly describe: TaskHandler = (req: any) => {
@@ -236,7 +245,9 @@ export class MetricsSimulator {
 /** ECR DescribeImages: every tag resolves to a fixed digest. */
 export const IMAGE_DIGEST = `sha256:${'ab'.repeat(32)}`;
 export const describeImages: TaskHandler = (req: any) => ({
-  ImageDetails: [{ RegistryId: req.RegistryId, RepositoryName: req.RepositoryName, ImageDigest: IMAGE_DIGEST, ImageTags: [req.ImageIds[0].ImageTag] }],
+  ImageDetails: [{
+    RegistryId: req.RegistryId, RepositoryName: req.RepositoryName, ImageDigest: IMAGE_DIGEST, ImageTags: [req.ImageIds[0].ImageTag],
+  }],
 });
 
 /** S3 PutObject through the SDK integration (the failure record). */

@@ -179,7 +179,9 @@ export async function listExecutions(aws: AwsClients, loop: Loop, opts: { status
   let token: string | undefined;
   try {
     do {
-      const page = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn: loop.record.stateMachineArn, statusFilter: opts.status, maxResults: Math.min(100, opts.limit), nextToken: token }));
+      const page = await aws.sfn.send(new ListExecutionsCommand({
+        stateMachineArn: loop.record.stateMachineArn, statusFilter: opts.status, maxResults: Math.min(100, opts.limit), nextToken: token,
+      }));
       out.push(...(page.executions ?? []));
       token = page.nextToken;
     } while (token && out.length < opts.limit);
@@ -220,7 +222,9 @@ export async function runningState(aws: AwsClients, e: ExecutionListItem): Promi
   const seen: HistoryEvent[] = [];
   let entered: HistoryEvent | undefined;
   for (let page = 0; page < 5 && !entered; page++) {
-    const out = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn!, reverseOrder: true, maxResults: 100, nextToken: token, includeExecutionData: true }));
+    const out = await aws.sfn.send(new GetExecutionHistoryCommand({
+      executionArn: e.executionArn!, reverseOrder: true, maxResults: 100, nextToken: token, includeExecutionData: true,
+    }));
     for (const ev of out.events ?? []) {
       if (ev.stateEnteredEventDetails) {
         entered = ev;
@@ -250,7 +254,12 @@ export async function runningState(aws: AwsClients, e: ExecutionListItem): Promi
         const message = typeof params.Message === 'string' ? JSON.parse(params.Message) : params.Message;
         const taskToken = message?.taskToken;
         if (typeof taskToken === 'string' && taskToken) {
-          pendingApproval = { taskToken, since: scheduled!.timestamp ?? new Date(0), timeoutSeconds: details.timeoutInSeconds, heartbeatSeconds: details.heartbeatInSeconds };
+          pendingApproval = {
+            taskToken,
+            since: scheduled!.timestamp ?? new Date(0),
+            timeoutSeconds: details.timeoutInSeconds,
+            heartbeatSeconds: details.heartbeatInSeconds,
+          };
         }
       } catch {
         pendingApproval = undefined;

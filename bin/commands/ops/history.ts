@@ -49,7 +49,9 @@ async function approverOf(aws: AwsClients, model: ModelRef, execution: string): 
   try {
     let token: string | undefined;
     do {
-      const out = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 200, nextToken: token, includeExecutionData: true }));
+      const out = await aws.sfn.send(new GetExecutionHistoryCommand({
+        executionArn: arn, maxResults: 200, nextToken: token, includeExecutionData: true,
+      }));
       for (const ev of out.events ?? []) {
         const d = ev.taskSucceededEventDetails;
         if (ev.type === 'TaskSucceeded' && d?.resource === 'publish.waitForTaskToken' && d.output) {

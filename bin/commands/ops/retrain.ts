@@ -32,7 +32,9 @@ ${COMMON_FLAGS_HELP}`;
 
 async function putRequest(aws: AwsClients, model: ModelRef, detail: ManualRequestDetail): Promise<string> {
   const out = await aws.events.send(new PutEventsCommand({
-    Entries: [{ Source: MANUAL_REQUEST_SOURCE, DetailType: MANUAL_REQUEST_DETAIL_TYPE, Detail: JSON.stringify(detail), EventBusName: model.loop.record.eventBusName }],
+    Entries: [{
+      Source: MANUAL_REQUEST_SOURCE, DetailType: MANUAL_REQUEST_DETAIL_TYPE, Detail: JSON.stringify(detail), EventBusName: model.loop.record.eventBusName,
+    }],
   }));
   const entry = out.Entries?.[0];
   if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {

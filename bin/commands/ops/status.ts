@@ -9,7 +9,8 @@ import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { Command } from '../index';
 import { AwsClients, checkModelName, COMMON_FLAGS_HELP, EXIT, OpsError, runCommand, table, when } from './common';
 import {
-  CHAMPION_CHANGING_OUTCOMES, executionNamePattern, executionOutput, findLoops, findModels, listExecutions, Loop, ModelRef, phaseOf, runningState, RunningState,
+  CHAMPION_CHANGING_OUTCOMES, executionNamePattern, executionOutput, findLoops, findModels, listExecutions, Loop, ModelRef, phaseOf,
+  runningState, RunningState,
 } from './discovery';
 
 const USAGE = `usage: cdk-mlops status [--model <name>] [--json] [--executions <n>] [common options]
@@ -85,7 +86,9 @@ async function alarmStates(aws: AwsClients, loop: Loop, models: string[]): Promi
 }
 
 /** The status of the given models of one loop. */
-export async function loopStatus(aws: AwsClients, loop: Loop, models: ModelRef[], executionLimit: number): Promise<{ models: ModelStatus[]; unmonitored?: string }> {
+export async function loopStatus(
+  aws: AwsClients, loop: Loop, models: ModelRef[], executionLimit: number,
+): Promise<{ models: ModelStatus[]; unmonitored?: string }> {
   const executions = loop.record.stateMachineArn ? await listExecutions(aws, loop, { limit: executionLimit }) : [];
   const alarms = await alarmStates(aws, loop, models.map((m) => m.name));
   const fleet = await aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${loop.record.alarmPrefix}.unmonitored-models`] }));
@@ -126,7 +129,9 @@ export async function loopStatus(aws: AwsClients, loop: Loop, models: ModelRef[]
       pendingApproval: state?.pendingApproval ? {
         execution: state.name,
         since: when(state.pendingApproval.since),
-        expiresBy: state.pendingApproval.timeoutSeconds ? when(new Date(state.pendingApproval.since.getTime() + state.pendingApproval.timeoutSeconds * 1000)) : undefined,
+        expiresBy: state.pendingApproval.timeoutSeconds
+          ? when(new Date(state.pendingApproval.since.getTime() + state.pendingApproval.timeoutSeconds * 1000))
+          : undefined,
       } : null,
     });
   }

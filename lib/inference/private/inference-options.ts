@@ -1,11 +1,11 @@
 // Validation shared by InferenceService (cdk8s) and ModelEndpoint (CDK), so
 // errors name whichever construct the user created.
 import { IConstruct } from 'constructs';
+import { DEFAULT_TARGET_IN_FLIGHT_REQUESTS } from '../../contracts/autoscaling-signal';
+import { MODEL_NAME_MAX_LENGTH, dns1035LabelRule, isDns1035Label } from '../../core/naming';
 import {
   checkDnsLabel, checkInt, checkPattern, invalid, isToken,
 } from '../../core/validation';
-import { DEFAULT_TARGET_IN_FLIGHT_REQUESTS } from '../../contracts/autoscaling-signal';
-import { MODEL_NAME_MAX_LENGTH, dns1035LabelRule, isDns1035Label } from '../../core/naming';
 import type { InferenceServiceOptions } from '../inference-service-props';
 import type {
   InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow,

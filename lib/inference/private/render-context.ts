@@ -1,8 +1,8 @@
 // What the per-object render functions of an InferenceService see: its props and its late-bound state
 // (variants and proxy are read at synth, so mutators called after construction are reflected).
+import { VARIANT_LABEL } from '../../contracts/endpoint-wiring';
 import type { InferenceServiceProps } from '../inference-service-props';
 import type { InferenceProxyOptions, InferenceSegment, InferenceVariant } from '../inference-types';
-import { VARIANT_LABEL } from '../../contracts/endpoint-wiring';
 
 /** A read-only view of an InferenceService for the render functions. */
 export interface ServiceView {

@@ -2,11 +2,11 @@
 // and the ALB Ingress of the AWS Load Balancer Controller (weighted target groups across the variants).
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../../contracts/endpoint-wiring';
+import type { SegmentMatch } from '../inference-types';
 import { DEFAULTS } from './inference-options';
 import { intOrString, k8s } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../../contracts/endpoint-wiring';
-import type { SegmentMatch } from '../inference-types';
 
 /** The default-deny NetworkPolicy and the one admitting the load balancer and the allowed namespaces. */
 export function renderNetworkPolicies(scope: Construct, view: ServiceView): void {

@@ -1,10 +1,10 @@
 // The pod template of a variant's Deployment: the init container that fetches the artifact, the model
 // container, the optional proxy sidecar, GPU scheduling and zone spread.
+import { MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../contracts/endpoint-wiring';
+import type { InferenceVariant } from '../inference-types';
 import { DEFAULTS, DEFAULT_ARTIFACT_COPY_IMAGE, DEFAULT_GPU_NODE_SELECTOR } from './inference-options';
 import { intOrString, k8s, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
 import { ServiceView, segmentLabels, variantSelector } from './render-context';
-import { MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../contracts/endpoint-wiring';
-import type { InferenceVariant } from '../inference-types';
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 const MODEL_DIR = '/models';

@@ -3,11 +3,11 @@
 // (minReplicaCount/maxReplicaCount; KEDA then updates the HPA it owns) or the CPU HPAs.
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { ScheduledScalingWindow } from '../inference-types';
 import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
 import { k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
 import { scalesOnInFlight } from './render-scaler';
-import type { ScheduledScalingWindow } from '../inference-types';
 
 /** The pre-scaler's ServiceAccount, Role and RoleBinding name. */
 export function scalerName(view: ServiceView): string {

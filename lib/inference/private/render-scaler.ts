@@ -6,12 +6,12 @@
 // crd-triggerauthentications.yaml in kedacore/charts at v2.20.2), checked field by field in test/inference/keda.test.ts.
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DEFAULTS, resourceScaling } from './inference-options';
-import { k8s, quantity } from './k8s';
-import { ServiceView, objectMeta } from './render-context';
 import {
   IN_FLIGHT_DIMENSIONS, IN_FLIGHT_METRIC_NAME, IN_FLIGHT_QUERY, INFERENCE_METRICS_NAMESPACE,
 } from '../../contracts/autoscaling-signal';
+import { DEFAULTS, resourceScaling } from './inference-options';
+import { k8s, quantity } from './k8s';
+import { ServiceView, objectMeta } from './render-context';
 
 /** API version of KEDA's ScaledObject and TriggerAuthentication. */
 export const KEDA_API_VERSION = 'keda.sh/v1alpha1';

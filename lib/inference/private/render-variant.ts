@@ -1,13 +1,13 @@
 // The objects of one variant: its Deployment (pod template in render-pod.ts), Service, autoscaler (render-scaler.ts:
 // a KEDA ScaledObject on in-flight requests, or a CPU HPA) and PDB.
 import { Construct } from 'constructs';
+import { ENDPOINT_SERVICE_PORT, MODEL_VERSION_ANNOTATION, VARIANT_LABEL } from '../../contracts/endpoint-wiring';
+import type { InferenceVariant } from '../inference-types';
 import { variantBounds } from './inference-options';
 import { intOrString, k8s, lateBoundObject } from './k8s';
 import { ServiceView, objectMeta, variantSelector } from './render-context';
 import { renderDeploymentSpec } from './render-pod';
 import { renderScaler } from './render-scaler';
-import { ENDPOINT_SERVICE_PORT, MODEL_VERSION_ANNOTATION, VARIANT_LABEL } from '../../contracts/endpoint-wiring';
-import type { InferenceVariant } from '../inference-types';
 
 /** Renders the Deployment, Service, autoscaler and PDB of a variant under `parent`. */
 export function renderVariant(parent: Construct, view: ServiceView, v: InferenceVariant): void {

@@ -2,7 +2,7 @@
  * Streaming comparison of a current window against a baseline: one pass,
  * memory bounded by the bins and the sketch (never by the number of records).
  */
-import type { DriftThresholds } from '../drift-thresholds';
+import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import { categoricalDrift } from './categorical';
 import { ks2sampPValue } from './ks';
 import { binOf } from './quantile';

@@ -1,5 +1,5 @@
 /** Exact comparison of two full samples (the CLI's path). */
-import type { DriftThresholds } from '../drift-thresholds';
+import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import { categoricalEvidence } from './accumulator';
 import { binShares } from './baseline';
 import { categoricalDrift } from './categorical';

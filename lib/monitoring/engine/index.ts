@@ -7,7 +7,7 @@ export type {
   FeatureType, FeatureSpec, QuantileSketch, NumericBaseline,
   CategoricalBaseline, Baseline, NumericDrift, CategoricalDrift, DriftReport,
 } from './types';
-export type { DriftThresholds } from '../drift-thresholds';
+export type { DriftThresholds } from '../../contracts/drift-thresholds';
 export type { BaselineBuilderOptions } from './baseline';
 export { BaselineBuilder, validateBaseline, DEFAULT_SKETCH_SIZE, DEFAULT_TOP_K } from './baseline';
 export type { DriftAccumulatorOptions, SketchBounds } from './accumulator';

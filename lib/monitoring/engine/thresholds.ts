@@ -3,7 +3,7 @@
  * Holm's correction for the number of features compared, and at least one of its
  * bias-corrected effect sizes reaches its floor. See docs/drift.md ("Decision").
  */
-import type { DriftThresholds } from '../drift-thresholds';
+import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import { chiSquareSf } from './stats';
 import { CategoricalDrift, FeatureSpec, NumericDrift } from './types';
 
@@ -19,11 +19,7 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = Object.freeze({
   wassersteinNormed: 0.1,
 });
 
-/** The keys of a thresholds object. */
-export const THRESHOLD_KEYS: ReadonlyArray<keyof DriftThresholds> = ['alpha', 'psi', 'jensenShannon', 'ksStatistic', 'wassersteinNormed'];
-
-/** Keys that apply to one feature (alpha is the family's: every compared feature shares it). */
-export const FEATURE_THRESHOLD_KEYS: ReadonlyArray<keyof DriftThresholds> = ['psi', 'jensenShannon', 'ksStatistic', 'wassersteinNormed'];
+export { FEATURE_THRESHOLD_KEYS, THRESHOLD_KEYS } from '../../contracts/drift-threshold-keys';
 
 /** A feature with its own thresholds (FeatureSpec, FeatureConfig and DriftFeatureSpec all fit). */
 export interface ThresholdSpec {

@@ -2,7 +2,7 @@
  * Types of the drift engine (internal; the jsii facade is lib/drift-engine.ts).
  * Pure data: every type here is JSON-serialisable.
  */
-import type { DriftThresholds } from '../drift-thresholds';
+import type { DriftThresholds } from '../../contracts/drift-thresholds';
 
 /** How a feature's values are compared. */
 export type FeatureType = 'numeric' | 'categorical';

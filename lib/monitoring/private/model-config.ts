@@ -5,15 +5,15 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { checkPattern, checkInt, checkNumber, checkOneOf, invalid, isToken } from '../../core/validation';
-import { parseJsonPath } from '../engine';
-import { checkS3Prefix, PREDICTION_PATH_RE } from './checks';
 import {
   CONFIG_KEYS, FeatureConfig, ModelMonitorConfig, QualityConfig, QualityThresholdConfig,
 } from '../../contracts/drift-monitor-config';
+import { DriftThresholds } from '../../contracts/drift-thresholds';
+import { checkPattern, checkInt, checkNumber, checkOneOf, invalid, isToken } from '../../core/validation';
 import type { DriftMonitor } from '../drift-monitor';
 import { DriftFeatureType, ModelProblemType, ModelQualityOptions, MonitoredFeature, MonitoredModelOptions } from '../drift-monitor-props';
-import { DriftThresholds } from '../drift-thresholds';
+import { parseJsonPath } from '../engine';
+import { checkS3Prefix, PREDICTION_PATH_RE } from './checks';
 
 const STANDARD_PARAMETER_BYTES = 4096;
 const ADVANCED_PARAMETER_BYTES = 8192;

@@ -1,8 +1,8 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import type { ModelEndpoint } from '../../inference/model-endpoint';
 import { DriftFeatureType, DriftStatistic, QualityStatistic } from '../../monitoring/drift-monitor-props';
-import type { DriftThresholds } from '../../monitoring/drift-thresholds';
 import type { MonitoredModel } from '../../monitoring/monitored-model';
 import type { ModelDashboardSource } from '../dashboard-source';
 

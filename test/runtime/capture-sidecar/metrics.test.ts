@@ -67,7 +67,9 @@ test('publishes the in-flight requests gauge per variant as a high-resolution st
     MODEL_NAME: 'fraud',
     VARIANT: 'canary',
   });
-  const inFlight = () => cw.data(IN_FLIGHT_METRIC_NAME, [...IN_FLIGHT_DIMENSIONS]) as Array<MetricDatumJson & { StatisticValues: any; StorageResolution: number }>;
+  const inFlight = () => cw.data(IN_FLIGHT_METRIC_NAME, [...IN_FLIGHT_DIMENSIONS]) as Array<
+    MetricDatumJson & { StatisticValues: any; StorageResolution: number }
+  >;
   const agents: http.Agent[] = [];
   try {
     // three requests the model never answers stay in flight; health checks do not count

@@ -381,7 +381,8 @@ describe('MetricPublisher at the 1 MB payload limit', () => {
     await publisher.flush();
     expect(server.puts.length).toBe(2);
     for (const p of server.puts) {
-      expect(p.metricData.reduce((a, d) => a + datumSize({ ...d, Timestamp: new Date(d.Timestamp! * 1000) } as any), 0)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+      const bytes = p.metricData.reduce((a, d) => a + datumSize({ ...d, Timestamp: new Date(d.Timestamp! * 1000) } as any), 0);
+      expect(bytes).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
     }
     expect(server.datums.map((d) => d.Value)).toEqual(data.map((d) => d.Value));
     // NaN and infinities are dropped (CloudWatch rejects them).

@@ -48,6 +48,14 @@ async function main() {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await server.stop();
   fs.rmSync(root, { recursive: true, force: true });
-  console.log(JSON.stringify({ records: N, features: 25, megabytes: +(bytes / 1e6).toFixed(1), seconds: +seconds.toFixed(2), recordsPerSecond: Math.round(N / seconds), metricsSent: s.metricsSent, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(JSON.stringify({
+    records: N,
+    features: 25,
+    megabytes: +(bytes / 1e6).toFixed(1),
+    seconds: +seconds.toFixed(2),
+    recordsPerSecond: Math.round(N / seconds),
+    metricsSent: s.metricsSent,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }));
 }
 main();

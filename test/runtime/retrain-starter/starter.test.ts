@@ -1,8 +1,8 @@
+import { applyUpdate, evaluateCondition } from '../../../bin/simulate/dynamodb';
+import { matchesPattern } from '../../../bin/simulate/run';
 import {
   clockFor, executionName, handleEvent, isoWeek, modelFromAlarmName, settingsFromEnv, StarterDeps,
 } from '../../../lib/runtime/retrain-starter/starter';
-import { applyUpdate, evaluateCondition } from '../../../bin/simulate/dynamodb';
-import { matchesPattern } from '../../../bin/simulate/run';
 
 const settings = settingsFromEnv({
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:Retrain',

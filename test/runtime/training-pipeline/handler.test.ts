@@ -2,7 +2,8 @@
 // (against the simulated S3), plus the generic ASL helper.
 import { gzipSync } from 'node:zlib';
 import {
-  distributedEnvironment, GPU_FAMILIES, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TRAINING_INSTANCE_SIZES, TrainingSettings, unknownInstanceType,
+  distributedEnvironment, GPU_FAMILIES, hasInstanceStorage, jobNameBase, parseImage, PipelineFrame, TRAINING_INSTANCE_SIZES, TrainingSettings,
+  unknownInstanceType,
 } from '../../../lib/contracts/training-settings';
 import { createHandler, listDataset, mergeSettings } from '../../../lib/runtime/training-pipeline';
 import { readRecords } from '../../../lib/runtime/training-pipeline/baseline';

@@ -1,7 +1,7 @@
 // The optional human approval (SNS + task token).
+import { SNS_RETRY_ERRORS } from '../../../contracts/integration-errors';
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
-import { SNS_RETRY_ERRORS } from '../../../contracts/integration-errors';
 import { DefinitionContext, retry } from './context';
 
 /** The optional human approval (SNS + task token). */

@@ -1,10 +1,10 @@
 // What every step of the retraining definition shares: the props, the states written so far, and
 // the helpers that build Tasks, catches, Kubernetes calls and outcome states.
-import { championParameterName, recordPath } from '../../../contracts/retrain-record';
 import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION } from '../../../contracts/endpoint-wiring';
 import {
   CLOUDWATCH_RETRY_ERRORS, DYNAMODB_RETRY_ERRORS, S3_RETRY_ERRORS, SAGEMAKER_SDK_RETRY_ERRORS, SNS_RETRY_ERRORS,
 } from '../../../contracts/integration-errors';
+import { championParameterName, recordPath } from '../../../contracts/retrain-record';
 
 /** ASL state, loosely typed. */
 export type AslState = Record<string, any>;

@@ -48,3 +48,4 @@ export interface DriftThresholds {
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a jsii-compatible alias of the former name
 export interface DriftThresholdOverrides extends DriftThresholds {}
+
