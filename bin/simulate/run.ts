@@ -14,6 +14,7 @@ import { createHandler } from '../../lib/runtime/training-pipeline/index';
 import { CLOSED_LOOP_MODEL, ClosedLoopStack } from '../../examples/closed-loop';
 import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
+import { assemblyTemplate, mergeStacks, synthesizeApp } from './assembly';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { detectDrift, rng, toCsv } from './drift';
 import { matchesEventPattern } from './event-pattern';
@@ -58,29 +59,17 @@ export function loadModelFactory(models = 3): LoadedStack {
   const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
   const assembly = app.synth();
-  const merged: Template = { Resources: {} };
-  const platform = assembly.getStackByName(stack.stackName).template as Template;
-  // A shard reads platform values as SSM-typed stack parameters: resolve each to the platform parameter's value,
-  // so a shard's record names the platform's cluster, buckets and stream as the platform template does.
-  const published = new Map<string, any>();
-  for (const r of Object.values(platform.Resources)) {
-    if (r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string') published.set(r.Properties.Name, r.Properties.Value);
-  }
-  for (const s of [stack, ...stack.factory.shardStacks]) {
-    const t = assembly.getStackByName(s.stackName).template as Template;
-    const values = new Map<string, any>();
-    for (const [id, p] of Object.entries<any>(t.Parameters ?? {})) {
-      if (String(p.Type).startsWith('AWS::SSM::Parameter::Value') && published.has(p.Default)) values.set(id, published.get(p.Default));
-    }
-    const substitute = (x: any): any => {
-      if (Array.isArray(x)) return x.map(substitute);
-      if (x === null || typeof x !== 'object') return x;
-      if (typeof x.Ref === 'string' && Object.keys(x).length === 1 && values.has(x.Ref)) return values.get(x.Ref);
-      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, substitute(v)]));
-    };
-    Object.assign(merged.Resources, substitute(t.Resources));
-  }
+  const merged = mergeStacks([stack, ...stack.factory.shardStacks].map((s) => ({ stackName: s.stackName, template: assembly.getStackByName(s.stackName).template as Template })));
   return extract(merged, stack.stackName);
+}
+
+/**
+ * Loads the user's app (`simulate --app`): a cloud assembly directory, or an app command synthesized into a
+ * temporary one; its stacks are read as one account sees them (./assembly.ts).
+ */
+export function loadApp(app: string): LoadedStack {
+  const { template, stackName } = assemblyTemplate(synthesizeApp(app));
+  return extract(template, stackName);
 }
 
 /** Extracts the state machines, the starter's settings, the rule and the per-model records from a template. */

@@ -336,7 +336,7 @@ describe('scenario files', () => {
   test('CLI: --help prints the usage on stdout and exits 0', async () => {
     const r = await cli('--help');
     expect([r.code, r.err]).toEqual([0, '']);
-    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--example closed-loop\|model-factory\] \[--scenario <name> \| --scenario-file <file> \| --all\]/);
+    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--app <cdk\.out dir \| app command> \| --example closed-loop\|model-factory\] \[--model <name>\]\n\s+\[--scenario <name> \| --scenario-file <file> \| --all\]/);
     expect(r.out).toMatch(/exit codes: 0 every scenario ended with its expected outcome/);
   });
 });
