@@ -20,6 +20,7 @@ import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
+import { validateTrainingInput } from '../training/private/training-input';
 import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
 
 /** Training settings of one model (they travel in the shared pipeline's execution input). */
@@ -402,18 +403,21 @@ export class ModelFactory extends Construct {
     const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(scope, 'CanaryErrorsRef', canaryErrorsName)];
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
+    const trainingInput = {
+      modelName: name,
+      ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
+      ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
+      ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
+    };
+    // The spec's training settings, checked now with the code the pipeline's handler runs on them.
+    validateTrainingInput(this.pipeline, this, `models[${name}].training`, trainingInput);
     const retrain = this.trigger.renderModel({
       ...endpointCoordinates(this, endpoint, 'primary', 'canary'),
       // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
       cluster: this.props.cluster,
       canaryAlarms,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
-      trainingInput: {
-        modelName: name,
-        ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
-        ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
-        ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
-      },
+      trainingInput,
       canaryWeight: r.canaryWeight,
       bakeTime: r.bakeTime,
       cooldown: r.cooldown,

@@ -20,6 +20,8 @@ import { ModelEndpoint } from '../inference/model-endpoint';
 import { acknowledgeWildcards } from '../core/nag';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { retrainDefinition } from './private/definition';
+import { checkEndpointAgainstPipeline } from './private/wiring-checks';
+import { validateTrainingInput } from '../training/private/training-input';
 import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validation';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
@@ -299,6 +301,8 @@ export class RetrainTrigger extends Construct {
     if (this.models.has(name)) invalid(this, 'modelName', name, 'is already registered with this RetrainTrigger');
     const { record, packageGroup } = renderRetrainRecord(this, options, this.executionTimeoutSeconds,
       (trainingModel) => this.monitorBaselineOf(options, trainingModel));
+    // The per-model training settings, checked now with the code the pipeline's handler runs on them.
+    if (this.trainingPipeline) validateTrainingInput(this.trainingPipeline, this, `models[${name}].trainingInput`, options.trainingInput);
     for (const alarm of options.canaryAlarms) {
       const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
       if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
@@ -314,6 +318,7 @@ export class RetrainTrigger extends Construct {
    * and the first champion (the primary variant's artifact) come from the endpoint.
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
+    if (this.trainingPipeline) checkEndpointAgainstPipeline(this, this.trainingPipeline, endpoint, options);
     const coordinates = endpointCoordinates(this, endpoint, options.primaryVariant ?? 'primary', options.canaryVariant ?? 'canary');
     return this.addModel({
       ...options,
