@@ -37,7 +37,7 @@ export class ReadmeStack extends Stack {
       cluster: gpu.cluster,                                   // any aws-eks-v2 cluster with a kubectl provider
       modelName: 'fraud-scoring',
       image: 'my-registry/fraud-server:1.4.2',               // pinned tag or digest; `latest` is rejected
-      modelArtifact: { bucket: artifacts, prefix: 'models/fraud-scoring/' },
+      modelArtifact: { bucket: artifacts, prefix: 'training/models/fraud-scoring/' },  // where the TrainingPipeline writes
       resources: { cpu: '3', memory: '12Gi', gpuCount: 1 },
       autoscaling: { minReplicas: 2, maxReplicas: 20, targetCpuUtilization: 60 },
       variants: [
@@ -63,7 +63,7 @@ export class ReadmeStack extends Stack {
       useSpotInstances: true, maxRuntime: Duration.hours(8), maxWait: Duration.hours(16),
       metricDefinitions: [{ name: 'val_auc', regex: 'val_auc=([0-9.]+)' }],
       evaluation: { metricName: 'val_auc', direction: MetricDirection.MAXIMIZE, threshold: 0.9, minImprovement: 0.002 },
-      approval: ApprovalPolicy.AUTO,
+      approval: ApprovalPolicy.MANUAL,                        // the RetrainTrigger canaries, then approves the winner
       codeRevision: 'a1b2c3d',
     });
     pipeline.grantStartExecution(ciRole);
