@@ -1,20 +1,25 @@
-// `cdk-mlops simulate [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]`
-// Runs the closed loop offline: the real retraining and training state machines
-// of examples/closed-loop.ts under simulated AWS services.
+// `cdk-mlops simulate [--app <cdk.out | command> | --example <name>] [--model <m>] [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]`
+// Runs the closed loop offline: the real retraining and training state machines of the user's app
+// (or of a bundled example) under simulated AWS services.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, readScenarioFile, Scenario, ScenarioError } from '../simulate/scenario';
 import { CliError, EXIT, parseArgs } from './cli';
 import type { Command } from './index';
 
 const USAGE = [
-  'usage: cdk-mlops simulate [--example closed-loop|model-factory] [--scenario <name> | --scenario-file <file> | --all]',
-  '                          [--json] [--html <file>]',
+  'usage: cdk-mlops simulate [--app <cdk.out dir | app command> | --example closed-loop|model-factory] [--model <name>]',
+  '                          [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]',
   '',
-  'Synthesizes the end-to-end example (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger),',
-  'and executes its real retraining and training state machines locally; every AWS call is simulated',
-  'as the scenario scripts.',
+  'Rehearses a retraining loop (ModelEndpoint, DriftMonitor, TrainingPipeline, RetrainTrigger): finds its real',
+  'retraining and training state machines and per-model records in the synthesized templates and executes',
+  'them locally; every AWS call is simulated as the scenario scripts.',
   '',
-  '  --example <name>        the example app to rehearse: closed-loop (default) or model-factory',
+  '  --app <dir | command>   your app: a cloud assembly directory (e.g. cdk.out), or the app command of your',
+  '                          cdk.json (e.g. "npx ts-node bin/app.ts"), run as cdk synth runs it (CDK_OUTDIR set to a',
+  '                          temporary directory); every stack is read, nested Stages included',
+  '  --example <name>        a bundled example instead: closed-loop (default without --app) or model-factory',
+  '  --model <name>          the model to retrain, for every scenario (default: the scenario\'s, else the first',
+  '                          model with a retraining record)',
   '  --scenario <name>       a built-in scenario (default drift-promote)',
   '  --scenario-file <file>  a scenario file (format: docs/retrain-trigger.md#scenario-file-format); it is',
   '                          validated against the format and the synthesized state machines (state and',
@@ -32,7 +37,7 @@ const USAGE = [
 ].join('\n');
 
 const OPTIONS = {
-  '--example': 'value', '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag', '--html': 'value',
+  '--app': 'value', '--model': 'value', '--example': 'value', '--scenario': 'value', '--scenario-file': 'value', '--all': 'flag', '--json': 'flag', '--html': 'value',
 } as const;
 
 export const simulate: Command = {
@@ -45,9 +50,12 @@ export const simulate: Command = {
     const json = options.json === true;
     const all = options.all === true;
     const example = (options.example as string | undefined) ?? 'closed-loop';
+    const app = options.app as string | undefined;
+    const model = options.model as string | undefined;
     if ([name !== undefined, file !== undefined, all].filter(Boolean).length > 1) {
       throw new CliError('give one of --scenario, --scenario-file, --all (see cdk-mlops simulate --help)');
     }
+    if (app !== undefined && options.example !== undefined) throw new CliError('give one of --app, --example (see cdk-mlops simulate --help)');
     if (example !== 'closed-loop' && example !== 'model-factory') {
       throw new CliError(`unknown example "${example}" (closed-loop, model-factory)`);
     }
@@ -68,12 +76,20 @@ export const simulate: Command = {
       if (!s) throw new CliError(`unknown scenario "${name}" (built-in: ${BUILT_IN_SCENARIOS.map((x) => x.name).join(', ')})`);
       scenarios = [s];
     }
+    if (model !== undefined) scenarios = scenarios.map((s) => ({ ...s, model }));
 
     // Loaded lazily: synthesizing needs aws-cdk-lib, which the other commands do not. Deprecation
     // notices of the example's constructs are for `cdk synth`, not for this output.
     process.env.JSII_DEPRECATED ??= 'quiet';
-    const { loadClosedLoop, loadModelFactory, runScenario, stackFacts } = await import('../simulate/run');
-    const loaded = example === 'model-factory' ? loadModelFactory() : loadClosedLoop();
+    const { loadApp, loadClosedLoop, loadModelFactory, runScenario, stackFacts } = await import('../simulate/run');
+    const { AppLoadError } = await import('../simulate/assembly');
+    let loaded;
+    try {
+      loaded = app !== undefined ? loadApp(app) : example === 'model-factory' ? loadModelFactory() : loadClosedLoop();
+    } catch (e) {
+      if (e instanceof AppLoadError) throw new CliError(e.message);
+      throw e;
+    }
     const facts = stackFacts(loaded);
     for (const scenario of scenarios) asCliError(() => checkScenarioAgainstStack(scenario, facts, file ?? scenario.name));
     let ok = true;

@@ -14,13 +14,14 @@ import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { clockFor, handleEvent, settingsFromEnv, StarterSettings } from '../../lib/runtime/retrain-starter/starter';
 import { createHandler } from '../../lib/runtime/training-pipeline/index';
+import { assemblyTemplate, mergeStacks, synthesizeApp } from './assembly';
 import { PlaceholderResolver, stateMachines, Template } from './cfn';
 import { clusterReachOf } from './cluster-reach';
 import { detectDrift, rng, toCsv } from './drift';
 import { matchesEventPattern } from './event-pattern';
 import { ruleDeadLetters } from './key-policy';
 import { Outcome, Scenario, StackFacts } from './scenario';
-import { CallRecord, ExecutionRecord, simError, World } from './world';
+import { CallRecord, checkTimeoutMatchers, ExecutionRecord, simError, World } from './world';
 
 /** What the simulation needs from the synthesized example. */
 export interface LoadedStack {
@@ -58,29 +59,17 @@ export function loadModelFactory(models = 3): LoadedStack {
   const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
   const assembly = app.synth();
-  const merged: Template = { Resources: {} };
-  const platform = assembly.getStackByName(stack.stackName).template as Template;
-  // A shard reads platform values as SSM-typed stack parameters: resolve each to the platform parameter's value,
-  // so a shard's record names the platform's cluster, buckets and stream as the platform template does.
-  const published = new Map<string, any>();
-  for (const r of Object.values(platform.Resources)) {
-    if (r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string') published.set(r.Properties.Name, r.Properties.Value);
-  }
-  for (const s of [stack, ...stack.factory.shardStacks]) {
-    const t = assembly.getStackByName(s.stackName).template as Template;
-    const values = new Map<string, any>();
-    for (const [id, p] of Object.entries<any>(t.Parameters ?? {})) {
-      if (String(p.Type).startsWith('AWS::SSM::Parameter::Value') && published.has(p.Default)) values.set(id, published.get(p.Default));
-    }
-    const substitute = (x: any): any => {
-      if (Array.isArray(x)) return x.map(substitute);
-      if (x === null || typeof x !== 'object') return x;
-      if (typeof x.Ref === 'string' && Object.keys(x).length === 1 && values.has(x.Ref)) return values.get(x.Ref);
-      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, substitute(v)]));
-    };
-    Object.assign(merged.Resources, substitute(t.Resources));
-  }
+  const merged = mergeStacks([stack, ...stack.factory.shardStacks].map((s) => ({ stackName: s.stackName, template: assembly.getStackByName(s.stackName).template as Template })));
   return extract(merged, stack.stackName);
+}
+
+/**
+ * Loads the user's app (`simulate --app`): a cloud assembly directory, or an app command synthesized into a
+ * temporary one; its stacks are read as one account sees them (./assembly.ts).
+ */
+export function loadApp(app: string): LoadedStack {
+  const { template, stackName } = assemblyTemplate(synthesizeApp(app));
+  return extract(template, stackName);
 }
 
 /** Extracts the state machines, the starter's settings, the rule and the per-model records from a template. */
@@ -284,6 +273,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const started: ExecutionRecord[] = [];
   let clockOffset = 0;
   world.runExecution = (arn, name, input, parent) => runOne(world, loaded, arn, name, input, parent, clockOffset);
+  // The simulated clock of an execution: its history so far, timed as the timeline renders it.
+  world.elapsed = (exec) => renderTimeline(exec, loaded, 0, '', []);
   const starterDeps = {
     startExecution: async (req: { stateMachineArn: string; name: string; input: string }) => {
       const key = `${req.stateMachineArn}/${req.name}`;
@@ -361,7 +352,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
 
   // ---- results ----
   const retrains = world.executions.filter((e) => e.stateMachine === 'retrain');
-  const outcomeOf = (e: ExecutionRecord): string => (e.status === 'SUCCEEDED' ? String(e.output?.outcome ?? 'unknown') : e.error?.name === 'RetrainFailed' ? 'failed' : `failed (${e.error?.name})`);
+  const outcomeOf = (e: ExecutionRecord): string => (e.status === 'SUCCEEDED' ? String(e.output?.outcome ?? 'unknown')
+    : e.status === 'TIMED_OUT' ? 'timed-out' : e.error?.name === 'RetrainFailed' ? 'failed' : `failed (${e.error?.name})`);
   const subject = retrains[retrains.length - 1];
   const outcome = drift.drifted.length === 0 ? 'no-drift' : subject ? outcomeOf(subject) : `not-started (${starterResults.map((r) => r.reason).join('; ')})`;
   const championAfter = championOf();
@@ -423,7 +415,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   let simulatedSeconds = 0;
   for (const e of retrains) {
     const lines: string[] = [];
-    const end = renderTimeline(e, loaded, e.startOffset, '  ', lines, rng(7));
+    const end = renderTimeline(e, loaded, e.startOffset, '  ', lines);
     simulatedSeconds = Math.max(simulatedSeconds, end);
     timeline.push(`execution ${e.name} -> ${outcomeOf(e)}`);
     timeline.push(...lines);
@@ -515,9 +507,15 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
   }
   if (name.length > 80) throw simError('StepFunctions.InvalidNameException', `execution name longer than 80 characters: ${name}`);
   const definition = kind === 'retrain' ? loaded.retrain.definition : loaded.training.definition;
-  const exec: ExecutionRecord = { name, arn: execArn, stateMachine: kind, input, status: 'RUNNING', events: [], calls: [], startOffset: offset };
+  const exec: ExecutionRecord = {
+    name, arn: execArn, stateMachine: kind, input, status: 'RUNNING', events: [], calls: [], startOffset: offset,
+    timeoutSeconds: typeof definition.TimeoutSeconds === 'number' ? definition.TimeoutSeconds : undefined,
+  };
   world.executions.push(exec);
   const tasks = tasksOf(definition.States);
+  for (const [stateName, state] of Object.entries(tasks)) {
+    if (state.TimeoutSeconds !== undefined || state.TimeoutSecondsPath !== undefined) checkTimeoutMatchers(stateName, state);
+  }
   const taskResourceLocalHandlers: Record<string, (i: any) => Promise<any>> = {};
   for (const [stateName, state] of Object.entries(tasks)) {
     // A Lambda ARN as the Resource of a retraining Task is the in-VPC Kubernetes API caller (eks:call's parameters).
@@ -534,7 +532,9 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
     }
   };
   visit(definition.States);
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  // TimeoutSeconds are enforced in simulated time (World.call); the interpreter would apply them in wall-clock
+  // time (and overflow Node's timer beyond ~24.8 days), so its copy of the definition has a wall-clock bound only.
+  const machine = new StateMachine(withoutTimeouts(definition), { validationOptions: { checkPaths: true, checkArn: true } });
   const run = machine.run(input, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     context: {
@@ -544,6 +544,12 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
     },
   });
   const consume = (async () => { for await (const ev of run.eventLogs) exec.events.push(ev); })();
+  let timedOut = false;
+  exec.timeOut = () => {
+    timedOut = true;
+    run.abort();
+  };
+  const timeoutCause = `the execution ran longer than the state machine's TimeoutSeconds (${exec.timeoutSeconds} s)`;
   const done = (async () => {
     try {
       exec.output = await run.result;
@@ -554,6 +560,14 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
       exec.error = { name: String(cause?.name ?? 'Error'), cause: String(cause?.message ?? cause) };
     }
     await consume;
+    // An execution past its TimeoutSeconds ends TIMED_OUT with States.Timeout, which no Catch of the machine sees
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html); one whose last states
+    // (waits) ran past the deadline after its last call ends so too.
+    if (timedOut || (exec.timeoutSeconds !== undefined && world.elapsed && world.elapsed(exec) > exec.timeoutSeconds)) {
+      exec.status = 'TIMED_OUT';
+      exec.output = undefined;
+      exec.error = { name: 'States.Timeout', cause: timeoutCause };
+    }
     world.runningExecutions.delete(key);
     return exec;
   })();
@@ -562,8 +576,32 @@ async function runOne(world: World, loaded: LoadedStack, smArn: string, name: st
   return done;
 }
 
+/**
+ * A copy of a definition for the interpreter: no top-level TimeoutSeconds, and every Task's a wall-clock bound
+ * of one hour (the simulated calls answer in milliseconds) instead of its simulated-time TimeoutSeconds(Path).
+ */
+function withoutTimeouts(definition: any): any {
+  const strip = (states: Record<string, any>): Record<string, any> => Object.fromEntries(Object.entries(states).map(([n, s]) => {
+    const { TimeoutSeconds: _t, TimeoutSecondsPath: _p, ...rest } = s;
+    const out: any = s.Type === 'Task' ? { ...rest, TimeoutSeconds: 3600 } : { ...s };
+    if (s.Branches) out.Branches = s.Branches.map((b: any) => ({ ...b, States: strip(b.States) }));
+    if (s.ItemProcessor) out.ItemProcessor = { ...s.ItemProcessor, States: strip(s.ItemProcessor.States) };
+    if (s.Iterator) out.Iterator = { ...s.Iterator, States: strip(s.Iterator.States) };
+    return [n, out];
+  }));
+  const { TimeoutSeconds: _t, ...rest } = definition;
+  return { ...rest, States: strip(definition.States) };
+}
+
 function getPath(obj: any, path: string): any {
   return path.replace(/^\$\.?/, '').split('.').filter((p) => p.length > 0).reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+/** A 32-bit seed from a name (FNV-1a). */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function clock(seconds: number): string {
@@ -574,7 +612,10 @@ function clock(seconds: number): string {
 }
 
 /** Renders an execution's timeline (simulated time); returns the simulated end. */
-function renderTimeline(exec: ExecutionRecord, loaded: LoadedStack, start: number, indent: string, out: string[], random: () => number): number {
+function renderTimeline(exec: ExecutionRecord, loaded: LoadedStack, start: number, indent: string, out: string[]): number {
+  // Retry jitter from a generator seeded by the execution's name: the clock the run enforces TimeoutSeconds
+  // with (World.elapsed, mid-execution) and the rendered timeline agree.
+  const random = rng(seedOf(exec.name));
   const definition = exec.stateMachine === 'retrain' ? loaded.retrain.definition : loaded.training.definition;
   const states = definition.States as Record<string, any>;
   const queues = new Map<string, CallRecord[]>();
@@ -591,9 +632,10 @@ function renderTimeline(exec: ExecutionRecord, loaded: LoadedStack, start: numbe
     out.push(`${indent}  ${clock(t)}    ${c.service.padEnd(36)} ${c.summary} -> ${result}`);
     if (c.child) {
       out.push(`${indent}    nested execution ${c.child.name} (training state machine) -> ${c.child.status}`);
-      t = renderTimeline(c.child, loaded, t, `${indent}    `, out, random);
+      const end = renderTimeline(c.child, loaded, t, `${indent}    `, out);
+      t = c.cappedSeconds !== undefined ? Math.min(end, t + c.cappedSeconds) : end;
     } else {
-      t += c.seconds;
+      t += c.cappedSeconds ?? c.seconds;
     }
   };
   for (const ev of exec.events) {
@@ -623,10 +665,18 @@ function renderTimeline(exec: ExecutionRecord, loaded: LoadedStack, start: numbe
         out.push(`${indent}  ${clock(t)}    caught -> ${ev.catch?.catcher?.Next}`);
         break;
       case 'ExecutionFailed':
-        out.push(`${indent}${clock(t)}  execution failed: ${ev.Error}`);
-        break;
       case 'ExecutionSucceeded':
-        out.push(`${indent}${clock(t)}  execution succeeded`);
+      case 'ExecutionAborted':
+        if (exec.status === 'TIMED_OUT') {
+          // Step Functions ends it at the deadline, whatever state it was in.
+          const at = exec.timeoutSeconds !== undefined ? Math.min(t, start + exec.timeoutSeconds) : t;
+          out.push(`${indent}${clock(at)}  execution timed out: States.Timeout (${exec.error?.cause})`);
+          t = at;
+        } else if (ev.type === 'ExecutionSucceeded') {
+          out.push(`${indent}${clock(t)}  execution succeeded`);
+        } else if (ev.type === 'ExecutionFailed') {
+          out.push(`${indent}${clock(t)}  execution failed: ${ev.Error}`);
+        }
         break;
       default:
         break;

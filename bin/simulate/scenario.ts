@@ -6,6 +6,8 @@
 
 export const OUTCOMES = [
   'promoted', 'rejected', 'rolled-back', 'not-approved', 'deduplicated', 'skipped-cooldown', 'skipped-budget', 'failed', 'no-drift',
+  // The retraining execution ran past its state machine's TimeoutSeconds (Step Functions stopped it).
+  'timed-out',
 ] as const;
 export type Outcome = typeof OUTCOMES[number];
 

@@ -27,6 +27,8 @@ export interface CallRecord {
   readonly error?: { name: string; cause: string };
   /** For `startExecution.sync`: the child execution. */
   child?: ExecutionRecord;
+  /** The call's duration when a TimeoutSeconds cut it short (the Task's, or the execution's). */
+  cappedSeconds?: number;
 }
 
 /** What the simulation keeps of one execution. */
@@ -35,19 +37,64 @@ export interface ExecutionRecord {
   readonly arn: string;
   readonly stateMachine: 'retrain' | 'training';
   readonly input: any;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
   output?: any;
   error?: { name: string; cause: string };
   events: any[];
   calls: CallRecord[];
   /** Simulated start, seconds after the scenario's t0. */
   startOffset: number;
+  /** The state machine's top-level `TimeoutSeconds`, when it has one. */
+  timeoutSeconds?: number;
+  /** Ends the execution as timed out (set by the runner): Step Functions stops it; no Catch applies. */
+  timeOut?: () => void;
 }
 
 export function simError(name: string, cause: string): Error {
   const e = new Error(cause);
   e.name = name;
   return e;
+}
+
+/**
+ * The error a Task gets when it exceeds its TimeoutSeconds. Step Functions' `States.TaskFailed` matches every
+ * known error except States.Timeout; the local interpreter recognizes a timeout by its own class only, so the
+ * error says it is not a task failure (`isTaskFailure`), and the runner refuses definitions where that matters
+ * (checkTimeoutMatchers).
+ */
+export function timeoutError(cause: string): Error {
+  const e = simError('States.Timeout', cause);
+  (e as any).isTaskFailure = false;
+  return e;
+}
+
+/**
+ * The local interpreter matches any error a Task handler throws with `States.TaskFailed`; Step Functions does
+ * not match States.Timeout with it. Where that would pick a different Retry or Catch entry for a timeout, the
+ * simulation cannot run the state as Step Functions does, and says so (before running) rather than take the
+ * wrong path.
+ */
+export function checkTimeoutMatchers(stateName: string, state: any): void {
+  for (const field of ['Retry', 'Catch'] as const) {
+    const entries: any[] = state?.[field] ?? [];
+    const real = entries.findIndex((e) => (e.ErrorEquals ?? []).some((x: string) => x === 'States.Timeout' || x === 'States.ALL'));
+    const local = entries.findIndex((e) => (e.ErrorEquals ?? []).some((x: string) => x === 'States.Timeout' || x === 'States.ALL' || x === 'States.TaskFailed'));
+    if (real !== local) {
+      throw new Error(`state ${stateName}: its ${field} entry ${local} names States.TaskFailed without States.Timeout; the simulation cannot tell it apart from a timeout (list States.Timeout in that entry, or before it)`);
+    }
+  }
+}
+
+/** A Task's TimeoutSeconds, or its TimeoutSecondsPath read from the state's raw input; undefined when neither. */
+export function taskTimeoutSeconds(state: any, input: any): number | undefined {
+  if (typeof state?.TimeoutSeconds === 'number') return state.TimeoutSeconds;
+  if (typeof state?.TimeoutSecondsPath === 'string') {
+    const v = String(state.TimeoutSecondsPath).replace(/^\$\.?/, '').split('.').filter((p) => p.length > 0)
+      .reduce((o: any, k) => (o == null ? undefined : o[k]), input);
+    return typeof v === 'number' && v >= 1 ? v : undefined;
+  }
+  // Step Functions' default for a Task without a timeout is 99999999 seconds: nothing the simulation reaches.
+  return undefined;
 }
 
 /** A JSON merge patch (RFC 7386). */
@@ -144,6 +191,8 @@ export class World {
   public onTrainingStarted?: (execution: string) => Promise<void>;
   /** Runs a state machine execution (set by the runner). */
   public runExecution?: (stateMachineArn: string, name: string, input: any, parent?: ExecutionRecord) => Promise<ExecutionRecord>;
+  /** Simulated seconds since an execution started, from its history so far (set by the runner). */
+  public elapsed?: (exec: ExecutionRecord) => number;
 
   constructor(public readonly options: WorldOptions, tableName: string) {
     this.table = new SimTable(tableName);
@@ -219,6 +268,12 @@ export class World {
    */
   // A fault scripted on `eks:call` is a fault of the Kubernetes API call, whichever way the loop reaches it.
   public async call(exec: ExecutionRecord, state: string, service: string, params: any, context: any): Promise<any> {
+    // The runner records the execution's events asynchronously: let it catch up, so the simulated clock
+    // (waits, retry delays and earlier calls of this execution) is read from the history up to this call.
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = this.elapsed?.(exec) ?? 0;
+    // An execution past its TimeoutSeconds is stopped by Step Functions: no further call is made.
+    if (exec.timeoutSeconds !== undefined && before >= exec.timeoutSeconds) return this.stopForTimeout(exec);
     const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service || (f.fault.service === 'eks:call' && service === 'kube:in-vpc')));
     if (fault) {
       fault.left--;
@@ -228,13 +283,60 @@ export class World {
     }
     const rec: CallRecord = { execution: exec.name, state, service, summary: summarize(service, params), seconds: 0.2 };
     exec.calls.push(rec);
+    const taskTimeout = taskTimeoutSeconds(context, this.stateInput(exec, state));
+    let out: any;
+    let failure: any;
     try {
-      const out = await this.dispatch(exec, rec, service, params, context);
-      return out;
+      out = await this.dispatch(exec, rec, service, params, context);
     } catch (err: any) {
-      (rec as any).error = { name: err?.name ?? 'Error', cause: String(err?.message ?? err) };
-      throw err;
+      failure = err;
     }
+    const seconds = rec.child ? (this.elapsed?.(rec.child) ?? 0) : rec.seconds;
+    // Task TimeoutSeconds (https://docs.aws.amazon.com/step-functions/latest/dg/sfn-states-task.html): a Task that
+    // runs longer fails with States.Timeout at the deadline, whatever the call would have returned later; the
+    // state's Retry and Catch handle it (States.ALL matches it, States.TaskFailed does not).
+    if (taskTimeout !== undefined && seconds > taskTimeout) {
+      rec.cappedSeconds = taskTimeout;
+      const cause = `the task ran longer than its TimeoutSeconds (${taskTimeout} s; the call would take ${Math.round(seconds)} s)`;
+      (rec as any).error = { name: 'States.Timeout', cause };
+      if (service === 'sagemaker:createTrainingJob.sync' && params?.TrainingJobName) {
+        const job = this.trainingJobs.get(params.TrainingJobName);
+        // The job itself is not finished at the deadline: it is still running (the Task stopped waiting for it).
+        if (job) this.trainingJobs.set(params.TrainingJobName, { ...job, TrainingJobStatus: 'InProgress', ModelArtifacts: undefined, FinalMetricDataList: undefined });
+      }
+      if (exec.timeoutSeconds !== undefined && before + taskTimeout > exec.timeoutSeconds) {
+        rec.cappedSeconds = Math.max(0, exec.timeoutSeconds - before);
+        return this.stopForTimeout(exec);
+      }
+      throw timeoutError(cause);
+    }
+    // The execution's own TimeoutSeconds ran out during this call.
+    if (exec.timeoutSeconds !== undefined && before + seconds > exec.timeoutSeconds) {
+      rec.cappedSeconds = Math.max(0, exec.timeoutSeconds - before);
+      return this.stopForTimeout(exec);
+    }
+    if (failure !== undefined) {
+      (rec as any).error = { name: failure?.name ?? 'Error', cause: String(failure?.message ?? failure) };
+      throw failure;
+    }
+    return out;
+  }
+
+  /**
+   * Stops an execution that ran past its TimeoutSeconds: the runner aborts the run, so the interpreter enters
+   * no further state; the pending Task gets an error that nothing records (the execution ends TIMED_OUT).
+   */
+  private stopForTimeout(exec: ExecutionRecord): Promise<never> {
+    exec.timeOut?.();
+    return Promise.reject(simError('States.Timeout', 'the execution ran past its TimeoutSeconds'));
+  }
+
+  /** The raw input of the state being executed (its last StateEntered event), for TimeoutSecondsPath. */
+  private stateInput(exec: ExecutionRecord, state: string): any {
+    for (let i = exec.events.length - 1; i >= 0; i--) {
+      if (exec.events[i].type === 'StateEntered' && exec.events[i].state?.name === state) return exec.events[i].state.input;
+    }
+    return undefined;
   }
 
   private async dispatch(exec: ExecutionRecord, rec: CallRecord, service: string, p: any, context: any): Promise<any> {

@@ -18,6 +18,7 @@ import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFe
 import { ShardDashboard } from '../operations/model-dashboard';
 import { endpointCoordinates } from '../retraining/private/endpoint-coordinates';
 import { RetrainTrigger } from '../retraining/retrain-trigger';
+import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
 import { assignLocalValue } from './private/local-reference';
 import { assignShards } from './private/sharding';
@@ -412,18 +413,21 @@ export class ModelFactory extends Construct {
     const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(scope, 'CanaryErrorsRef', canaryErrorsName)];
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
+    const trainingInput = {
+      modelName: name,
+      ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
+      ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
+      ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
+    };
+    // The spec's training settings, checked now with the code the pipeline's handler runs on them.
+    validateTrainingInput(this.pipeline, this, `models[${name}].training`, trainingInput);
     const retrain = this.trigger.renderModel({
       ...endpointCoordinates(this, endpoint, 'primary', 'canary'),
       // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
       cluster: this.props.cluster,
       canaryAlarms,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
-      trainingInput: {
-        modelName: name,
-        ...(spec.training?.instanceType ? { instanceType: spec.training.instanceType } : {}),
-        ...(spec.training?.instanceCount ? { instanceCount: spec.training.instanceCount } : {}),
-        ...(spec.training?.hyperparameters ? { hyperparameters: spec.training.hyperparameters } : {}),
-      },
+      trainingInput,
       canaryWeight: r.canaryWeight,
       bakeTime: r.bakeTime,
       cooldown: r.cooldown,

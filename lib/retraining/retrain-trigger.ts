@@ -25,6 +25,7 @@ import { checkDnsLabel, checkPattern, invalid, isToken } from '../core/validatio
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelDashboard } from '../operations/model-dashboard';
+import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { ClusterReach, clusterReach } from './private/cluster-reach';
 import { allowEventBridgeDeadLetters } from './private/dead-letters';
@@ -36,6 +37,7 @@ import { renderOperationsRecord } from './private/operations-record';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
 import { grantRetrainStateMachine } from './private/roles';
 import { INCONSISTENT_STATE_METRIC, LOCK_RELEASE_FAILURES_METRIC, NOTIFICATION_FAILURES_METRIC } from './private/steps/finalize';
+import { checkEndpointAgainstPipeline } from './private/wiring-checks';
 import {
   RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
 } from './retrain-trigger-options';
@@ -342,6 +344,8 @@ export class RetrainTrigger extends Construct {
     if (this.models.has(name)) invalid(this, 'modelName', name, 'is already registered with this RetrainTrigger');
     const { record, packageGroup } = renderRetrainRecord(this, options, this.executionTimeoutSeconds,
       (trainingModel) => this.monitorBaselineOf(options, trainingModel));
+    // The per-model training settings, checked now with the code the pipeline's handler runs on them.
+    if (this.trainingPipeline) validateTrainingInput(this.trainingPipeline, this, `models[${name}].trainingInput`, options.trainingInput);
     for (const alarm of options.canaryAlarms) {
       const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
       if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
@@ -357,6 +361,7 @@ export class RetrainTrigger extends Construct {
    * and the first champion (the primary variant's artifact) come from the endpoint.
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
+    if (this.trainingPipeline) checkEndpointAgainstPipeline(this, this.trainingPipeline, endpoint, options);
     const primary = options.primaryVariant ?? 'primary';
     const canary = options.canaryVariant ?? 'canary';
     const coordinates = endpointCoordinates(this, endpoint, primary, canary);

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../bin/commands';
 import { loadClosedLoop, loadModelFactory, LoadedStack, matchesPattern, runScenario, ScenarioResult, stackFacts } from '../../bin/simulate/run';
-import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, parseScenario, Scenario } from '../../bin/simulate/scenario';
+import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, parseScenario, readScenarioFile, Scenario } from '../../bin/simulate/scenario';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
 // runs the REAL retraining and training definitions under the simulated AWS.
@@ -337,7 +337,7 @@ describe('scenario files', () => {
   test('CLI: --help prints the usage on stdout and exits 0', async () => {
     const r = await cli('--help');
     expect([r.code, r.err]).toEqual([0, '']);
-    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--example closed-loop\|model-factory\] \[--scenario <name> \| --scenario-file <file> \| --all\]/);
+    expect(r.out).toMatch(/^usage: cdk-mlops simulate \[--app <cdk\.out dir \| app command> \| --example closed-loop\|model-factory\] \[--model <name>\]\n\s+\[--scenario <name> \| --scenario-file <file> \| --all\]/);
     expect(r.out).toMatch(/exit codes: 0 every scenario ended with its expected outcome/);
   });
 });
@@ -393,6 +393,58 @@ describe('AWS semantics the simulator enforces', () => {
     expect(r.outcome).toBe('failed');
     expect(r.timeline.join('\n')).toMatch(/EKS.EndpointUnreachable: eks:call supports only clusters with a public endpoint/);
     expect(r.championAfter).toEqual(r.championBefore);
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/sfn-states-task.html: a Task that runs longer than its
+  // TimeoutSeconds fails with States.Timeout (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html:
+  // States.ALL catches it, States.TaskFailed does not), in simulated time (issue 13, defect 7).
+  test('Task TimeoutSeconds: a training longer than TrainModel\'s timeout fails the Task with States.Timeout; the loop ends failed, not promoted', async () => {
+    const trainModel = loaded.training.definition.States.TrainModel;
+    expect(trainModel.TimeoutSeconds).toBeLessThan(100_000 * 60);
+    const dir = mkdtempSync(join(tmpdir(), 'sim-timeout-'));
+    const file = join(dir, 'slow-training.json');
+    writeFileSync(file, JSON.stringify({ name: 'slow-training', training: { minutes: 100000 }, expect: { outcome: 'failed' } }));
+    const r = await runScenario(loaded, readScenarioFile(file, readFileSync(file, 'utf8')));
+    expect(r.outcome).toBe('failed');
+    expect(r.championAfter).toEqual(r.championBefore);
+    const text = r.timeline.join('\n');
+    expect(text).toMatch(/CreateTrainingJob .* -> ERROR States\.Timeout: the task ran longer than its TimeoutSeconds \(612000 s; the call would take 6000000 s\)/);
+    // The Catch of TrainModel (States.ALL) takes the training pipeline's failure path; the retrain cleans up.
+    expect(text).toMatch(/caught -> TrainingErrorDefaults[\s\S]*RecordFailure[\s\S]*TrainingFailed/);
+    expect(r.states).toEqual(expect.arrayContaining(['Train', 'Cleanup', 'ReleaseLock', 'NotifyOutcome']));
+    expect(r.states).not.toContain('PatchCanary');
+    expect(r.invariants).toMatchObject({ lockReleased: true, championChangesOnlyOnPromotion: true, primaryServesChampion: true });
+    // The simulated clock stops at the Task's deadline, not at the 100,000 minutes the job would have run.
+    expect(r.simulatedMinutes).toBeGreaterThanOrEqual(612000 / 60);
+    expect(r.simulatedMinutes).toBeLessThan(612000 / 60 + 60);
+    // Within the timeout the same scenario trains and promotes.
+    const inTime = await runScenario(loaded, parseScenario({ name: 'in-time', training: { minutes: 612000 / 60 - 30 } }));
+    expect(inTime.outcome).toBe('promoted');
+  });
+
+  // https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html: an execution that runs longer than
+  // the state machine's TimeoutSeconds fails with States.Timeout (status TIMED_OUT); no Catch of the machine applies.
+  test('state machine TimeoutSeconds: a training state machine past its deadline times out; the retrain takes Train\'s Catch', async () => {
+    const definition = JSON.parse(JSON.stringify(loaded.training.definition));
+    definition.TimeoutSeconds = 30 * 60; // the training job takes 45 simulated minutes
+    const short = { ...loaded, training: { ...loaded.training, definition } };
+    const r = await runScenario(short, BUILT_IN_SCENARIOS.find((s) => s.name === 'drift-promote')!);
+    expect(r.outcome).toBe('failed');
+    const text = r.timeline.join('\n');
+    expect(text).toMatch(/nested execution \S+ \(training state machine\) -> TIMED_OUT/);
+    expect(text).toMatch(/T\+00:30:\d\d\s+execution timed out: States\.Timeout/);
+    // Stopped at the deadline: the states after the training job never ran (no model registered), no failure path ran.
+    expect(text).not.toMatch(/CreateModelPackage|RecordFailure/);
+    expect(r.states).toEqual(expect.arrayContaining(['Train', 'Cleanup', 'ReleaseLock']));
+    expect(r.invariants).toMatchObject({ lockReleased: true, championChangesOnlyOnPromotion: true });
+    // A retraining execution past its own deadline ends timed-out; it never reaches its cleanup (the lock stays until its TTL).
+    const retrainDef = JSON.parse(JSON.stringify(loaded.retrain.definition));
+    retrainDef.TimeoutSeconds = 20 * 60;
+    const timedOut = await runScenario({ ...loaded, retrain: { ...loaded.retrain, definition: retrainDef } }, BUILT_IN_SCENARIOS.find((s) => s.name === 'drift-promote')!);
+    expect(timedOut.outcome).toBe('timed-out');
+    expect(timedOut.states).not.toContain('ReleaseLock');
+    expect(timedOut.lockReleased).toBe(false);
+    expect(timedOut.championAfter).toEqual(timedOut.championBefore);
   });
 
   // Done-when of issue 11: the factory example, with its default (private) cluster, runs every built-in scenario green.

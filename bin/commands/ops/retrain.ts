@@ -33,7 +33,10 @@ ${COMMON_FLAGS_HELP}`;
 async function putRequest(aws: AwsClients, model: ModelRef, detail: ManualRequestDetail): Promise<string> {
   const out = await aws.events.send(new PutEventsCommand({
     Entries: [{
-      Source: MANUAL_REQUEST_SOURCE, DetailType: MANUAL_REQUEST_DETAIL_TYPE, Detail: JSON.stringify(detail), EventBusName: model.loop.record.eventBusName,
+      Source: MANUAL_REQUEST_SOURCE,
+      DetailType: MANUAL_REQUEST_DETAIL_TYPE,
+      Detail: JSON.stringify(detail),
+      EventBusName: model.loop.record.eventBusName,
     }],
   }));
   const entry = out.Entries?.[0];
