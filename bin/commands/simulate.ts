@@ -1,4 +1,5 @@
-// `cdk-mlops simulate [--app <cdk.out | command> | --example <name>] [--model <m>] [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]`
+// `cdk-mlops simulate [--app <cdk.out | command> | --example <name>] [--model <m>]
+//                    [--scenario <name> | --scenario-file <file> | --all] [--json] [--html <file>]`
 // Runs the closed loop offline: the real retraining and training state machines of the user's app
 // (or of a bundled example) under simulated AWS services.
 import { readFileSync, writeFileSync } from 'node:fs';

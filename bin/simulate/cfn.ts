@@ -123,7 +123,10 @@ function arn(service: string, resource: string): string {
 }
 
 /** The state machines of a template: logical id, construct path and the parsed definition. */
-export function stateMachines(template: Template, resolver: PlaceholderResolver): { logicalId: string; path: string; definition: any; arn: string }[] {
+export function stateMachines(
+  template: Template,
+  resolver: PlaceholderResolver,
+): { logicalId: string; path: string; definition: any; arn: string }[] {
   const out: { logicalId: string; path: string; definition: any; arn: string }[] = [];
   for (const [id, r] of Object.entries(template.Resources ?? {})) {
     if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;

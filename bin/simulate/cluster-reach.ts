@@ -40,7 +40,11 @@ export function clusterReachOf(template: Template): Reach {
     if (fnGroups.length === 0) return `function ${fnId} is not in a VPC: it cannot reach the private endpoint of ${clusterName}`;
     if (privateAccess !== true) return `${clusterName} has no private endpoint for the in-VPC function ${fnId}`;
     const clusterGroups = new Set([clusterName, ...list(c.SecurityGroupIds).map(idOf)]);
-    const admitted = ingress.some((i) => i.group !== undefined && clusterGroups.has(i.group) && fnGroups.includes(i.source) && i.from <= 443 && i.to >= 443);
+    const admitted = ingress.some((i) => i.group !== undefined
+      && clusterGroups.has(i.group)
+      && fnGroups.includes(i.source)
+      && i.from <= 443
+      && i.to >= 443);
     return admitted ? undefined : `no security group of ${clusterName} admits ${fnId}'s security group on port 443`;
   };
 }

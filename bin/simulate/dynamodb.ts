@@ -29,7 +29,12 @@ export class SimTable {
   public putItem(req: any): any {
     const key = this.keyOf({ [this.hashKey]: req.Item[this.hashKey] });
     const old = this.items.get(key);
-    if (req.ConditionExpression && !evaluateCondition(req.ConditionExpression, old, req.ExpressionAttributeValues ?? {}, req.ExpressionAttributeNames ?? {})) {
+    if (req.ConditionExpression && !evaluateCondition(
+      req.ConditionExpression,
+      old,
+      req.ExpressionAttributeValues ?? {},
+      req.ExpressionAttributeNames ?? {},
+    )) {
       throw ddbError('ConditionalCheckFailedException', 'The conditional request failed');
     }
     this.items.set(key, clone(req.Item));
@@ -105,7 +110,12 @@ function compare(a: AttributeValue | undefined, b: AttributeValue | undefined): 
 }
 
 /** Evaluates a ConditionExpression against an item (undefined = no item). */
-export function evaluateCondition(expr: string, item: Item | undefined, values: Record<string, AttributeValue>, names: Record<string, string>): boolean {
+export function evaluateCondition(
+  expr: string,
+  item: Item | undefined,
+  values: Record<string, AttributeValue>,
+  names: Record<string, string>,
+): boolean {
   const toks = tokenize(expr);
   let i = 0;
   const peek = () => toks[i];

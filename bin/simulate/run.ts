@@ -59,7 +59,10 @@ export function loadModelFactory(models = 3): LoadedStack {
   const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
   const stack = new ModelFactoryStack(app, 'ModelFactory', { models: fleetSpecs(models) });
   const assembly = app.synth();
-  const merged = mergeStacks([stack, ...stack.factory.shardStacks].map((s) => ({ stackName: s.stackName, template: assembly.getStackByName(s.stackName).template as Template })));
+  const merged = mergeStacks([stack, ...stack.factory.shardStacks].map((s) => ({
+    stackName: s.stackName,
+    template: assembly.getStackByName(s.stackName).template as Template,
+  })));
   return extract(merged, stack.stackName);
 }
 
@@ -223,14 +226,26 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   // The TrainingPipeline's Lambda runs its real handler code against the simulated S3.
   const trainingHandler = (payload: any) => createHandler(world.s3)(payload);
   const world: World = new World({
-    scenario, records: loaded.records, configPrefix: loaded.configPrefix, trainingHandler, objectiveMetric, t0Epoch, reach: clusterReachOf(loaded.template),
+    scenario,
+    records: loaded.records,
+    configPrefix: loaded.configPrefix,
+    trainingHandler,
+    objectiveMetric,
+    t0Epoch,
+    reach: clusterReachOf(loaded.template),
   }, loaded.tableName);
   const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
   world.seedModel(record, packageGroup, loaded.k8sObjects);
   const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
 
   // ---- the drift engine on generated capture data ----
-  const drift = detectDrift({ shift: scenario.drift?.shift ?? 1.5, rows: scenario.drift?.rows ?? 2000, seed: scenario.drift?.seed ?? 42, modelName: model, t0 });
+  const drift = detectDrift({
+    shift: scenario.drift?.shift ?? 1.5,
+    rows: scenario.drift?.rows ?? 2000,
+    seed: scenario.drift?.seed ?? 42,
+    modelName: model,
+    t0,
+  });
   // The training data the pipeline snapshots and baselines: the reference window.
   const datasetPrefix: string = record.trainingInput?.datasetPrefix ?? `${frame.datasetRootPrefix ?? ''}${model}/`;
   for (const channel of (record.trainingInput?.channels ?? defaults.channels ?? ['train']) as string[]) {
@@ -391,7 +406,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   world.redeploy(record, loaded.k8sObjects);
   const primaryLoadsAfterRedeploy = loadedArtifact(world.deployment(record, 'primaryDeployment'), world.parameters);
   const invariants: Record<string, boolean> = {
-    championChangesOnlyOnPromotion: promoted ? JSON.stringify(championAfter) !== JSON.stringify(championBefore) : JSON.stringify(championAfter) === JSON.stringify(championBefore),
+    championChangesOnlyOnPromotion: promoted
+      ? JSON.stringify(championAfter) !== JSON.stringify(championBefore)
+      : JSON.stringify(championAfter) === JSON.stringify(championBefore),
     lockReleased,
     oneNotificationPerExecution: retrains.every((e) => notifications.filter((n) => n.execution === e.name).length === 1),
     atMostOneTrainingJobPerAlarm: world.trainingJobs.size <= Math.max(1, retrains.filter((e) => statesOf(e).includes('Train')).length),
@@ -404,7 +421,9 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     // A failed delivery reaches the dead-letter queue only if its key policy lets events.amazonaws.com use the key.
     deadLettersReachQueues: loaded.deadLetters.every((d) => d.allowed),
     monitorBaselineFollowsChampion: !monitorBaseline
-      || (championAfter.modelPackageArn !== championBefore.modelPackageArn ? monitorBaseline.changed && monitorBaseline.sameAs === championBaseline : !monitorBaseline.changed),
+      || (championAfter.modelPackageArn !== championBefore.modelPackageArn
+        ? monitorBaseline.changed && monitorBaseline.sameAs === championBaseline
+        : !monitorBaseline.changed),
   };
 
   const timeline: string[] = [];
@@ -494,7 +513,15 @@ function fmtStats(stats: Record<string, Record<string, unknown>>, key: string): 
   return Object.entries(stats).map(([n, s]) => `${n} ${s[key]}`).join(', ');
 }
 
-async function runOne(world: World, loaded: LoadedStack, smArn: string, name: string, input: any, parent: ExecutionRecord | undefined, offset: number): Promise<ExecutionRecord> {
+async function runOne(
+  world: World,
+  loaded: LoadedStack,
+  smArn: string,
+  name: string,
+  input: any,
+  parent: ExecutionRecord | undefined,
+  offset: number,
+): Promise<ExecutionRecord> {
   const kind = smArn === loaded.retrain.arn ? 'retrain' : smArn === loaded.training.arn ? 'training' : undefined;
   if (!kind) throw simError('StepFunctions.StateMachineDoesNotExist', `no state machine ${smArn}`);
   const key = `${smArn}/${name}`;

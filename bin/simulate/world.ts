@@ -249,7 +249,11 @@ export class World {
       const base = rendered.find((x) => x?.kind === 'Deployment' && x.metadata?.name === record.eks[variant] && x.metadata?.namespace === record.eks.namespace);
       if (!o || !base) continue;
       const before = JSON.stringify(o.obj.spec);
-      o.obj = { ...o.obj, metadata: { ...o.obj.metadata, annotations: { ...base.metadata?.annotations } }, spec: JSON.parse(JSON.stringify(base.spec)) };
+      o.obj = {
+        ...o.obj,
+        metadata: { ...o.obj.metadata, annotations: { ...base.metadata?.annotations } },
+        spec: JSON.parse(JSON.stringify(base.spec)),
+      };
       if (JSON.stringify(o.obj.spec) !== before) o.obj.metadata.generation = (o.obj.metadata.generation ?? 1) + 1;
     }
   }
@@ -278,7 +282,14 @@ export class World {
     if (fault) {
       fault.left--;
       const cause = fault.fault.cause ?? `${fault.fault.error} (scripted)`;
-      exec.calls.push({ execution: exec.name, state, service, summary: summarize(service, params), seconds: 0.3, error: { name: fault.fault.error, cause } });
+      exec.calls.push({
+        execution: exec.name,
+        state,
+        service,
+        summary: summarize(service, params),
+        seconds: 0.3,
+        error: { name: fault.fault.error, cause },
+      });
       throw simError(fault.fault.error, cause);
     }
     const rec: CallRecord = { execution: exec.name, state, service, summary: summarize(service, params), seconds: 0.2 };
@@ -392,8 +403,14 @@ export class World {
         const n = (this.describeAlarmCalls.get(exec.name) ?? 0) + 1;
         this.describeAlarmCalls.set(exec.name, n);
         const names: string[] = p.AlarmNames ?? [];
-        const firing = scenario.canary?.alarmAtCheck !== undefined && n >= scenario.canary.alarmAtCheck ? (scenario.canary.alarmName ?? names[0]) : undefined;
-        const alarms = names.map((AlarmName) => ({ AlarmName, StateValue: AlarmName === firing ? 'ALARM' : 'OK', StateReason: AlarmName === firing ? 'Threshold Crossed: 3 datapoints > 5' : 'ok' }));
+        const firing = scenario.canary?.alarmAtCheck !== undefined && n >= scenario.canary.alarmAtCheck
+          ? (scenario.canary.alarmName ?? names[0])
+          : undefined;
+        const alarms = names.map((AlarmName) => ({
+          AlarmName,
+          StateValue: AlarmName === firing ? 'ALARM' : 'OK',
+          StateReason: AlarmName === firing ? 'Threshold Crossed: 3 datapoints > 5' : 'ok',
+        }));
         return { MetricAlarms: alarms.filter((a) => p.StateValue === undefined || a.StateValue === p.StateValue), CompositeAlarms: [] };
       }
       case 'aws-sdk:cloudwatch:putMetricData':
@@ -419,7 +436,8 @@ export class World {
           TrainingJobArn: `arn:aws:sagemaker:us-east-1:123456789012:training-job/${name.toLowerCase()}`,
           TrainingJobStatus: 'Completed',
           ModelArtifacts: { S3ModelArtifacts: `${p.OutputDataConfig?.S3OutputPath ?? 's3://output/'}${name}/output/model.tar.gz` },
-          FinalMetricDataList: Object.entries(scenario.training?.metrics ?? { [this.options.objectiveMetric]: 0.93 }).map(([MetricName, Value]) => ({ MetricName, Value })),
+          FinalMetricDataList: Object.entries(scenario.training?.metrics ?? { [this.options.objectiveMetric]: 0.93 })
+            .map(([MetricName, Value]) => ({ MetricName, Value })),
           BillableTimeInSeconds: (scenario.training?.minutes ?? 45) * 60,
           HyperParameters: p.HyperParameters,
         };
@@ -430,14 +448,28 @@ export class World {
         return job;
       }
       case 'aws-sdk:sagemaker:listModelPackages': {
-        const list = this.packages.filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
+        const list = this.packages
+          .filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
           .sort((a, b) => b.version - a.version).slice(0, p.MaxResults ?? 100);
-        return { ModelPackageSummaryList: list.map((m) => ({ ModelPackageArn: m.arn, ModelPackageGroupName: m.group, ModelPackageVersion: m.version, ModelApprovalStatus: m.status })) };
+        return {
+          ModelPackageSummaryList: list.map((m) => ({
+            ModelPackageArn: m.arn,
+            ModelPackageGroupName: m.group,
+            ModelPackageVersion: m.version,
+            ModelApprovalStatus: m.status,
+          })),
+        };
       }
       case 'aws-sdk:sagemaker:describeModelPackage': {
         const m = this.packages.find((x) => x.arn === p.ModelPackageName);
         if (!m) throw simError('SageMaker.ValidationException', `model package ${p.ModelPackageName} not found`);
-        return { ModelPackageArn: m.arn, ModelPackageGroupName: m.group, ModelPackageVersion: m.version, ModelApprovalStatus: m.status, CustomerMetadataProperties: m.metadata };
+        return {
+          ModelPackageArn: m.arn,
+          ModelPackageGroupName: m.group,
+          ModelPackageVersion: m.version,
+          ModelApprovalStatus: m.status,
+          CustomerMetadataProperties: m.metadata,
+        };
       }
       case 'aws-sdk:sagemaker:createModelPackage': {
         const existing = this.packages.find((m) => m.clientToken !== undefined && m.clientToken === p.ClientToken);
@@ -522,7 +554,14 @@ export class World {
       if (JSON.stringify(patched.spec) !== before) {
         patched.metadata.generation = (o.obj.metadata.generation ?? 1) + 1;
         if (patched.kind === 'Deployment') {
-          patched.status = { observedGeneration: patched.metadata.generation, replicas: 2, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1, unavailableReplicas: 1 };
+          patched.status = {
+            observedGeneration: patched.metadata.generation,
+            replicas: 2,
+            updatedReplicas: 1,
+            readyReplicas: 1,
+            availableReplicas: 1,
+            unavailableReplicas: 1,
+          };
           o.pollsLeft = o.pollsUntilReady;
         }
       }

@@ -337,7 +337,9 @@ export function unknownInputKeys(input: Record<string, unknown> | null | undefin
  * model's data lives at `<datasetRoot><model>/` unless the input names a prefix). Unknown keys and
  * annotations are skipped: check them with `unknownInputKeys`.
  */
-export function mergeTrainingInput(defaults: TrainingSettings, input: Record<string, unknown> | null | undefined, frame: PipelineFrame): TrainingSettings {
+export function mergeTrainingInput(
+  defaults: TrainingSettings, input: Record<string, unknown> | null | undefined, frame: PipelineFrame,
+): TrainingSettings {
   const merged: Record<string, unknown> = { ...defaults };
   const given = input ?? {};
   for (const key of Object.keys(given)) {

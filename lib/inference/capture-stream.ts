@@ -29,7 +29,10 @@ export * from './capture-stream-props';
  * capture.grantPutRecords(podRole);
  */
 export class CaptureStream extends Construct {
-  /** The default sampling percentage (justified in the README: drift statistics need ~1,000 records per hourly window; cost and the stream's throughput quota scale with the rate). */
+  /**
+   * The default sampling percentage (justified in the README: drift statistics need ~1,000 records per
+   * hourly window; cost and the stream's throughput quota scale with the rate).
+   */
   public static readonly DEFAULT_SAMPLING_PERCENT = 10;
 
   /** Where the sidecar spills records during a Firehose outage (mount an emptyDir there). */
@@ -203,7 +206,8 @@ export class CaptureStream extends Construct {
     checkInt(scope, 'capture.spillSize', spillMiB, 16);
     const timeoutMs = (c.upstreamTimeout ?? Duration.seconds(60)).toMilliseconds();
     checkInt(scope, 'capture.upstreamTimeout', timeoutMs, 1);
-    const adminPort = [CaptureStream.ADMIN_PORT, CaptureStream.ADMIN_PORT + 1, CaptureStream.ADMIN_PORT + 2].find((p) => p !== port && p !== options.modelPort)!;
+    const adminPorts = [CaptureStream.ADMIN_PORT, CaptureStream.ADMIN_PORT + 1, CaptureStream.ADMIN_PORT + 2];
+    const adminPort = adminPorts.find((p) => p !== port && p !== options.modelPort)!;
     return {
       image: this.sidecarImage.imageUri,
       containerPort: port,

@@ -175,6 +175,8 @@ export class GpuCluster extends Construct {
   /** The role of the KEDA operator (EKS Pod Identity): it may read CloudWatch metrics (GetMetricData) and nothing else. */
   public readonly kedaOperatorRole: iam.Role;
 
+  private acknowledged = false;
+
   constructor(scope: Construct, id: string, props: GpuClusterProps = {}) {
     super(scope, id);
     checkInt(this, 'gpuMinSize', props.gpuMinSize, 0, 1000);
@@ -371,5 +373,4 @@ export class GpuCluster extends Construct {
     });
   }
 
-  private acknowledged = false;
 }

@@ -33,6 +33,14 @@ export * from './inference-service-props';
  * rendered at synth time.
  */
 export class InferenceService extends Chart {
+
+  /** Default image of the artifact-copy init container. */
+  public static readonly DEFAULT_ARTIFACT_COPY_IMAGE = DEFAULT_ARTIFACT_COPY_IMAGE;
+  /** Default image of the pre-scaling CronJobs. */
+  public static readonly DEFAULT_SCALER_IMAGE = DEFAULT_SCALER_IMAGE;
+  /** Default node selector of GPU pods (the label GpuCluster puts on its GPU nodes). */
+  public static readonly DEFAULT_GPU_NODE_SELECTOR: Record<string, string> = DEFAULT_GPU_NODE_SELECTOR;
+
   /** The model name. */
   public readonly modelName: string;
   /** The namespace everything lives in. */
@@ -237,11 +245,4 @@ export class InferenceService extends Chart {
     renderScalingCronJob(scope, 'Start', this.view, w, 'start');
     renderScalingCronJob(scope, 'End', this.view, w, 'end');
   }
-
-  /** Default image of the artifact-copy init container. */
-  public static readonly DEFAULT_ARTIFACT_COPY_IMAGE = DEFAULT_ARTIFACT_COPY_IMAGE;
-  /** Default image of the pre-scaling CronJobs. */
-  public static readonly DEFAULT_SCALER_IMAGE = DEFAULT_SCALER_IMAGE;
-  /** Default node selector of GPU pods (the label GpuCluster puts on its GPU nodes). */
-  public static readonly DEFAULT_GPU_NODE_SELECTOR: Record<string, string> = DEFAULT_GPU_NODE_SELECTOR;
 }

@@ -113,6 +113,9 @@ export interface ChampionParameterOptions {
  * has a key).
  */
 export class ModelEndpoint extends Construct {
+  /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
+  public static readonly METRICS_NAMESPACE = INFERENCE_METRICS_NAMESPACE;
+
   /** The cluster. */
   public readonly cluster: eks.ICluster;
   /** The model name. */
@@ -131,8 +134,6 @@ export class ModelEndpoint extends Construct {
   public readonly podRole: iam.Role;
   /** The artifact location. */
   public readonly modelArtifact: ModelArtifactLocation;
-  /** The CloudWatch namespace of the request metrics the capture sidecar publishes. */
-  public static readonly METRICS_NAMESPACE = INFERENCE_METRICS_NAMESPACE;
 
   /** The capture stream the pods write to (undefined when capture is off). */
   public readonly captureStream?: CaptureStream;
@@ -281,7 +282,11 @@ export class ModelEndpoint extends Construct {
     const { variant, ...rest } = props ?? {};
     const namespace = rest.namespace ?? ModelEndpoint.METRICS_NAMESPACE;
     const dimensions: Record<string, string> = namespace === 'ContainerInsights'
-      ? { ClusterName: this.cluster.clusterName, Namespace: this.namespace, Service: variant ? this.serviceNameForVariant(variant) : this.serviceName }
+      ? {
+        ClusterName: this.cluster.clusterName,
+        Namespace: this.namespace,
+        Service: variant ? this.serviceNameForVariant(variant) : this.serviceName,
+      }
       : { ModelName: this.modelName, ...(variant ? { Variant: variant } : {}) };
     return new cloudwatch.Metric({
       namespace,
@@ -416,7 +421,8 @@ export class ModelEndpoint extends Construct {
     const p = this.props;
     if (p.proxy) invalid(this, 'proxy', p.proxy.image, 'the capture sidecar is this endpoint\'s proxy; set capture: { enabled: false } to use your own');
     const stream = capture.stream ?? CaptureStream.of(this);
-    const graceSeconds = (p.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds) - (p.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds);
+    const graceSeconds = (p.terminationGracePeriodSeconds ?? DEFAULTS.terminationGracePeriodSeconds)
+      - (p.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds);
     this.chart.useProxy(stream._sidecarProxy(this, {
       capture,
       modelPort: this.chart.port,

@@ -210,7 +210,9 @@ export class DriftEngine {
   }
 
   /** Compares current rows with a baseline (streaming statistics; KS and Wasserstein from the baseline's sketch). */
-  public static compareToBaseline(baseline: DriftBaseline, rows: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
+  public static compareToBaseline(
+    baseline: DriftBaseline, rows: Array<{ [key: string]: any }>, options: DriftCompareOptions = {},
+  ): DriftComparisonResult {
     const acc = new engine.DriftAccumulator(baseline._document, {
       features: specsOf(options.features),
       thresholds: options.thresholds,
@@ -220,13 +222,16 @@ export class DriftEngine {
   }
 
   /** Compares two full samples with exact statistics. */
-  public static compare(reference: Array<{ [key: string]: any }>, current: Array<{ [key: string]: any }>, options: DriftCompareOptions = {}): DriftComparisonResult {
+  public static compare(
+    reference: Array<{ [key: string]: any }>, current: Array<{ [key: string]: any }>, options: DriftCompareOptions = {},
+  ): DriftComparisonResult {
     return toResult(engine.compareSamples(reference, current, { features: specsOf(options.features), thresholds: options.thresholds }));
   }
 
   /**
    * The features of one capture record (see `CaptureRecord`), or undefined when it has none.
-   * @param jsonPath where the features are, from the record root (e.g. `request.instances[0]`); default: `request.features`, else `request.instances[0]`, else `request`
+   * @param jsonPath where the features are, from the record root (e.g. `request.instances[0]`);
+   *   default: `request.features`, else `request.instances[0]`, else `request`
    */
   public static featuresFromCaptureRecord(record: any, jsonPath?: string): { [key: string]: any } | undefined {
     return engine.featuresFromCaptureRecord(record, jsonPath);

@@ -52,13 +52,19 @@ export class DriftMonitor extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** The CloudWatch namespace of every metric. */
   public readonly namespace: string;
-  /** Alarm name prefix: every model alarm is named `<alarmPrefix>-<model>-drift|quality` (one EventBridge rule with prefix `<alarmPrefix>-` matches them all). */
+  /**
+   * Alarm name prefix: every model alarm is named `<alarmPrefix>-<model>-drift|quality` (one EventBridge
+   * rule with prefix `<alarmPrefix>-` matches them all).
+   */
   public readonly alarmPrefix: string;
   /** SSM path (starts and ends with `/`) holding one configuration parameter per model. */
   public readonly configPath: string;
   /** The run interval, also the alarm period. */
   public readonly schedule: Duration;
-  /** Fires when any model had no drift values in a run (empty or too small window, failure) or the handler did not run. Its name, `<alarmPrefix>.unmonitored-models`, is outside the model alarm prefix. */
+  /**
+   * Fires when any model had no drift values in a run (empty or too small window, failure) or the handler
+   * did not run. Its name, `<alarmPrefix>.unmonitored-models`, is outside the model alarm prefix.
+   */
   public readonly healthAlarm: cloudwatch.Alarm;
   /** Default evaluation periods of the model alarms. */
   public readonly evaluationPeriods: number;

@@ -120,7 +120,8 @@ export class ShardDashboard extends Construct {
       const name = sourceModelName(m);
       if (!name) invalid(this, `models[${i}].modelName`, undefined, 'must be given with neither endpoint nor monitoredModel');
       const rows = modelRows({ ...m, modelName: name }, { perFeatureWidgets: 0, compact: true });
-      const own = m.monitoredModel ? [m.monitoredModel.alarm, ...(m.monitoredModel.qualityAlarm ? [m.monitoredModel.qualityAlarm] : [])].map((a) => a.alarmArn) : [];
+      const mm = m.monitoredModel;
+      const own = mm ? [mm.alarm, ...(mm.qualityAlarm ? [mm.qualityAlarm] : [])].map((a) => a.alarmArn) : [];
       const n = countWidgets(rows);
       // The model rows plus the alarm status widgets (100 alarms each) must fit the dashboard's 500.
       if (count + n + AlarmStatusWidgets.widgetsFor(alarms.length + own.length) > DASHBOARD_LIMITS.widgetsPerDashboard) flush();

@@ -348,9 +348,11 @@ export class RetrainTrigger extends Construct {
     if (this.trainingPipeline) validateTrainingInput(this.trainingPipeline, this, `models[${name}].trainingInput`, options.trainingInput);
     for (const alarm of options.canaryAlarms) {
       const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
-      if (this.canaryAlarmNamePrefix === undefined || literal === undefined || !literal.startsWith(this.canaryAlarmNamePrefix)) this.alarmArns.add(alarm.alarmArn);
+      const covered = this.canaryAlarmNamePrefix !== undefined && literal !== undefined && literal.startsWith(this.canaryAlarmNamePrefix);
+      if (!covered) this.alarmArns.add(alarm.alarmArn);
     }
-    if (this.modelPackageGroupPrefix === undefined || isToken(packageGroup) || !packageGroup.startsWith(this.modelPackageGroupPrefix)) this.packageGroups.add(packageGroup);
+    const prefixed = this.modelPackageGroupPrefix !== undefined && !isToken(packageGroup) && packageGroup.startsWith(this.modelPackageGroupPrefix);
+    if (!prefixed) this.packageGroups.add(packageGroup);
     this.reachCluster(options.cluster);
     const kubernetesObjects = renderRbacObjects(options, this.clusterGroup(options.cluster));
     return { record, parameterName: `${this.configPath}${name}`, kubernetesObjects };
@@ -537,7 +539,9 @@ export class RetrainTrigger extends Construct {
     }
     this.clusters.push(cluster);
     if (reach === ClusterReach.IN_VPC && !this.kubeCaller) {
-      this.kubeCaller = createKubeCaller(this, cluster, { encryptionKey: this.encryptionKey, logRetention: this.logRetention, stateMachineRole: this.stateMachineRole });
+      this.kubeCaller = createKubeCaller(this, cluster, {
+        encryptionKey: this.encryptionKey, logRetention: this.logRetention, stateMachineRole: this.stateMachineRole,
+      });
     }
     if (this.kubeCaller) {
       const callerVpc = this.kubeCaller.vpc;

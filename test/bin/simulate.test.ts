@@ -190,7 +190,12 @@ describe('scenario files', () => {
     expect(r.outcome).toBe('failed');
     expect(r.states).toEqual(expect.arrayContaining(['ApprovePackage', 'Cleanup', 'CleanupRestoreTraffic', 'CleanupRestoreCanary', 'CleanupRestorePrimary', 'CleanupRejectPackage', 'ReleaseLock']));
     expect(r.championAfter).toEqual(r.championBefore);
-    expect(r.invariants).toMatchObject({ lockReleased: true, primaryServesChampion: true, trafficBackOnPrimary: true, championChangesOnlyOnPromotion: true });
+    expect(r.invariants).toMatchObject({
+      lockReleased: true,
+      primaryServesChampion: true,
+      trafficBackOnPrimary: true,
+      championChangesOnlyOnPromotion: true,
+    });
     expect(r.timeline.join('\n')).toMatch(/UpdateModelPackage \S+\/fraud-scoring\/2 -> Rejected/);
     // The candidate's baseline had been copied over the monitor's: the kept copy is put back.
     expect(r.states).toEqual(expect.arrayContaining(['BackupMonitorBaseline', 'UpdateMonitorBaseline', 'CleanupMonitorBaselineNeeded', 'CleanupRestoreMonitorBaseline']));
@@ -206,7 +211,12 @@ describe('scenario files', () => {
     expect(r.states).not.toContain('CleanupRestoreMonitorBaseline');
     expect(r.timeline.join('\n')).toMatch(/UpdateMonitorBaseline[\s\S]*retry 1 of 4 after [0-9.]+ s \(backoff 1 s, FULL jitter\)/);
     expect(r.monitorBaseline).toMatchObject({ changed: false });
-    expect(r.invariants).toMatchObject({ monitorBaselineFollowsChampion: true, primaryServesChampion: true, championChangesOnlyOnPromotion: true, lockReleased: true });
+    expect(r.invariants).toMatchObject({
+      monitorBaselineFollowsChampion: true,
+      primaryServesChampion: true,
+      championChangesOnlyOnPromotion: true,
+      lockReleased: true,
+    });
   });
 
   test('no drift: no alarm, nothing starts', async () => {

@@ -316,7 +316,10 @@ const MATCH_VALUE = /^[\x21-\x7e]([\x20-\x7e]{0,126}[\x21-\x7e])?$/;
 
 /** The segment as a variant of weight 0 (it gets its own Deployment, Service, HPA and PDB). */
 export function segmentVariant(s: InferenceSegment): InferenceVariant {
-  return { name: s.name, modelVersion: s.modelVersion, weight: 0, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, image: s.image, artifactKey: s.artifactKey };
+  return {
+    name: s.name, modelVersion: s.modelVersion, weight: 0, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas,
+    image: s.image, artifactKey: s.artifactKey,
+  };
 }
 
 /** Segments: names, a match that can match something, and no two segments matching the same request. */

@@ -46,7 +46,9 @@ export function renderIngress(scope: Construct, view: ServiceView, ingressName: 
       produce: () => JSON.stringify({
         type: 'forward',
         forwardConfig: {
-          targetGroups: view.variants.map((v) => ({ serviceName: view.serviceNameForVariant(v.name), servicePort: String(ENDPOINT_SERVICE_PORT), weight: v.weight })),
+          targetGroups: view.variants.map((v) => ({
+            serviceName: view.serviceNameForVariant(v.name), servicePort: String(ENDPOINT_SERVICE_PORT), weight: v.weight,
+          })),
           targetGroupStickinessConfig: { enabled: false },
         },
       }),

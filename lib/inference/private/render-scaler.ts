@@ -58,7 +58,9 @@ export function renderTriggerAuthentication(parent: Construct, view: ServiceView
 }
 
 /** A variant's autoscaler: a ScaledObject (request-driven) or an HPA (CPU), named like the variant's Service. */
-export function renderScaler(scope: Construct, view: ServiceView, variant: string, name: string, labels: Record<string, string>, min: number, max: number): void {
+export function renderScaler(
+  scope: Construct, view: ServiceView, variant: string, name: string, labels: Record<string, string>, min: number, max: number,
+): void {
   const scaleTargetRef = { apiVersion: 'apps/v1', kind: 'Deployment', name };
   if (scalesOnInFlight(view)) {
     const target = view.props.autoscaling?.targetInFlightRequests ?? DEFAULTS.targetInFlightRequests;

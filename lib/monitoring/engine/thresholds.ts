@@ -138,7 +138,9 @@ export const MIN_EXPECTED_COUNT = 5;
  * into one; a pooled cell still below 5 joins the smallest other cell. df = cells − 1 (p = 1 with
  * a single cell). Counts need not be integers (reference counts may come from shares × count).
  */
-export function homogeneityTest(referenceCounts: ArrayLike<number>, n: number, currentCounts: ArrayLike<number>, m: number): { pValue: number; cells: number } {
+export function homogeneityTest(
+  referenceCounts: ArrayLike<number>, n: number, currentCounts: ArrayLike<number>, m: number,
+): { pValue: number; cells: number } {
   if (!(n > 0) || !(m > 0)) return { pValue: NaN, cells: 0 };
   const small = Math.min(n, m) / (n + m);
   const a: number[] = [];

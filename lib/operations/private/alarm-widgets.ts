@@ -6,13 +6,13 @@ import { DASHBOARD_LIMITS } from './widgets';
  * limit), stacked downwards from the widget's position: put it in the last row of a dashboard.
  */
 export class AlarmStatusWidgets extends cloudwatch.ConcreteWidget {
-  constructor(private readonly arns: () => string[], private readonly title = 'Alarms') {
-    super(24, 6);
-  }
-
   /** How many widgets `count` alarms take. */
   public static widgetsFor(count: number): number {
     return Math.ceil(count / DASHBOARD_LIMITS.alarmsPerAlarmWidget);
+  }
+
+  constructor(private readonly arns: () => string[], private readonly title = 'Alarms') {
+    super(24, 6);
   }
 
   public toJson(): any[] {

@@ -23,7 +23,9 @@ function merged(counters: Counters, s: ShipperStats): { counters: Counters; gaug
   return { counters: all, gauges: s.gauges };
 }
 
-function startAdmin(cfg: SidecarConfig, snapshot: () => Promise<{ counters: Counters; gauges: Gauges }>, isStopping: () => boolean): Promise<http.Server> {
+function startAdmin(
+  cfg: SidecarConfig, snapshot: () => Promise<{ counters: Counters; gauges: Gauges }>, isStopping: () => boolean,
+): Promise<http.Server> {
   const admin = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics' || path === '/metrics.json') {

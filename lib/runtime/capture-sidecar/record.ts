@@ -58,7 +58,9 @@ export function frameBytes(id: string, req: BodyTap, res: BodyTap): number {
 }
 
 /** Writes one frame at `offset` (room checked by the caller); returns the offset after it. */
-export function writeFrame(b: Buffer, offset: number, id: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap): number {
+export function writeFrame(
+  b: Buffer, offset: number, id: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap,
+): number {
   b.writeDoubleLE(startedAt, offset);
   b.writeDoubleLE(latencyMs, offset + 8);
   b.writeUInt16LE(status, offset + 16);
@@ -73,7 +75,10 @@ export function writeFrame(b: Buffer, offset: number, id: string, startedAt: num
 }
 
 /** Decodes the frames in `data` and calls `each` with the record of every one (bodies are views into `data`). */
-export function readFrames(data: Buffer, model: { modelName: string; modelVersion: string; variant: string }, maxBytes: number, each: (line: string | undefined, id: string, err?: unknown) => void): void {
+export function readFrames(
+  data: Buffer, model: { modelName: string; modelVersion: string; variant: string }, maxBytes: number,
+  each: (line: string | undefined, id: string, err?: unknown) => void,
+): void {
   let o = 0;
   while (o + FRAME_HEADER_BYTES <= data.length) {
     const startedAt = data.readDoubleLE(o);
@@ -163,7 +168,9 @@ const b64 = (body: Buffer) => '"' + body.toString('base64') + '"';
  * cut (base64) and `truncated` is true. Takes the kept bytes of both bodies and
  * whether each was cut.
  */
-export function buildRecordFromBytes(meta: RecordMeta, reqBytes: Buffer, reqCut: boolean, resBytes: Buffer, resCut: boolean, maxBytes: number): string {
+export function buildRecordFromBytes(
+  meta: RecordMeta, reqBytes: Buffer, reqCut: boolean, resBytes: Buffer, resCut: boolean, maxBytes: number,
+): string {
   const reqJson = jsonText(reqBytes, reqCut);
   const resJson = jsonText(resBytes, resCut);
   if (!reqCut && !resCut) {

@@ -8,7 +8,8 @@
  * (spill.ts) as soon as it is built, so a SIGKILL loses at most the frames not
  * yet posted (POST_INTERVAL_MS, 50 ms) and those not yet read by the worker.
  *
- * Main thread -> worker: { type: 'frames', buffer, length } (transferred; see writeFrame in record.ts) | { type: 'stats', id } | { type: 'shutdown', graceMs }
+ * Main thread -> worker: { type: 'frames', buffer, length } (transferred; see writeFrame in record.ts)
+ *   | { type: 'stats', id } | { type: 'shutdown', graceMs }
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
  */
 import { parentPort, Worker } from 'node:worker_threads';
@@ -119,7 +120,6 @@ export class ShipperClient implements RecordSink {
   /** Capture frames not yet posted (not from the shared pool: its ArrayBuffer is transferred). */
   private pending = Buffer.allocUnsafeSlow(PENDING_INITIAL_BYTES);
   private used = 0;
-  private readonly flushNow = () => this.flush();
   private timer?: NodeJS.Timeout;
   private seq = 0;
   private readonly waiters = new Map<number, (s: ShipperStats) => void>();
@@ -128,10 +128,11 @@ export class ShipperClient implements RecordSink {
   /** Totals of workers that exited unexpectedly (their counters are not lost from the metrics). */
   private carried: ShipperStats = EMPTY_STATS;
   private last: ShipperStats = EMPTY_STATS;
-
   constructor(private readonly file: string, private readonly counters: Counters) {
     this.spawn();
   }
+
+  private readonly flushNow = () => this.flush();
 
   public capture(inferenceId: string, startedAt: number, latencyMs: number, status: number, req: BodyTap, res: BodyTap): void {
     const need = frameBytes(inferenceId, req, res);

@@ -128,7 +128,9 @@ export function evaluate(event: EvaluateEvent): EvaluationResult {
     verdict,
     reason: reason.slice(0, 1000),
     approvalStatus,
-    objective: { metricName: e.metricName, direction: e.direction, value: value ?? null, threshold: e.threshold, minImprovement: e.minImprovement ?? null },
+    objective: {
+      metricName: e.metricName, direction: e.direction, value: value ?? null, threshold: e.threshold, minImprovement: e.minImprovement ?? null,
+    },
     champion,
     metrics,
     customerMetadata: meta,

@@ -69,7 +69,9 @@ export async function listDataset(s3: S3Like, bucket: string, prefix: string): P
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    const page = await s3.send(new ListObjectVersionsCommand({
+      Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker,
+    }));
     for (const v of page.Versions ?? []) {
       if (!v.IsLatest || v.Key.endsWith('/')) continue;
       objects.push({ key: v.Key, versionId: v.VersionId && v.VersionId !== 'null' ? v.VersionId : null, etag: String(v.ETag ?? '').replace(/"/g, ''), size: Number(v.Size ?? 0) });
