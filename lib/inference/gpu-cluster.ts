@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
 import { checkInt, checkPattern, invalid } from '../core/validation';
 import { InferenceService } from './inference-service';
-import { registerClusterCapabilities } from './private/cluster-capabilities';
+import { maxGpusPerNode, registerClusterCapabilities } from './private/cluster-capabilities';
 import { GPU_NODE_POOL_NAME, GPU_NODE_TAINT, renderGpuNodePool } from './private/render-node-pool';
 
 /** Props of GpuCluster. */
@@ -262,6 +262,7 @@ export class GpuCluster extends Construct {
       autoMode: true,
       gpuNodePool: { name: GpuCluster.GPU_NODE_POOL_NAME, labels: { ...GpuCluster.GPU_NODE_LABEL }, taints: [GPU_NODE_TAINT] },
       maxGpus: this.maxGpus,
+      maxGpusPerNode: maxGpusPerNode(families),
       gpuNodeStartupSeconds: this.gpuNodeStartup.toSeconds(),
     });
 

@@ -382,6 +382,11 @@ export class ModelEndpoint extends Construct {
     if (caps?.maxGpus !== undefined && gpus > caps.maxGpus) {
       invalid(this, 'resources.gpuCount', gpus, `must be <= the cluster's GPU limit (GpuCluster maxGpus = ${caps.maxGpus}): one replica would never fit`);
     }
+    if (caps?.maxGpusPerNode !== undefined && gpus > caps.maxGpusPerNode) {
+      invalid(this, 'resources.gpuCount', gpus,
+        `must be <= ${caps.maxGpusPerNode}, the most GPUs one node of the GPU pool's instance families has (a pod cannot span nodes): `
+        + 'use fewer GPUs per replica, or add a family with larger instances (GpuCluster gpuInstanceFamilies)');
+    }
   }
 
   private checkArtifactKey(prop: string, v: InferenceVariant, p: string): void {

@@ -92,8 +92,10 @@ export interface ModelQualityOptions {
    */
   readonly labelsPrefix?: string;
   /**
-   * How many hours labels may arrive after the inference. The quality window ends this many hours before
-   * the drift window, and labels that arrived up to the end of the drift window are joined.
+   * How many hours labels may arrive after the inference, 0 to 168 (one week: the window's label reads
+   * span this many hourly partitions more, and CloudWatch alarms evaluate at most 7 days of data). The
+   * quality window ends this many hours before the drift window, and labels that arrived up to the end of
+   * the drift window are joined.
    * @default 0
    */
   readonly labelDelayHours?: number;

@@ -187,6 +187,22 @@ describe('checks that need the whole tree', () => {
     expect(err.message).toContain(`G/Gpu: invalid prop "${prop}"`);
     expect(err.message).toMatch(allowed);
   });
+  test('gpuCount above the GPUs of the largest instance of the pool\'s families fails at synth (a pod cannot span nodes)', () => {
+    const st = new Stack(testApp(), 'P');
+    const gpu = new GpuCluster(st, 'Gpu', { gpuInstanceFamilies: ['g5g'], maxGpus: 64 }); // g5g: at most 2 GPUs per instance
+    const make = (gpuCount: number) => () => new ModelEndpoint(st, `E${gpuCount}`, {
+      ...base(), cluster: gpu.cluster, modelName: `m${gpuCount}`, resources: { cpu: '1', memory: '2Gi', gpuCount },
+    });
+    expect(make(4)).toThrow(/P\/E4: invalid prop "resources.gpuCount" \(4\): must be <= 2, the most GPUs one node of the GPU pool's instance families has/);
+    expect(make(2)).not.toThrow();
+    // The default families (g5, g6, g6e) have 8-GPU sizes.
+    const other = new Stack(testApp(), 'Q');
+    const big = new GpuCluster(other, 'Gpu', { maxGpus: 64 });
+    expect(() => new ModelEndpoint(other, 'E', {
+      ...base(), cluster: big.cluster, modelArtifact: { bucket: s3.Bucket.fromBucketName(other, 'B', 'other-models'), prefix: 'm/' },
+      resources: { cpu: '1', memory: '2Gi', gpuCount: 9 },
+    })).toThrow(/must be <= 8/);
+  });
   test('GpuCluster accepts an EKS-valid name', () => {
     expect(() => new GpuCluster(new Stack(testApp(), 'G'), 'Gpu', { clusterName: 'ml-prod_1' })).not.toThrow();
   });
