@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
@@ -367,6 +368,16 @@ export class GpuCluster extends Construct {
         id: 'AwsSolutions-L1',
         reason: 'The kubectl handler\'s runtime is chosen by aws-eks-v2 to match the bundled kubectl/helm layer; it is not configurable.',
       });
+    }
+    // The provider framework's own functions (framework-onEvent, ...): their runtime is aws-cdk-lib's choice,
+    // which can lag the newest runtime a newer aws-cdk-lib of the peer range knows.
+    for (const fn of provider?.node.findAll() ?? []) {
+      if (fn instanceof lambda.CfnFunction && fn.node.scope !== handler) {
+        Validations.of(fn).acknowledge({
+          id: 'AwsSolutions-L1',
+          reason: 'A function of aws-cdk-lib\'s custom resource provider framework inside the kubectl provider: aws-cdk-lib sets its runtime, which is not configurable.',
+        });
+      }
     }
     Validations.of(this.cluster).acknowledge({
       id: 'CloudFormation-Validate::W9009',
