@@ -1,5 +1,6 @@
-// Just over 500 lines: the construct wires the loop's ~25 resources (key, table, topic, logs, state machine, starter, rules, alarms);
-// its types, record rendering, roles, RBAC and operations record already live in retrain-trigger-options.ts and private/.
+// About 600 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
+// rules, problem alarms, operations record) and its public model-registration API; its types, record rendering, roles, RBAC,
+// wiring checks and operations record already live in retrain-trigger-options.ts and private/.
 import * as crypto from 'node:crypto';
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
