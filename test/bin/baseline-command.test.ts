@@ -3,28 +3,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCommand } from '../../bin/commands';
 import { buildBaselineFromFile } from '../../bin/commands/baseline';
 import { BaselineBuilder, validateBaseline } from '../../lib/monitoring/engine';
 import { Loopback } from '../fakes/aws-loopback';
+import { CliRun, runCliCapture } from '../util/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baseline-cmd-'));
 const csv = path.join(dir, 'reference.csv');
 const rows = Array.from({ length: 500 }, (_, i) => ({ amount: (i * 7919) % 1000 / 10, country: ['us', 'de', 'fr'][i % 3] }));
 fs.writeFileSync(csv, ['amount,country', ...rows.map((r) => `${r.amount},${r.country}`), '1,2,3'].join('\n'));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCommand('baseline', argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+function run(argv: string[]): Promise<CliRun> {
+  return runCliCapture('baseline', argv);
 }
 
 test('--help prints the usage on stdout and exits 0', async () => {

@@ -9,26 +9,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cronWindowOccurrences, gpusPerNodeFor, nodeGpuCounts, readAppSettings } from '../../bin/capacity/app';
-import { runCommand } from '../../bin/commands';
 import { fraudScoring } from '../../examples/fraud-scoring';
+import { CliRun, runCliCapture } from '../util/cli';
 import { testApp } from '../util/synth';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'capacity-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCommand('capacity', argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCapture('capacity', argv);
 }
 
 function write(name: string, text: string): string {

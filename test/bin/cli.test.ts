@@ -5,21 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, runCli } from '../../bin/commands';
+import { COMMANDS } from '../../bin/commands';
 import { CliError, EXIT, parseArgs } from '../../bin/commands/cli';
+import { CliRun, runCliCapture } from '../util/cli';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCli(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCapture(undefined, argv);
 }
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));

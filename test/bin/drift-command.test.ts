@@ -6,24 +6,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { runCommand } from '../../bin/commands';
 import { fixture } from '../monitoring/engine/helpers';
+import { CliRun, runCliCapture } from '../util/cli';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCommand('drift', argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCapture('drift', argv);
 }
 
 function write(name: string, text: string): string {
