@@ -10,8 +10,9 @@
  * DriftAccumulator, as the monitor's handler does. `nullSameSize` repeats the null case with a
  * reference as small as the window. The previous rule (any statistic over a fixed cut-off:
  * PSI 0.2, JS 0.1, KS p 0.05, W 0.1, chi-square p 0.05) is evaluated on the same reports.
- * Seeded (mulberry32): the same figures on every run. Prints one JSON line last.
+ * Seeded (the simulator's mulberry32 `rng`): the same figures on every run. Prints one JSON line last.
  */
+import { rng } from '../bin/simulate/drift';
 import { BaselineBuilder, DEFAULT_THRESHOLDS, DriftAccumulator, DriftReport } from '../lib/monitoring/engine';
 
 const TRIALS = Number(process.env.TRIALS ?? 200);
@@ -21,17 +22,6 @@ const SIZES = [100, 300, 1000, 2000, 5000, 20000];
 const trialsAt = (n: number) => (n > 5000 ? MID_TRIALS : TRIALS);
 const BIG = 200_000;
 const MIN_REFERENCE = 5_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(r: () => number): number {
   const u = 1 - r();
@@ -84,7 +74,7 @@ interface Rates { flagged: number; oldRule: number; trials: number }
 function run(seed: number, n: number, referenceRows: number, shifts: number[], trials: number): Rates[] {
   const rates = shifts.map(() => ({ flagged: 0, oldRule: 0, trials }));
   for (let t = 0; t < trials; t++) {
-    const r = mulberry32(seed * 1_000_003 + t);
+    const r = rng(seed * 1_000_003 + t);
     const b = new BaselineBuilder();
     for (let i = 0; i < referenceRows; i++) b.add(row(r, 0));
     const baseline = b.finish();
