@@ -16,9 +16,9 @@ export const DASHBOARD_LIMITS = {
   alarmsPerAlarmWidget: 100,
 } as const;
 
-/** Every outcome the retraining state machine records in its `RetrainOutcome` metric. */
+/** Every outcome the retraining state machine records in its `RetrainOutcome` metric (the values of `RetrainOutcome`). */
 export const RETRAIN_OUTCOMES: readonly string[] = [
-  'promoted', 'rolled-back', 'rejected', 'not-approved', 'failed', 'skipped-cooldown', 'skipped-budget', 'deduplicated',
+  'promoted', 'reverted', 'rolled-back', 'rejected', 'not-approved', 'failed', 'skipped-cooldown', 'skipped-budget', 'deduplicated',
 ];
 
 /** Layout options of the per-model rows. */
