@@ -8,6 +8,9 @@ export type Phase = 'guard' | 'approval' | 'training' | 'canary' | 'promoting' |
 const CANARY = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|CountBake|BakeDone)$/;
 const PROMOTE = /^(MarkPrimaryTouched|PatchPrimary|InitPrimaryPoll|WaitPrimaryRollout|GetPrimary|PrimaryReady|CountPrimaryPoll|PrimaryPollsLeft|PrimaryNotReady|RestoreTrafficAfterPromote|ApprovePackage|MonitorBaselineNeeded|BackupMonitorBaseline|UpdateMonitorBaseline|RecordChampion|Promoted)$/;
 const GUARD = /^(LoadModelConfig|UnknownModel|Init|AcquireLock|ReadLock|LockHeldByAnother|Deduplicated|SkippedCooldown|SkippedBudget|RecordSkip|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|NeedsApproval)$/;
+// The operator rollback (lib/retraining/private/steps/operator-rollback.ts): its lock and target checks, then its registry notes.
+const OPERATOR_GUARD = /^(LockForRequest|AcquireRollbackLock|RetrainOrRollback|CheckRollbackTarget|RollbackTarget(Missing|IsChampion|HasBaseline)|RollbackCandidate(WithBaseline)?|RollbackBaselineSource)$/;
+const OPERATOR_PROMOTE = /^(ApproveUnlessRollback|PromotedOrReverted|ReinstatePackage|DemotedPackageKnown|RejectDemotedPackage|Reverted)$/;
 const ROLLBACK = /^(CanaryNotReady|CanaryAlarm|RestoreTrafficOnRollback|RestoreCanaryOnRollback|RejectPackage|RolledBack)$/;
 
 /** The phase of a retraining state (`training` also for every state of the nested training state machine). */
@@ -17,8 +20,8 @@ export function phaseOf(state: string | undefined, nested = false): Phase {
   if (state === 'RequestApproval' || state === 'ApprovalDecision' || state === 'NotApproved') return 'approval';
   if (['TrainingContext', 'Train', 'Gate', 'Candidate', 'Rejected'].includes(state)) return 'training';
   if (CANARY.test(state)) return 'canary';
-  if (PROMOTE.test(state)) return 'promoting';
-  if (GUARD.test(state)) return 'guard';
+  if (PROMOTE.test(state) || OPERATOR_PROMOTE.test(state)) return 'promoting';
+  if (GUARD.test(state) || OPERATOR_GUARD.test(state)) return 'guard';
   if (ROLLBACK.test(state)) return 'rollback';
   if (/^Cleanup/.test(state)) return 'cleanup';
   return 'finishing';

@@ -20,6 +20,7 @@ import { clusterReachOf } from './cluster-reach';
 import { detectDrift, rng, toCsv } from './drift';
 import { matchesEventPattern } from './event-pattern';
 import { ruleDeadLetters } from './key-policy';
+import { rollbackEvent, seedHistory } from './operator-rollback';
 import { Outcome, Scenario, StackFacts } from './scenario';
 import { CallRecord, checkTimeoutMatchers, ExecutionRecord, simError, World } from './world';
 
@@ -236,6 +237,10 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   }, loaded.tableName);
   const packageGroup = `${frame.modelPackageGroupPrefix ?? ''}${model}`;
   world.seedModel(record, packageGroup, loaded.k8sObjects);
+  // An operator rollback scenario: versions 1..n registered, version n serving (./operator-rollback.ts).
+  const history = scenario.rollback
+    ? seedHistory(world, record, model, packageGroup, loaded.configPrefix, scenario.rollback.versions ?? 8, scenario.rollback.withoutBaseline)
+    : undefined;
   const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
 
   // ---- the drift engine on generated capture data ----
@@ -345,7 +350,11 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   };
 
   const alarmName = `${loaded.starterSettings.alarmPrefix}-${model}${loaded.starterSettings.alarmSuffixes[0]}`;
-  if (drift.drifted.length > 0) {
+  if (history) {
+    // The operator's request instead of the alarm (the drift engine's verdict starts nothing).
+    await deliver(rollbackEvent(world, model, packageGroup, history, t0, scenario.rollback?.toVersion));
+    for (let i = 0; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+  } else if (drift.drifted.length > 0) {
     const first = alarmEvent(loaded.starterSettings.alarmSuffixes[0], t0);
     if (scenario.duplicates) {
       let fired = false;
@@ -370,7 +379,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const outcomeOf = (e: ExecutionRecord): string => (e.status === 'SUCCEEDED' ? String(e.output?.outcome ?? 'unknown')
     : e.status === 'TIMED_OUT' ? 'timed-out' : e.error?.name === 'RetrainFailed' ? 'failed' : `failed (${e.error?.name})`);
   const subject = retrains[retrains.length - 1];
-  const outcome = drift.drifted.length === 0 ? 'no-drift' : subject ? outcomeOf(subject) : `not-started (${starterResults.map((r) => r.reason).join('; ')})`;
+  const outcome = !history && drift.drifted.length === 0 ? 'no-drift' : subject ? outcomeOf(subject) : `not-started (${starterResults.map((r) => r.reason).join('; ')})`;
   const championAfter = championOf();
   const lock = world.table.items.get(`lock#${model}`);
   const lockReleased = !lock || lock.holder === undefined || !retrains.some((e) => e.name === lock.holder.S);
@@ -379,7 +388,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   const historyOf = (e: ExecutionRecord) => e.events.length;
   const allExecutions = world.executions;
   const maxHistoryEvents = Math.max(0, ...allExecutions.map(historyOf));
-  const promoted = retrains.some((e) => outcomeOf(e) === 'promoted');
+  // Outcomes after which the candidate is the champion (`reverted`: an operator rollback).
+  const promoted = retrains.some((e) => ['promoted', 'reverted'].includes(outcomeOf(e)));
   const primary = world.deployment(record, 'primaryDeployment');
   const ingress = world.ingress(record);
   // Traffic: every weighted action of the Ingress sends nothing to the canary Service.
@@ -430,7 +440,8 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
   timeline.push(`scenario ${scenario.name}${scenario.description ? `: ${scenario.description}` : ''}`);
   timeline.push(`drift engine: ${drift.currentRecords} capture records vs ${drift.referenceRows.length} reference rows -> drifted [${drift.drifted.join(', ')}]` +
     (drift.drifted.length > 0 ? ` (PSI ${fmtStats(drift.statistics, 'psi')}; thresholds PSI ${drift.thresholds.psi}, KS p ${drift.thresholds.ksPValue})` : ''));
-  if (drift.drifted.length > 0) timeline.push(`alarm ${alarmName} -> ALARM; EventBridge rule matched; starter: ${starterResults.map((r) => `${r.status}${r.name ? ` ${r.name}` : ''}${r.reason ? ` (${r.reason})` : ''}`).join('; ')}`);
+  if (history) timeline.push(`operator rollback of ${model} (versions 1-${history.length} registered, ${history.length} serving) requested; starter: ${starterResults.map((r) => `${r.status}${r.name ? ` ${r.name}` : ''}${r.reason ? ` (${r.reason})` : ''}`).join('; ')}`);
+  else if (drift.drifted.length > 0) timeline.push(`alarm ${alarmName} -> ALARM; EventBridge rule matched; starter: ${starterResults.map((r) => `${r.status}${r.name ? ` ${r.name}` : ''}${r.reason ? ` (${r.reason})` : ''}`).join('; ')}`);
   let simulatedSeconds = 0;
   for (const e of retrains) {
     const lines: string[] = [];
@@ -459,7 +470,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     states: subject ? statesOf(subject) : [],
     executions: retrains.map((e) => ({ name: e.name, outcome: outcomeOf(e), historyEvents: historyOf(e), states: statesOf(e) })),
     starter: starterResults,
-    drift: { drifted: drift.drifted, records: drift.currentRecords, alarm: drift.drifted.length > 0 ? alarmName : undefined },
+    drift: { drifted: drift.drifted, records: drift.currentRecords, alarm: !history && drift.drifted.length > 0 ? alarmName : undefined },
     invariants,
     maxHistoryEvents,
     simulatedMinutes: Math.round(simulatedSeconds / 6) / 10,

@@ -6,6 +6,8 @@
 
 export const OUTCOMES = [
   'promoted', 'rejected', 'rolled-back', 'not-approved', 'deduplicated', 'skipped-cooldown', 'skipped-budget', 'failed', 'no-drift',
+  // An operator rollback (`cdk-mlops rollback`) passed its canary: the earlier version is the champion again.
+  'reverted',
   // The retraining execution ran past its state machine's TimeoutSeconds (Step Functions stopped it).
   'timed-out',
 ] as const;
@@ -76,6 +78,18 @@ export interface Scenario {
     /** Another alarm of the same model goes to ALARM (suffix, e.g. `-quality`). */
     readonly secondAlarmSuffix?: string;
   };
+  /**
+   * An operator rollback (`cdk-mlops rollback`) instead of a drift alarm: versions 1..`versions` are registered and
+   * Approved, the newest is the champion serving production, and the operator asks for `toVersion`.
+   */
+  readonly rollback?: {
+    /** Approved versions before the rollback; the newest is the champion (default 8). */
+    readonly versions?: number;
+    /** The version to serve again (default: the newest Approved version older than the champion, as the command picks). */
+    readonly toVersion?: number;
+    /** A version registered without a drift baseline (`mlops:baselineUri`). */
+    readonly withoutBaseline?: number;
+  };
   /** What the scenario must end with; the CLI exits non-zero otherwise. */
   readonly expect?: { readonly outcome?: Outcome };
 }
@@ -142,6 +156,20 @@ export const BUILT_IN_SCENARIOS: Scenario[] = [
     expect: { outcome: 'skipped-cooldown' },
   },
   {
+    name: 'operator-rollback',
+    description: 'Version 8 serves; the operator rolls back (cdk-mlops rollback): version 7 is canaried and promoted without training, though the last retrain\'s cooldown runs and the budget is spent.',
+    rollback: { versions: 8 },
+    state: { lastRetrainSecondsAgo: 3600, budgetUsed: 100 },
+    expect: { outcome: 'reverted' },
+  },
+  {
+    name: 'operator-rollback-locked',
+    description: 'A retrain of the model is running when the operator rolls back: the rollback is refused by the lock (deduplicated), version 8 keeps serving.',
+    rollback: { versions: 8 },
+    state: { runningSinceSeconds: 600 },
+    expect: { outcome: 'deduplicated' },
+  },
+  {
     name: 'deploy-error',
     description: 'Patching the canary Deployment keeps failing (admission webhook): cleanup restores traffic and canary, the champion stays.',
     faults: [{ state: 'PatchCanary', service: 'eks:call', error: 'EKS.422', cause: 'admission webhook "policy.example" denied the request', times: 99 }],
@@ -157,7 +185,7 @@ export class ScenarioError extends Error {
   }
 }
 
-const SCENARIO_FIELDS = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'expect'];
+const SCENARIO_FIELDS = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'rollback', 'expect'];
 const FAULT_FIELDS = ['state', 'service', 'error', 'cause', 'times'];
 
 /** Reads and validates a scenario file: bad JSON and every schema error name the file (and the JSON path). */
@@ -252,6 +280,18 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const duplicates = obj('$.duplicates', s.duplicates, ['redeliver', 'secondAlarmSuffix']);
   bool('$.duplicates.redeliver', duplicates?.redeliver);
   str('$.duplicates.secondAlarmSuffix', duplicates?.secondAlarmSuffix);
+  const rollback = obj('$.rollback', s.rollback, ['versions', 'toVersion', 'withoutBaseline']);
+  num('$.rollback.versions', rollback?.versions, 2, 1000, true);
+  num('$.rollback.toVersion', rollback?.toVersion, 1, 1000, true);
+  num('$.rollback.withoutBaseline', rollback?.withoutBaseline, 2, 1000, true);
+  const versions = rollback?.versions ?? 8;
+  if (rollback?.toVersion !== undefined && rollback.toVersion >= versions) {
+    fail('$.rollback.toVersion', `must be older than the champion (version ${versions}), got ${rollback.toVersion}`);
+  }
+  if (rollback?.withoutBaseline !== undefined && rollback.withoutBaseline > versions) {
+    fail('$.rollback.withoutBaseline', `must be one of the versions 2-${versions}, got ${rollback.withoutBaseline}`);
+  }
+  if (rollback && s.duplicates) fail('$.duplicates', 'duplicate alarms need a drift alarm; a rollback scenario has none');
   const expect = obj('$.expect', s.expect, ['outcome']);
   oneOf('$.expect.outcome', expect?.outcome, OUTCOMES);
   return s as Scenario;

@@ -33,7 +33,10 @@ export const MANUAL_REQUEST_SOURCE = 'cdk-mlops.retrain';
 /** EventBridge `detail-type` of manual requests. */
 export const MANUAL_REQUEST_DETAIL_TYPE = 'Retrain Requested';
 
-/** Capabilities a deployed loop may declare in {@link OperationsRecord.features}. */
+/**
+ * Capabilities a deployed loop may declare in {@link OperationsRecord.features}. `rollback`: its state machine takes
+ * manual requests with `action: "rollback"` (lock only, no training, the target canaried and promoted: outcome `reverted`).
+ */
 export const OPERATIONS_FEATURES = ['rollback'] as const;
 
 /** What one RetrainTrigger (with its DriftMonitor and TrainingPipeline) publishes for operators. */
@@ -89,6 +92,12 @@ export interface ManualRequestDetail {
   toModelPackageArn?: string;
   /** Rollback: that version's model artifact (the package's `ModelDataUrl`). */
   toModelArtifactUri?: string;
+  /**
+   * Rollback: that version's drift baseline (the package's `mlops:baselineUri` metadata, an `s3://bucket/key` URI). When
+   * given and the model's DriftMonitor baseline follows the champion, the rollback copies it over the monitor's baseline;
+   * when absent, the monitor's baseline is left as it is.
+   */
+  toBaselineUri?: string;
 }
 
 /** Parses and validates an operations record; throws naming the offending field. */

@@ -7,6 +7,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CLOUDWATCH_AGENT_NAMESPACE, CLOUDWATCH_AGENT_SERVICE_ACCOUNT, CLOUDWATCH_OBSERVABILITY_ADDON,
+} from '../contracts/container-insights';
 import { acknowledgeManagedPolicies, acknowledgeWildcards } from '../core/nag';
 import { checkInt, checkPattern, invalid } from '../core/validation';
 import { InferenceService } from './inference-service';
@@ -117,6 +120,16 @@ export interface GpuClusterProps {
    */
   readonly albControllerVersion?: eks.AlbControllerVersion;
   /**
+   * Install the Amazon CloudWatch Observability EKS add-on (`amazon-cloudwatch-observability`): the CloudWatch
+   * agent with Container Insights (enhanced observability), whose `pod_gpu_utilization` and
+   * `service_number_of_running_pods` metrics the ModelDashboard's GPU and replica widgets draw. Its
+   * `cloudwatch-agent` service account gets an EKS Pod Identity role with `CloudWatchAgentServerPolicy`.
+   * The add-on also installs Fluent Bit (container logs) and enables Application Signals (billed per
+   * observation and per request).
+   * @default true
+   */
+  readonly containerInsights?: boolean;
+  /**
    * Removal policy of the cluster's resources (and the secrets key).
    * @default RemovalPolicy.DESTROY for the cluster, RETAIN for the KMS key
    */
@@ -175,6 +188,10 @@ export class GpuCluster extends Construct {
   public readonly keda: eks.HelmChart;
   /** The role of the KEDA operator (EKS Pod Identity): it may read CloudWatch metrics (GetMetricData) and nothing else. */
   public readonly kedaOperatorRole: iam.Role;
+  /** The CloudWatch Observability add-on (undefined with `containerInsights: false`). */
+  public readonly observabilityAddon?: eks.CfnAddon;
+  /** The CloudWatch agent's Pod Identity role (undefined with `containerInsights: false`). */
+  public readonly cloudWatchAgentRole?: iam.Role;
 
   private acknowledged = false;
 
@@ -257,6 +274,7 @@ export class GpuCluster extends Construct {
     });
 
     ({ chart: this.keda, role: this.kedaOperatorRole } = this.installKeda(props.kedaVersion ?? GpuCluster.KEDA_CHART_VERSION));
+    if (props.containerInsights ?? true) ({ addon: this.observabilityAddon, role: this.cloudWatchAgentRole } = this.installObservabilityAddon());
 
     registerClusterCapabilities(this.cluster, {
       keda: { chart: this.keda },
@@ -315,6 +333,33 @@ export class GpuCluster extends Construct {
     return { chart, role };
   }
 
+  /**
+   * The Amazon CloudWatch Observability EKS add-on with an EKS Pod Identity association for its agent (add-on 3.1.0
+   * or later takes `podIdentityAssociations`; Amazon CloudWatch User Guide, "Quick start with the Amazon CloudWatch
+   * Observability EKS add-on"). Auto Mode runs the Pod Identity Agent on its nodes.
+   */
+  private installObservabilityAddon(): { addon: eks.CfnAddon; role: iam.Role } {
+    const role = new iam.Role(this, 'CloudWatchAgentRole', {
+      assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
+      description: `CloudWatch agent of the ${CLOUDWATCH_OBSERVABILITY_ADDON} add-on (EKS Pod Identity, ${CLOUDWATCH_AGENT_NAMESPACE}/${CLOUDWATCH_AGENT_SERVICE_ACCOUNT})`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
+    });
+    // EKS Pod Identity needs sts:TagSession besides sts:AssumeRole in the trust policy.
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
+    }));
+    const addon = new eks.CfnAddon(this, 'CloudWatchObservability', {
+      addonName: CLOUDWATCH_OBSERVABILITY_ADDON,
+      clusterName: this.cluster.clusterName,
+      // The add-on creates the service account in its namespace; the association lives with the add-on.
+      podIdentityAssociations: [{ serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT, roleArn: role.roleArn }],
+      // An existing self-managed install (e.g. the Helm chart) is taken over rather than failing the deployment.
+      resolveConflicts: 'OVERWRITE',
+    });
+    return { addon, role };
+  }
+
   private createVpc(): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 3,
@@ -344,6 +389,8 @@ export class GpuCluster extends Construct {
       AmazonElasticContainerRegistryPublicReadOnly: 'aws-eks-v2 adds read access to ECR Public to the kubectl handler only when a Helm chart is pulled from it (Fn::If in the template).',
       AWSLambdaBasicExecutionRole: 'The kubectl provider Lambdas (created by aws-eks-v2) write their logs to CloudWatch Logs with the basic execution role.',
       AWSLambdaVPCAccessExecutionRole: 'The kubectl provider Lambdas run inside the VPC to reach the private API endpoint and need ENI management.',
+      CloudWatchAgentServerPolicy: 'The CloudWatch Observability add-on\'s agent publishes Container Insights metrics and logs; AWS documents this managed policy as its '
+        + 'permission set and maintains it as the agent gains collectors (its log and metric resources are created by the agent at run time).',
     };
     acknowledgeManagedPolicies(this, (policy) => {
       const name = Object.keys(managed).find((k) => policy.includes(`/${k}`));

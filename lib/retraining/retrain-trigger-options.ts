@@ -30,6 +30,11 @@ export enum RetrainOutcome {
   SKIPPED_BUDGET = 'skipped-budget',
   /** A step failed; the cleanup restored the champion and the traffic. */
   FAILED = 'failed',
+  /**
+   * An operator rollback (`cdk-mlops rollback`) passed its canary: the named earlier version serves
+   * production again and is the champion.
+   */
+  REVERTED = 'reverted',
 }
 
 /** The period of a model's retrain budget. */

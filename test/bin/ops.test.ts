@@ -306,7 +306,7 @@ describe('operator commands against the loopback AWS APIs', () => {
   });
 
   describe('rollback', () => {
-    test('refused (exit 8) when the deployed loop does not declare the rollback feature', async () => {
+    test('refused (exit 9) when the deployed loop does not declare the rollback feature', async () => {
       seed(fake, []);
       expect(await cli('rollback', 'fraud')).toBe(EXIT.UNSUPPORTED);
       expect(err[0]).toMatch(/does not take operator rollbacks .* a request would start a retrain instead/);
@@ -320,7 +320,45 @@ describe('operator commands against the loopback AWS APIs', () => {
         modelName: 'fraud', requestId: 'r-1', reason: 'operator rollback from 3 to 2', requestedBy: 'alice', action: 'rollback', toVersion: '2',
         toModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/2', toModelArtifactUri: 's3://acme-artifacts/models/fraud/job-2/model.tar.gz',
       });
-      expect(out[0]).toMatch(/requested a rollback of fraud from version 3 to 2/);
+      expect(out[0]).toMatch(/requested a rollback of fraud from version 3 to 2 .*; execution fraud-manual-[0-9a-f]{16}; follow it with: cdk-mlops status --model fraud/);
+      expect(out[1]).toMatch(/version 2 is canaried first; the lock applies, the cooldown and budget do not; if its canary fails, version 3 keeps serving\. Version 2 records no drift baseline/);
+    });
+
+    test('end to end: the request reaches the real starter, which starts the execution the command named with the target in its trigger', async () => {
+      seed(fake);
+      // Version 2 registered its drift baseline (the TrainingPipeline writes mlops:baselineUri).
+      fake.packages.find((p: any) => p.ModelPackageVersion === 2)!.CustomerMetadataProperties!['mlops:baselineUri'] = 's3://acme-artifacts/models/fraud/job-2/baseline.json';
+      expect(await cli('rollback', 'fraud', '--reason', 'v3 misroutes refunds', '--request-id', 'chg-7')).toBe(EXIT.OK);
+      const e = fake.events[0];
+      expect(e).toMatchObject({ Source: 'cdk-mlops.retrain', DetailType: 'Retrain Requested', EventBusName: 'default' });
+      const started: any[] = [];
+      const results = await handleEvent(fake.delivered(e), { stateMachineArn: SM, alarmPrefix: 'acme-ml', alarmSuffixes: ['-drift', '-quality'], manualSource: 'cdk-mlops.retrain' }, {
+        startExecution: async (req) => { started.push(req); return { executionArn: `${SM}:${req.name}` }; },
+        listModels: async () => [],
+        log: () => {},
+      });
+      expect(results[0].status).toBe('started');
+      expect(out[0]).toContain(`execution ${started[0].name}`);
+      expect(JSON.parse(started[0].input).trigger).toEqual({
+        source: 'manual', requestId: 'chg-7', reason: 'v3 misroutes refunds', requestedBy: 'alice', eventId: expect.any(String), action: 'rollback',
+        toVersion: '2', toModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/2',
+        toModelArtifactUri: 's3://acme-artifacts/models/fraud/job-2/model.tar.gz',
+        toBaselineUri: 's3://acme-artifacts/models/fraud/job-2/baseline.json',
+        toBaselineLocation: { bucket: 'acme-artifacts', key: 'models/fraud/job-2/baseline.json' },
+      });
+      expect(out[1]).toMatch(/The drift baseline becomes version 2's \(s3:\/\/acme-artifacts\/models\/fraud\/job-2\/baseline\.json\)/);
+    });
+
+    test('after a rollback (outcome reverted) the champion is the reverted-to version: the next rollback goes further back', async () => {
+      seed(fake);
+      fake.addExecution({
+        stateMachineArn: SM, name: `fraud-manual-${hex(6)}`, status: 'SUCCEEDED', startDate: at(-8), stopDate: at(-2), input: { modelName: 'fraud', trigger: { source: 'manual' }, clock: {} },
+        output: { outcome: 'reverted', champion: { modelVersion: '3' }, candidate: { modelVersion: '2', modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/2' }, trigger: { source: 'manual', action: 'rollback' } },
+      });
+      expect(await cli('rollback', 'fraud', '--to', '2')).toBe(EXIT.USAGE);
+      expect(err[0]).toMatch(/version 2 is already the champion of fraud/);
+      expect(await cli('rollback', 'fraud')).toBe(EXIT.OK);
+      expect(JSON.parse(fake.events[0].Detail)).toMatchObject({ action: 'rollback', toVersion: '1' });
     });
 
     test('--to: only an approved version that is not the champion', async () => {

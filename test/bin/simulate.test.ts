@@ -25,19 +25,22 @@ const expected: Record<string, string> = {
   'duplicate-alarm': 'deduplicated',
   'cooldown-active': 'skipped-cooldown',
   'deploy-error': 'failed',
+  'operator-rollback': 'reverted',
+  'operator-rollback-locked': 'deduplicated',
 };
 
 describe('built-in scenarios', () => {
-  test('there are exactly the ten built-in scenarios', () => {
+  test('there are exactly the twelve built-in scenarios', () => {
     expect(BUILT_IN_SCENARIOS.map((s) => s.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
   test.each(Object.entries(expected))('%s ends %s and every invariant holds', (name, outcome) => {
     const r = results.get(name)!;
     expect(r.outcome).toBe(outcome);
-    // The champion changes only on promotion.
-    if (outcome === 'promoted') expect(r.championAfter).not.toEqual(r.championBefore);
-    if (outcome !== 'promoted' && !r.executions.some((e) => e.outcome === 'promoted')) expect(r.championAfter).toEqual(r.championBefore);
+    // The champion changes only on promotion (or an operator rollback that passed its canary: reverted).
+    const changes = ['promoted', 'reverted'];
+    if (changes.includes(outcome)) expect(r.championAfter).not.toEqual(r.championBefore);
+    if (!changes.includes(outcome) && !r.executions.some((e) => changes.includes(e.outcome))) expect(r.championAfter).toEqual(r.championBefore);
     // The lock is released on every path.
     expect(r.lockReleased).toBe(true);
     // Exactly one terminal notification per execution.

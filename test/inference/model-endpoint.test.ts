@@ -445,8 +445,9 @@ describe('CloudFormation', () => {
     expect(pool.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
     expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'amazon-vpc-cni').data).toEqual({ 'enable-network-policy-controller': 'true' });
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
-    // Auto Mode runs the Pod Identity Agent and the NVIDIA device plugin on its nodes: neither is installed.
-    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::EKS::Addon').map((r) => r.Properties.AddonName)).toEqual([]);
+    // Auto Mode runs the Pod Identity Agent and the NVIDIA device plugin on its nodes: neither is installed. The one
+    // add-on is CloudWatch Observability (Container Insights for the dashboards; test/inference/container-insights.test.ts).
+    expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::EKS::Addon').map((r) => r.Properties.AddonName)).toEqual(['amazon-cloudwatch-observability']);
     expect(Object.values<any>(json.Resources).filter((r) => r.Type === 'Custom::AWSCDK-EKS-HelmChart').map((r) => r.Properties.Chart))
       .toEqual(['keda', 'aws-load-balancer-controller']);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });

@@ -24,13 +24,13 @@ const template = Template.fromStack(stack);
 test('every endpoint runs with the given role and creates none of its own', () => {
   for (const e of endpoints) expect(e.podRole).toBe(role);
   const roleId = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
-  // (GpuCluster's own association is the KEDA operator's, in namespace keda.)
+  // (GpuCluster's own associations are the KEDA operator's, in namespace keda, and the CloudWatch agent's, held by its add-on.)
   const associations = Object.values<any>(template.findResources('AWS::EKS::PodIdentityAssociation')).filter((a) => a.Properties.Namespace !== 'keda');
   expect(associations.map((a) => a.Properties.Namespace).sort()).toEqual(['churn', 'eta', 'ltv']);
   for (const a of associations) expect(a.Properties.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
   const podRoles = Object.values<any>(template.findResources('AWS::IAM::Role'))
     .filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'))
-    .filter((r) => !/^KEDA operator/.test(r.Properties.Description ?? ''));
+    .filter((r) => !/^(KEDA operator|CloudWatch agent)/.test(r.Properties.Description ?? ''));
   expect(podRoles).toHaveLength(1);
 });
 

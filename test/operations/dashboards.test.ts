@@ -254,3 +254,26 @@ describe('ModelFactory: one ShardDashboard per shard stack', () => {
       .toThrow(/models\[\d\].*must be alike/);
   });
 });
+
+test('the outcome graphs draw every RetrainOutcome the state machine records (reverted included)', () => {
+  // The per-metric outcome graphs enumerate the outcomes; one missing would never be drawn.
+  const { RETRAIN_OUTCOMES } = require('../../lib/operations/private/widgets');
+  const { RetrainOutcome } = require('../../lib/retraining/retrain-trigger-options');
+  expect([...RETRAIN_OUTCOMES].sort()).toEqual(Object.values(RetrainOutcome).sort());
+});
+
+test('every state of the retraining definition, the operator rollback\'s included, has a phase (status, timeline picture)', () => {
+  const { phaseOf } = require('../../bin/report/phases');
+  const { retrainDefinition } = require('../../lib/retraining/private/definition');
+  const d = retrainDefinition({
+    configParameterPrefix: '/p/', tableName: 't', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', trainingStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:t',
+    metricNamespace: 'n', approvalTimeoutSeconds: 60, trainingTimeoutSeconds: 60, partition: 'aws',
+  });
+  const guard = ['LockForRequest', 'AcquireRollbackLock', 'RetrainOrRollback', 'CheckRollbackTarget', 'RollbackTargetMissing', 'RollbackTargetIsChampion',
+    'RollbackTargetHasBaseline', 'RollbackCandidate', 'RollbackCandidateWithBaseline', 'RollbackBaselineSource'];
+  const promoting = ['ApproveUnlessRollback', 'PromotedOrReverted', 'ReinstatePackage', 'DemotedPackageKnown', 'RejectDemotedPackage', 'Reverted'];
+  // Every one of them is a state of the definition, in the phase it belongs to.
+  expect(Object.keys(d.States)).toEqual(expect.arrayContaining([...guard, ...promoting]));
+  expect(guard.map((s) => phaseOf(s))).toEqual(guard.map(() => 'guard'));
+  expect(promoting.map((s) => phaseOf(s))).toEqual(promoting.map(() => 'promoting'));
+});

@@ -43,7 +43,8 @@ test('one operations record per trigger, under /cdk-mlops/operations/<alarmPrefi
     retrainConfigPath: trigger.configPath,
     retrainMetricNamespace: trigger.metricNamespace,
     eventBusName: 'default',
-    features: [],
+    // The state machine takes operator rollbacks (steps/operator-rollback.ts): `cdk-mlops rollback` refuses without it.
+    features: ['rollback'],
   });
   // The tokens are the trigger's own state machine, table and topic.
   const sm = Stack.of(trigger).getLogicalId(trigger.stateMachine.node.defaultChild as any);

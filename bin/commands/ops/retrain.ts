@@ -25,8 +25,11 @@ ${COMMON_FLAGS_HELP}`;
 const ROLLBACK_USAGE = `usage: cdk-mlops rollback <model> [--to <version>] [--reason <text>] [--request-id <id>] [--as <name>] [common options]
 
 Asks the loop to serve an earlier approved version again (default: the newest approved version
-older than the champion) through its own rollout path, under the same lock. Needs a deployed loop
-whose operations record lists the "rollback" feature.
+older than the champion) through its own rollout path: no training; the version is canaried and,
+after a clean bake, promoted (outcome "reverted"). The lock applies (a request during a running
+retrain ends "deduplicated"); the cooldown and the budget do not. If the canary fails, the champion
+keeps serving ("rolled-back"). Needs a deployed loop whose operations record lists the "rollback"
+feature.
 
 ${COMMON_FLAGS_HELP}`;
 
@@ -105,16 +108,22 @@ async function rollback(args: ParsedArgs, aws: AwsClients): Promise<number> {
   const pkg = await aws.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: target.arn }));
   const artifact = pkg.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
   if (!artifact) throw new OpsError(`version ${target.version} (${target.arn}) has no model artifact (InferenceSpecification.Containers[0].ModelDataUrl)`, EXIT.NOT_FOUND);
+  // The version's drift baseline, as the TrainingPipeline registers it (at most 256 characters: a longer URI was cut).
+  const recorded = pkg.CustomerMetadataProperties?.['mlops:baselineUri'];
+  const baseline = recorded && /^s3:\/\/[^/]+\/.+/.test(recorded) && recorded.length < 256 ? recorded : undefined;
   const detail: ManualRequestDetail = {
     ...requestBase(args, name, `operator rollback from ${champion.version} to ${target.version}`),
     action: 'rollback',
     toVersion: target.version,
     toModelPackageArn: target.arn,
     toModelArtifactUri: artifact,
+    ...(baseline ? { toBaselineUri: baseline } : {}),
   };
   const eventId = await putRequest(aws, model, detail);
   console.log(`requested a rollback of ${name} from version ${champion.version} to ${target.version} (event ${eventId}, request ${detail.requestId}); `
     + `execution ${executionName(name, 'manual', `${name}|${detail.requestId}`)}; follow it with: cdk-mlops status --model ${name}`);
+  console.log(`version ${target.version} is canaried first; the lock applies, the cooldown and budget do not; if its canary fails, version ${champion.version} keeps serving. `
+    + (baseline ? `The drift baseline becomes version ${target.version}'s (${baseline}).` : `Version ${target.version} records no drift baseline (mlops:baselineUri): the DriftMonitor's baseline stays as it is.`));
   return EXIT.OK;
 }
 

@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { CONTAINER_INSIGHTS_NAMESPACE, POD_GPU_UTILIZATION } from '../../contracts/container-insights';
 import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import type { ModelEndpoint } from '../../inference/model-endpoint';
 import { DriftFeatureType, DriftStatistic, QualityStatistic } from '../../monitoring/drift-monitor-props';
@@ -16,9 +17,9 @@ export const DASHBOARD_LIMITS = {
   alarmsPerAlarmWidget: 100,
 } as const;
 
-/** Every outcome the retraining state machine records in its `RetrainOutcome` metric. */
+/** Every outcome the retraining state machine records in its `RetrainOutcome` metric (the values of `RetrainOutcome`). */
 export const RETRAIN_OUTCOMES: readonly string[] = [
-  'promoted', 'rolled-back', 'rejected', 'not-approved', 'failed', 'skipped-cooldown', 'skipped-budget', 'deduplicated',
+  'promoted', 'reverted', 'rolled-back', 'rejected', 'not-approved', 'failed', 'skipped-cooldown', 'skipped-budget', 'deduplicated',
 ];
 
 /** Layout options of the per-model rows. */
@@ -159,7 +160,7 @@ function compactRows(source: ModelDashboardSource, floorGroup?: MonitoredModel[]
       ])),
       graph(`${name}: replicas (left), GPU % (right; Container Insights, CloudWatch Observability add-on)`, [
         query(`SELECT AVG(service_number_of_running_pods) FROM SCHEMA("ContainerInsights", ClusterName, Namespace, Service) ${where} GROUP BY Service`, 'replicas'),
-      ], { right: [query(`SELECT AVG(pod_gpu_utilization) FROM "ContainerInsights" ${where}`, 'GPU %')] }),
+      ], { right: [query(`SELECT AVG(${POD_GPU_UTILIZATION}) FROM "${CONTAINER_INSIGHTS_NAMESPACE}" ${where}`, 'GPU %')] }),
     );
   }
   if (monitored) {
@@ -217,12 +218,13 @@ function graph(title: string, left: cloudwatch.IMetric[], o: GraphOptions = {}):
 /**
  * GPU utilisation of the model's pods: Container Insights with enhanced observability publishes
  * `pod_gpu_utilization` only with the Amazon CloudWatch Observability EKS add-on on the cluster (NVIDIA
- * GPUs). A Metrics Insights query selects the model's namespace whatever the dimension set.
+ * GPUs; a GpuCluster installs it unless `containerInsights: false`; lib/contracts/container-insights.ts).
+ * A Metrics Insights query selects the model's namespace whatever the dimension set.
  */
 function gpuWidget(name: string, endpoint: ModelEndpoint): cloudwatch.GraphWidget {
   const cluster = endpoint.cluster.clusterName;
   return graph(`${name}: GPU utilisation % (needs the CloudWatch Observability add-on)`, [new cloudwatch.MathExpression({
-    expression: `SELECT AVG(pod_gpu_utilization) FROM "ContainerInsights" WHERE ClusterName = ${literal(cluster)} AND Namespace = ${literal(endpoint.namespace)}`,
+    expression: `SELECT AVG(${POD_GPU_UTILIZATION}) FROM "${CONTAINER_INSIGHTS_NAMESPACE}" WHERE ClusterName = ${literal(cluster)} AND Namespace = ${literal(endpoint.namespace)}`,
     label: 'GPU utilisation (pods of the model)',
     period: Duration.minutes(1),
   })]);

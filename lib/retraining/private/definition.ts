@@ -12,6 +12,8 @@
  * Input (what the starter Lambda passes; see docs/retrain-trigger.md):
  *   { "modelName": "fraud",
  *     "trigger": { "source": "alarm" | "schedule" | "manual", ... },
+ *     // an operator rollback (manual): "action": "rollback", "toVersion", "toModelPackageArn", "toModelArtifactUri",
+ *     // and when the target has one, "toBaselineUri" and "toBaselineLocation": { "bucket", "key" }
  *     "clock": { "nowEpoch": 1764230400, "nowText": "1764230400",
  *                "periods": { "day": "2026-11-27", "week": "2026-W48", "month": "2026-11" } } }
  *
@@ -24,6 +26,7 @@ import { addCanaryStates } from './steps/canary';
 import { DefinitionContext, RetrainDefinitionProps } from './steps/context';
 import { addFinalizeStates } from './steps/finalize';
 import { addGuardStates } from './steps/guard';
+import { addOperatorRollbackStates } from './steps/operator-rollback';
 import { addPromoteStates } from './steps/promote';
 import { addRollbackStates } from './steps/rollback';
 import { addTrainStates } from './steps/train';
@@ -43,8 +46,9 @@ export function retrainDefinition(p: RetrainDefinitionProps): Record<string, any
   addPromoteStates(c);
   addRollbackStates(c);
   addFinalizeStates(c);
+  addOperatorRollbackStates(c);
   return {
-    Comment: 'cdk-mlops retraining: guard -> approval -> TrainingPipeline -> gate -> canary -> promote | roll back -> notify',
+    Comment: 'cdk-mlops retraining: guard -> approval -> TrainingPipeline -> gate (or an operator rollback\'s target) -> canary -> promote | roll back -> notify',
     StartAt: 'LoadModelConfig',
     ...(p.executionTimeoutSeconds !== undefined ? { TimeoutSeconds: p.executionTimeoutSeconds } : {}),
     States: c.S,

@@ -13,9 +13,10 @@ export function renderOperationsRecord(scope: Construct, fields: OperationsRecor
   const record: OperationsRecord = {
     v: OPERATIONS_RECORD_VERSION,
     ...fields,
-    // The trigger's rule listens on the default bus; the state machine has no operator-only paths yet.
+    // The trigger's rule listens on the default bus.
     eventBusName: 'default',
-    features: [],
+    // The state machine takes operator rollbacks (./steps/operator-rollback.ts): the CLI refuses them without this.
+    features: ['rollback'],
   };
   return new ssm.StringParameter(scope, 'OperationsRecord', {
     parameterName: operationsRecordName(fields.alarmPrefix),

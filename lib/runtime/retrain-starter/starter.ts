@@ -134,6 +134,34 @@ export async function handleEvent(event: any, settings: StarterSettings, deps: S
   return results;
 }
 
+/** A SageMaker model package version ARN: `arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>`. */
+const MODEL_PACKAGE_VERSION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[A-Za-z0-9](-*[A-Za-z0-9]){0,62}\/(\d{1,9})$/;
+/** An S3 URI with a bucket and a key. */
+const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
+
+/**
+ * The target of an operator rollback (lib/contracts/operations.ts, `ManualRequestDetail`) as the state machine
+ * reads it from `trigger`, or why the request is refused. The baseline URI is split into the bucket and key the
+ * promotion's S3 copy takes.
+ */
+export function rollbackTarget(detail: any): Record<string, unknown> | string {
+  const arn = detail?.toModelPackageArn;
+  const m = typeof arn === 'string' ? MODEL_PACKAGE_VERSION_ARN.exec(arn) : null;
+  if (!m) return `toModelPackageArn must be a model package version ARN, got ${JSON.stringify(arn)}`;
+  const version = detail?.toVersion;
+  if (version !== undefined && String(version) !== m[2]) return `toVersion ${JSON.stringify(version)} is not the version of ${arn}`;
+  const artifact = detail?.toModelArtifactUri;
+  if (typeof artifact !== 'string' || !S3_URI.test(artifact) || artifact.length > 1024) return `toModelArtifactUri must be an s3://bucket/key URI, got ${JSON.stringify(artifact)}`;
+  const out: Record<string, unknown> = { toVersion: m[2], toModelPackageArn: arn, toModelArtifactUri: artifact };
+  const baseline = detail?.toBaselineUri;
+  if (baseline !== undefined) {
+    const b = typeof baseline === 'string' ? S3_URI.exec(baseline) : null;
+    if (!b || baseline.length > 1024) return `toBaselineUri must be an s3://bucket/key URI when given, got ${JSON.stringify(baseline)}`;
+    Object.assign(out, { toBaselineUri: baseline, toBaselineLocation: { bucket: b[1], key: b[2] } });
+  }
+  return out;
+}
+
 type Request = { modelName: string; name: string; time: string; trigger: Record<string, unknown> } | { ignored: string };
 
 async function requestsFor(event: any, settings: StarterSettings, deps: StarterDeps): Promise<Request[]> {
@@ -159,11 +187,21 @@ async function requestsFor(event: any, settings: StarterSettings, deps: StarterD
     const modelName: string = event.detail?.modelName ?? '';
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(modelName)) return [{ ignored: `manual request without a valid modelName (${JSON.stringify(modelName)})` }];
     const requestId: string = String(event.detail?.requestId ?? event.id);
+    const trigger: Record<string, unknown> = { source: 'manual', requestId, reason: String(event.detail?.reason ?? '').slice(0, 512), eventId: event.id };
+    if (typeof event.detail?.requestedBy === 'string') trigger.requestedBy = event.detail.requestedBy.slice(0, 256);
+    const action = event.detail?.action ?? 'retrain';
+    if (action === 'rollback') {
+      const target = rollbackTarget(event.detail);
+      if (typeof target === 'string') return [{ ignored: `rollback request for ${modelName}: ${target}` }];
+      Object.assign(trigger, { action }, target);
+    } else if (action !== 'retrain') {
+      return [{ ignored: `manual request for ${modelName} with an unknown action ${JSON.stringify(action)} (known: retrain, rollback)` }];
+    }
     return [{
       modelName,
       name: executionName(modelName, 'manual', `${modelName}|${requestId}`),
       time,
-      trigger: { source: 'manual', requestId, reason: String(event.detail?.reason ?? '').slice(0, 512), eventId: event.id },
+      trigger,
     }];
   }
   if (source === 'aws.events' && detailType === 'Scheduled Event') {

@@ -97,6 +97,53 @@ describe('retrain starter', () => {
     expect(started).toEqual([]);
   });
 
+  // The request `cdk-mlops rollback` puts (lib/contracts/operations.ts, ManualRequestDetail).
+  const rollbackRequest = (detail: Record<string, unknown>) => ({
+    'id': 'r1', 'source': 'cdk-mlops.retrain', 'detail-type': 'Retrain Requested', 'time': '2026-11-27T10:00:00Z',
+    'detail': { modelName: 'fraud', requestId: 'rb-1', reason: 'v8 misroutes refunds', requestedBy: 'alice', action: 'rollback', ...detail },
+  });
+  const target = {
+    toVersion: '7',
+    toModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-fraud/7',
+    toModelArtifactUri: 's3://models-bucket/fraud/job-7/output/model.tar.gz',
+  };
+
+  test('an operator rollback: the action and the target go into the trigger, the baseline URI split into bucket and key', async () => {
+    const { d, started } = deps();
+    const [res] = await handleEvent(rollbackRequest({ ...target, toBaselineUri: 's3://models-bucket/fraud/job-7/output/baseline.json' }), settings, d);
+    expect(res.status).toBe('started');
+    expect(started[0].name).toBe(executionName('fraud', 'manual', 'fraud|rb-1'));
+    expect(started[0].input.trigger).toEqual({
+      source: 'manual', requestId: 'rb-1', reason: 'v8 misroutes refunds', eventId: 'r1', requestedBy: 'alice', action: 'rollback', ...target,
+      toBaselineUri: 's3://models-bucket/fraud/job-7/output/baseline.json',
+      toBaselineLocation: { bucket: 'models-bucket', key: 'fraud/job-7/output/baseline.json' },
+    });
+    // A target without a baseline has neither field (the state machine then leaves the monitor's baseline).
+    const other = deps();
+    await handleEvent(rollbackRequest({ ...target, requestId: 'rb-2' }), settings, other.d);
+    expect(other.started[0].input.trigger).not.toHaveProperty('toBaselineLocation');
+  });
+
+  test('a malformed rollback request is ignored with the reason (never started as a retrain)', async () => {
+    const { d, started } = deps();
+    const results = [
+      ...await handleEvent(rollbackRequest({ ...target, toModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/mlops-fraud' }), settings, d),
+      ...await handleEvent(rollbackRequest({ ...target, toVersion: '6' }), settings, d),
+      ...await handleEvent(rollbackRequest({ ...target, toModelArtifactUri: 'https://example.com/model.tar.gz' }), settings, d),
+      ...await handleEvent(rollbackRequest({ ...target, toBaselineUri: 's3://just-a-bucket' }), settings, d),
+      ...await handleEvent(rollbackRequest({ ...target, action: 'promote' }), settings, d),
+    ];
+    expect(results.map((r) => r.status)).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ignored']);
+    expect(results.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/toModelPackageArn must be a model package version ARN/),
+      expect.stringMatching(/toVersion "6" is not the version of/),
+      expect.stringMatching(/toModelArtifactUri must be an s3:\/\/bucket\/key URI/),
+      expect.stringMatching(/toBaselineUri must be an s3:\/\/bucket\/key URI/),
+      expect.stringMatching(/unknown action "promote"/),
+    ]);
+    expect(started).toEqual([]);
+  });
+
   test('other StartExecution errors propagate (EventBridge retries, then the dead-letter queue)', async () => {
     const d: StarterDeps = {
       async startExecution() { const e = new Error('Rate exceeded'); e.name = 'ThrottlingException'; throw e; },

@@ -2,6 +2,7 @@
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
 import { DefinitionContext, retry, DDB_TRANSIENT, DDB_CONDITION } from './context';
+import { OPERATOR_ROLLBACK_STATES } from './operator-rollback';
 
 /** The per-model record, then the guard: lock + cooldown + dedupe, the budget, and the champion to compare against. */
 export function addGuardStates(c: DefinitionContext): void {
@@ -41,7 +42,8 @@ export function addGuardStates(c: DefinitionContext): void {
       'problems': {},
       'outcome': 'pending',
     },
-    Next: 'AcquireLock',
+    // An operator rollback takes the lock without the cooldown (./operator-rollback.ts); a retrain goes to AcquireLock.
+    Next: OPERATOR_ROLLBACK_STATES.lock,
   };
 
   // ---- 2. guard: lock + cooldown + dedupe, then budget --------------------
@@ -173,7 +175,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'modelVersion.$': '$.championRecord.Item.modelVersion.S',
     },
     ResultPath: '$.champion',
-    Next: 'NeedsApproval',
+    Next: OPERATOR_ROLLBACK_STATES.route,
   };
   S.ChampionFromConfig = {
     Type: 'Pass',
@@ -183,6 +185,6 @@ export function addGuardStates(c: DefinitionContext): void {
       'modelVersion.$': recordPath('initialChampion', 'modelVersion'),
     },
     ResultPath: '$.champion',
-    Next: 'NeedsApproval',
+    Next: OPERATOR_ROLLBACK_STATES.route,
   };
 }

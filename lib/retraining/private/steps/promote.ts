@@ -2,6 +2,7 @@
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
 import { DefinitionContext, retry, DDB_TRANSIENT, S3_TRANSIENT, SAGEMAKER_TRANSIENT } from './context';
+import { OPERATOR_ROLLBACK_STATES } from './operator-rollback';
 
 /** The promotion: the primary gets the candidate, traffic back, package approved, monitor baseline replaced, champion recorded. */
 export function addPromoteStates(c: DefinitionContext): void {
@@ -23,7 +24,8 @@ export function addPromoteStates(c: DefinitionContext): void {
     ...c.kubeCall('PATCH', c.ingressPath, undefined, recordPath('eks', 'ingressStablePatch')),
     ResultPath: null,
     Catch: [c.catchAll()],
-    Next: 'ApprovePackage',
+    // ApprovePackage, unless an operator rollback (its target is Approved already).
+    Next: OPERATOR_ROLLBACK_STATES.approve,
   });
   c.task('ApprovePackage', {
     Resource: c.arn('aws-sdk:sagemaker:updateModelPackage'),
@@ -41,7 +43,11 @@ export function addPromoteStates(c: DefinitionContext): void {
   S.MonitorBaselineNeeded = {
     Type: 'Choice',
     Comment: 'Models with a DriftMonitor baseline location: the monitor compares against the new champion\'s baseline from now on.',
-    Choices: [{ Variable: recordPath('monitorBaseline'), IsPresent: true, Next: 'BackupMonitorBaseline' }],
+    // A trained candidate always has a baseline location here (the Gate checks it); an operator rollback's target may not.
+    Choices: [{
+      And: [{ Variable: recordPath('monitorBaseline'), IsPresent: true }, { Variable: '$.training.output.baselineLocation.bucket', IsPresent: true }],
+      Next: 'BackupMonitorBaseline',
+    }],
     Default: 'ChampionValue',
   };
   c.task('BackupMonitorBaseline', {
@@ -117,7 +123,8 @@ export function addPromoteStates(c: DefinitionContext): void {
     ResultPath: null,
     Retry: [retry(DDB_TRANSIENT)],
     Catch: [c.catchAll()],
-    Next: 'Promoted',
+    // Promoted, or the registry notes of an operator rollback and Reverted.
+    Next: OPERATOR_ROLLBACK_STATES.outcome,
   });
   c.outcome('Promoted', RetrainOutcome.PROMOTED, 'Finalize');
 }
