@@ -9,7 +9,8 @@
  * medians over rounds of throughput ratios and added p99 latency (per-request
  * latencies from autocannon's response events, so sub-millisecond), and the
  * sidecar's CPU time per request (its own process.cpuUsage(), read from its
- * admin port). Prints one JSON line last.
+ * admin port), with the stub's own CPU per request as the calibration of the
+ * machine's speed (a shared machine slows every figure down). Prints one JSON line last.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
@@ -23,7 +24,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MODEL_DELAY_MS = 5;
-const SIDECAR = path.join(__dirname, '..', 'assets', 'capture-sidecar', 'index.js');
+// BENCH_SIDECAR: another bundle of the sidecar (e.g. an older commit's, for a before/after under the same machine load)
+const SIDECAR = process.env.BENCH_SIDECAR ?? path.join(__dirname, '..', 'assets', 'capture-sidecar', 'index.js');
 
 const RESPONSE = (() => {
   const base = { prediction: 0.8731, label: 'fraud', model: 'fraud-scoring', version: '7', scores: [] as number[] };
@@ -128,6 +130,8 @@ interface RunResult {
   requests: number;
   cpuMicrosPerRequest?: number;
   stubCpuPercent: number;
+  /** The stub model's own CPU per request: a Node.js HTTP server doing almost nothing, the calibration of the machine's speed. */
+  stubCpuMicrosPerRequest: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -163,6 +167,7 @@ async function load(port: number, durationS: number, adminPort: number | undefin
     requests: result['2xx'],
     cpuMicrosPerRequest: before && after ? (after.cpuMicros - before.cpuMicros) / Math.max(1, after.requests - before.requests) : undefined,
     stubCpuPercent: (100 * (stubAfter.cpuMicros - stubBefore.cpuMicros)) / 1e6 / wallS,
+    stubCpuMicrosPerRequest: (stubAfter.cpuMicros - stubBefore.cpuMicros) / Math.max(1, result['2xx']),
   };
 }
 
@@ -213,7 +218,8 @@ async function main(): Promise<void> {
     for (const n of order) {
       const res = await load(targets[n].port, DURATION_S, targets[n].adminPort, stub.port);
       results[n].push(res);
-      console.log(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(2)} ms  p99 ${res.p99Ms.toFixed(2)} ms  stub CPU ${res.stubCpuPercent.toFixed(0)}%`
+      console.log(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(2)} ms  p99 ${res.p99Ms.toFixed(2)} ms`
+        + `  stub CPU ${res.stubCpuPercent.toFixed(0)}% (${res.stubCpuMicrosPerRequest.toFixed(1)} us/req)`
         + (res.cpuMicrosPerRequest !== undefined ? `  sidecar CPU ${res.cpuMicrosPerRequest.toFixed(1)} us/req` : ''));
     }
   }
@@ -247,6 +253,10 @@ async function main(): Promise<void> {
     directP50Ms: round(median(results.direct.map((x) => x.p50Ms))),
     sidecarP50Ms: round(median(results.sidecar100.map((x) => x.p50Ms))),
     stubCpuPercentMax: round(Math.max(...names.flatMap((n) => results[n].map((x) => x.stubCpuPercent))), 1),
+    // calibration: the stub (a bare node:http server) per request in the direct runs, and the sidecar's CPU in units of it
+    stubCpuMicrosPerRequest: round(median(results.direct.map((x) => x.stubCpuMicrosPerRequest)), 1),
+    cpuPerStubRequest: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
+    cpuPerStubRequest0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
     captured: final.captured,
     recordsDelivered,
     connections: CONNECTIONS,

@@ -74,10 +74,279 @@ export function writeFrame(
   return res.copyTo(b, o);
 }
 
-/** Decodes the frames in `data` and calls `each` with the record of every one (bodies are views into `data`). */
+const Q = 0x22; // "
+const BSL = 0x5c; // backslash
+/** Bytes allowed after a backslash in a JSON string, except `u`: " \\ / b f n r t. */
+const ESCAPES = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+const HEX_DIGIT = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Offset after the JSON string starting at `i` (a quote), or -1. */
+function jsonString(b: Uint8Array, i: number): number {
+  const n = b.length;
+  i++;
+  while (i < n) {
+    const c = b[i];
+    if (c === Q) return i + 1;
+    if (c === BSL) {
+      const e = b[i + 1];
+      if (e === 0x75) { // \uXXXX
+        if (i + 5 >= n || !HEX_DIGIT[b[i + 2]] || !HEX_DIGIT[b[i + 3]] || !HEX_DIGIT[b[i + 4]] || !HEX_DIGIT[b[i + 5]]) return -1;
+        i += 6;
+      } else if (e !== undefined && ESCAPES[e]) {
+        i += 2;
+      } else {
+        return -1;
+      }
+    } else if (c < 0x20) {
+      return -1; // control characters must be escaped
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}
+
+/** Offset after the JSON number starting at `i`, or -1. */
+function jsonNumber(b: Uint8Array, i: number): number {
+  if (b[i] === 0x2d) i++; // -
+  if (b[i] === 0x30) i++;
+  else if (b[i] >= 0x31 && b[i] <= 0x39) while (isDigit(b[i])) i++;
+  else return -1;
+  if (b[i] === 0x2e) { // .
+    i++;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) { // e E
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  return i;
+}
+
+function literal(b: Uint8Array, i: number, word: string): number {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return -1;
+  return i + word.length;
+}
+
+/** JSON validation result: not JSON, JSON, or JSON with CR/LF between tokens (replaced by spaces in the record). */
+export const NOT_JSON = 0;
+export const JSON_ONE_LINE = 1;
+export const JSON_MULTI_LINE = 2;
+
+/**
+ * Whether `b` (already known to be valid UTF-8) is exactly one JSON text
+ * (RFC 8259), as `JSON.parse` accepts it, without building any value: a
+ * single pass over the bytes with an explicit stack, so no nesting depth can
+ * overflow it. Returns NOT_JSON, JSON_ONE_LINE or JSON_MULTI_LINE.
+ */
+export function jsonKind(b: Uint8Array): number {
+  const n = b.length;
+  const stack: number[] = []; // 1 = array, 2 = object
+  let i = 0;
+  // expects a value at i (after whitespace)
+  for (;;) {
+    i = ws(b, i);
+    const c = b[i];
+    if (c === 0x7b) { // {
+      i = ws(b, i + 1);
+      if (b[i] === 0x7d) {
+        i++;
+      } else {
+        stack.push(2);
+        if (b[i] !== Q || (i = jsonString(b, i)) < 0) return NOT_JSON;
+        i = ws(b, i);
+        if (b[i] !== 0x3a) return NOT_JSON; // :
+        i++;
+        continue;
+      }
+    } else if (c === 0x5b) { // [
+      i = ws(b, i + 1);
+      if (b[i] === 0x5d) {
+        i++;
+      } else {
+        stack.push(1);
+        continue;
+      }
+    } else if (c === Q) {
+      if ((i = jsonString(b, i)) < 0) return NOT_JSON;
+    } else if (c === 0x2d || isDigit(c)) {
+      if ((i = jsonNumber(b, i)) < 0) return NOT_JSON;
+    } else if (c === 0x74) {
+      if ((i = literal(b, i, 'true')) < 0) return NOT_JSON;
+    } else if (c === 0x66) {
+      if ((i = literal(b, i, 'false')) < 0) return NOT_JSON;
+    } else if (c === 0x6e) {
+      if ((i = literal(b, i, 'null')) < 0) return NOT_JSON;
+    } else {
+      return NOT_JSON;
+    }
+    // after a value: close containers, or a comma and the next value
+    for (;;) {
+      i = ws(b, i);
+      if (stack.length === 0) {
+        if (i !== n) return NOT_JSON;
+        // raw CR/LF can only be whitespace between tokens in valid JSON (in strings they must be escaped)
+        return b.indexOf(0x0a) >= 0 || b.indexOf(0x0d) >= 0 ? JSON_MULTI_LINE : JSON_ONE_LINE;
+      }
+      const top = stack[stack.length - 1];
+      const d = b[i];
+      if (d === 0x2c) { // ,
+        i++;
+        if (top === 2) {
+          i = ws(b, i);
+          if (b[i] !== Q || (i = jsonString(b, i)) < 0) return NOT_JSON;
+          i = ws(b, i);
+          if (b[i] !== 0x3a) return NOT_JSON;
+          i++;
+        }
+        break;
+      }
+      if ((d === 0x5d && top === 1) || (d === 0x7d && top === 2)) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      return NOT_JSON;
+    }
+  }
+}
+
+/** Offset after the JSON whitespace (SP, HTAB, LF, CR) at `i`. */
+function ws(b: Uint8Array, i: number): number {
+  for (;;) {
+    const c = b[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+export interface ModelFields {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly variant: string;
+}
+
+/**
+ * Writes capture records as bytes, straight from the frames: the bodies are
+ * validated in place (`jsonKind`) and copied, or base64-encoded once, into the
+ * output; no JavaScript string is built for a body. A record that does not
+ * fit in `maxBytes` (or whose bodies were cut) takes the slow path,
+ * `buildRecordFromBytes`, which produces the same line.
+ */
+export class RecordWriter {
+  /** `,"modelName":...,"variant":...,"request":` (UTF-8). */
+  private readonly middle: Buffer;
+  private out = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
+
+  constructor(private readonly model: ModelFields, private readonly maxBytes: number) {
+    this.middle = Buffer.from(',"modelName":' + JSON.stringify(model.modelName) + ',"modelVersion":' + JSON.stringify(model.modelVersion)
+      + ',"variant":' + JSON.stringify(model.variant) + ',"request":', 'utf8');
+  }
+
+  /**
+   * The records of every frame in `data`, back to back in `bytes` (one view
+   * per record in `records`). A frame whose record cannot be built is passed
+   * to `onError`.
+   */
+  public build(data: Buffer, onError: (inferenceId: string, err: unknown) => void): { records: Buffer[]; bytes: Buffer } {
+    this.out = Buffer.allocUnsafe(Math.max(4096, data.length + (data.length >> 1)));
+    this.used = 0;
+    const ends: number[] = [];
+    readFrames(data, (id, startedAt, latencyMs, status, req, reqCut, res, resCut) => {
+      try {
+        this.record(id, startedAt, latencyMs, status, req, reqCut, res, resCut);
+        ends.push(this.used);
+      } catch (err) {
+        onError(id, err);
+      }
+    });
+    const bytes = this.out.subarray(0, this.used);
+    const records = new Array<Buffer>(ends.length);
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      records[i] = bytes.subarray(start, ends[i]);
+      start = ends[i];
+    }
+    return { records, bytes };
+  }
+
+  private room(n: number): void {
+    if (this.out.length - this.used >= n) return;
+    const next = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.used + n));
+    this.out.copy(next, 0, 0, this.used);
+    this.out = next;
+  }
+
+  private record(id: string, startedAt: number, latencyMs: number, status: number, req: Buffer, reqCut: boolean, res: Buffer, resCut: boolean): void {
+    const head = '{"inferenceId":' + JSON.stringify(id) + ',"timestamp":"' + new Date(startedAt).toISOString() + '"';
+    const reqKind = reqCut ? NOT_JSON : bodyKind(req);
+    const resKind = resCut ? NOT_JSON : bodyKind(res);
+    const tail = (reqKind === NOT_JSON || resKind === NOT_JSON ? ',"encoding":"base64"' : '')
+      + (reqKind === NOT_JSON ? ',"requestEncoding":"base64"' : '')
+      + (resKind === NOT_JSON ? ',"responseEncoding":"base64"' : '')
+      + ',"latencyMs":' + latencyMs + ',"status":' + status + ',"truncated":false}\n';
+    const size = Buffer.byteLength(head, 'utf8') + this.middle.length + bodyBytes(req, reqKind) + 12 + bodyBytes(res, resKind) + tail.length;
+    if (reqCut || resCut || size > this.maxBytes) {
+      // cut bodies, or too large: both base64 and cut to share the budget (the slow path)
+      const line = buildRecordFromBytes({
+        inferenceId: id, timestamp: new Date(startedAt).toISOString(), ...this.model, latencyMs, status,
+      }, req, reqCut, res, resCut, this.maxBytes);
+      this.room(line.length * 3);
+      this.used += this.out.write(line, this.used, 'utf8');
+      return;
+    }
+    this.room(size);
+    const out = this.out;
+    let o = this.used;
+    o += out.write(head, o, 'utf8');
+    o += this.middle.copy(out, o);
+    o = writeBody(out, o, req, reqKind);
+    o += out.write(',"response":', o, 'latin1');
+    o = writeBody(out, o, res, resKind);
+    o += out.write(tail, o, 'latin1');
+    this.used = o;
+  }
+}
+
+/** The kind of a complete body: an empty body is JSON `null`. */
+function bodyKind(body: Buffer): number {
+  if (body.length === 0) return JSON_ONE_LINE;
+  if (!isUtf8(body)) return NOT_JSON;
+  return jsonKind(body);
+}
+
+function bodyBytes(body: Buffer, kind: number): number {
+  if (kind === NOT_JSON) return 2 + 4 * Math.ceil(body.length / 3);
+  return body.length === 0 ? 4 : body.length;
+}
+
+function writeBody(out: Buffer, o: number, body: Buffer, kind: number): number {
+  if (kind === NOT_JSON) {
+    out[o++] = Q;
+    o += out.write(body.toString('base64'), o, 'latin1');
+    out[o++] = Q;
+    return o;
+  }
+  if (body.length === 0) return o + out.write('null', o, 'latin1');
+  body.copy(out, o);
+  if (kind === JSON_MULTI_LINE) {
+    // CR/LF occur only between tokens in valid JSON (inside strings they are escaped): spaces keep the value on one line
+    for (let k = o, end = o + body.length; k < end; k++) if (out[k] === 0x0a || out[k] === 0x0d) out[k] = 0x20;
+  }
+  return o + body.length;
+}
+
+/** Decodes the frames in `data`, calling `each` with the fields of every one (bodies are views into `data`). */
 export function readFrames(
-  data: Buffer, model: { modelName: string; modelVersion: string; variant: string }, maxBytes: number,
-  each: (line: string | undefined, id: string, err?: unknown) => void,
+  data: Buffer,
+  each: (id: string, startedAt: number, latencyMs: number, status: number, req: Buffer, reqCut: boolean, res: Buffer, resCut: boolean) => void,
 ): void {
   let o = 0;
   while (o + FRAME_HEADER_BYTES <= data.length) {
@@ -95,22 +364,7 @@ export function readFrames(
     o += reqLen;
     const res = data.subarray(o, o + resLen);
     o += resLen;
-    let line: string;
-    try {
-      line = buildRecordFromBytes({
-        inferenceId: id,
-        timestamp: new Date(startedAt).toISOString(),
-        modelName: model.modelName,
-        modelVersion: model.modelVersion,
-        variant: model.variant,
-        latencyMs,
-        status,
-      }, req, (flags & 1) !== 0, res, (flags & 2) !== 0, maxBytes);
-    } catch (err) {
-      each(undefined, id, err);
-      continue;
-    }
-    each(line, id);
+    each(id, startedAt, latencyMs, status, req, (flags & 1) !== 0, res, (flags & 2) !== 0);
   }
 }
 

@@ -18,7 +18,7 @@ import { FirehoseSender } from './firehose';
 import { errorText, log } from './log';
 import { Counters, Gauges } from './metrics';
 import { RecordSink } from './proxy';
-import { BodyTap, frameBytes, readFrames, writeFrame } from './record';
+import { BodyTap, frameBytes, RecordWriter, writeFrame } from './record';
 import { Shipper } from './shipper';
 import { SpillStore } from './spill';
 
@@ -37,6 +37,7 @@ export function runShipperWorker(): void {
   const counters = new Counters();
   const spill = new SpillStore(cfg.spillDir, cfg.spillMaxBytes, Math.max(1, Math.floor(cfg.queueMaxRecords / 2)), counters);
   const shipper = new Shipper(cfg, new FirehoseSender(cfg), spill, counters);
+  const writer = new RecordWriter(cfg, cfg.maxRecordBytes);
   const stats = (): ShipperStats => ({
     counters: Object.fromEntries(SHIPPER_COUNTERS.map((k) => [k, counters[k]])) as ShipperStats['counters'],
     gauges: shipper.gauges(),
@@ -48,7 +49,7 @@ export function runShipperWorker(): void {
       if (m.type === 'frames') {
         // one transferred buffer of capture frames per message: the records are built here, off the proxy's event loop
         const data = Buffer.from(m.buffer as ArrayBuffer, 0, m.length as number);
-        const { records, bytes } = buildRecords(data, cfg, counters);
+        const { records, bytes } = buildRecords(data, cfg, counters, writer);
         // write-ahead: on disk (the kernel's page cache) before anything else can happen to them
         spill.journalAppend(records, bytes);
         for (const r of records) shipper.enqueueRecord(r);
@@ -70,33 +71,13 @@ export function runShipperWorker(): void {
  * into it per record. A frame whose record cannot be built is logged and
  * counted as dropped (so delivered + dropped still adds up to captured).
  */
-export function buildRecords(data: Buffer, cfg: SidecarConfig, counters: Counters): { records: Buffer[]; bytes: Buffer } {
-  let out = Buffer.allocUnsafe(Math.max(4096, data.length + (data.length >> 2)));
-  let used = 0;
-  const ends: number[] = [];
-  readFrames(data, cfg, cfg.maxRecordBytes, (line, inferenceId, err) => {
-    if (line === undefined) {
-      counters.dropped++;
-      log('error', 'could not build capture record; dropped', { inferenceId, error: String(err) });
-      return;
-    }
-    // a JavaScript string needs at most 3 UTF-8 bytes per UTF-16 unit
-    if (out.length - used < line.length * 3) {
-      const next = Buffer.allocUnsafe(Math.max(out.length * 2, used + line.length * 3));
-      out.copy(next, 0, 0, used);
-      out = next;
-    }
-    used += out.write(line, used, 'utf8');
-    ends.push(used);
+export function buildRecords(
+  data: Buffer, cfg: SidecarConfig, counters: Counters, writer = new RecordWriter(cfg, cfg.maxRecordBytes),
+): { records: Buffer[]; bytes: Buffer } {
+  return writer.build(data, (inferenceId, err) => {
+    counters.dropped++;
+    log('error', 'could not build capture record; dropped', { inferenceId, error: String(err) });
   });
-  const bytes = out.subarray(0, used);
-  const records = new Array<Buffer>(ends.length);
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    records[i] = bytes.subarray(start, ends[i]);
-    start = ends[i];
-  }
-  return { records, bytes };
 }
 
 /** `buildRecords`, handing each record to `enqueue`. */
