@@ -23,7 +23,7 @@
  *
  * Prints one JSON line last: the measurement with the most models.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,16 +39,20 @@ interface Measurement {
   totalBytes: number;
   resourcesPerModel?: number;
   bytesPerModel?: number;
+  guardErrors?: string[];
   error?: string;
 }
 
 // ---- child: build and synthesize one app ------------------------------------------------
 function child(mode: string, models: number, outdir: string): void {
   const { App } = require('aws-cdk-lib');
-  const app = new App({ outdir });
-  if (mode === 'factory') {
+  // The output directory comes from CDK_OUTDIR (as under `cdk synth`), so the factory's child processes
+  // (this same command, run again) write where the factory tells them.
+  const app = new App();
+  if (mode === 'factory' || mode === 'processes') {
     const { ModelFactoryStack, fleetSpecs } = require('../examples/model-factory');
-    new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(models) });
+    const factory = mode === 'processes' ? { synthesisProcesses: {} } : {};
+    new ModelFactoryStack(app, 'Fleet', { models: fleetSpecs(models), factory });
   } else {
     const { naiveApp } = require('./scale-naive');
     naiveApp(app, models);
@@ -63,22 +67,72 @@ function child(mode: string, models: number, outdir: string): void {
   fs.writeFileSync(path.join(outdir, 'bench-child.json'), JSON.stringify({ rssMb, error }));
 }
 
+/** RSS (MB) of a process and all its descendants now, from /proc (Linux); undefined elsewhere. */
+function treeRssMb(root: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return undefined;
+  }
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const e of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+      rss.set(Number(e), (Number(fields[21]) * 4096) / 1024 / 1024);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += rss.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 // ---- parent ------------------------------------------------------------------------------
-function measure(mode: string, models: number): Measurement {
+async function measure(mode: string, models: number): Promise<Measurement> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scale-${mode}-`));
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [__filename, '--child', mode, String(models), outdir], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const proc = spawn(process.execPath, [__filename, '--child', mode, String(models), outdir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CDK_OUTDIR: outdir },
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
+  // Peak RSS of the whole process tree (the factory's child processes included), sampled every 100 ms.
+  let treePeakMb = 0;
+  const sample = () => { treePeakMb = Math.max(treePeakMb, treeRssMb(proc.pid!) ?? 0); };
+  const timer = setInterval(sample, 100);
+  const status = await new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  clearInterval(timer);
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   const reportFile = path.join(outdir, 'bench-child.json');
   if (!fs.existsSync(reportFile)) {
-    throw new Error(`child (${mode}, ${models}) exited with ${r.status}: ${r.stderr.toString().slice(-2000)}`);
+    throw new Error(`child (${mode}, ${models}) exited with ${status}: ${stderr}`);
   }
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  // The sampled tree peak, or the process's own peak when sampling saw less (a short run, or no /proc).
+  report.rssMb = Math.max(report.rssMb, treePeakMb);
   let stacks = 0; let maxResources = 0; let maxBytes = 0; let totalResources = 0; let totalBytes = 0;
+  const guardErrors: string[] = [];
+  const { StackLimits } = require('../lib/fleet/stack-limits');
   for (const f of fs.readdirSync(outdir).filter((x) => x.endsWith('.template.json'))) {
     const text = fs.readFileSync(path.join(outdir, f), 'utf8');
-    const resources = Object.keys(JSON.parse(text).Resources ?? {}).length;
+    const template = JSON.parse(text);
+    const resources = Object.keys(template.Resources ?? {}).length;
     const bytes = Buffer.byteLength(text);
+    // The guard's own check, on the file CloudFormation would receive.
+    const usage = { stackName: f, resources, outputs: Object.keys(template.Outputs ?? {}).length, templateBytes: bytes };
+    if (mode !== 'naive') guardErrors.push(...StackLimits.check(usage).errors);
     stacks++;
     totalResources += resources;
     totalBytes += bytes;
@@ -88,7 +142,7 @@ function measure(mode: string, models: number): Measurement {
   fs.rmSync(outdir, { recursive: true, force: true });
   return {
     models, wallSeconds: round(wallSeconds, 2), peakRssMb: Math.round(report.rssMb), stacks,
-    maxResourcesPerStack: maxResources, maxTemplateBytes: maxBytes, totalResources, totalBytes,
+    maxResourcesPerStack: maxResources, maxTemplateBytes: maxBytes, totalResources, totalBytes, guardErrors,
     ...(report.error ? { error: firstLine(report.error) } : {}),
   };
 }
@@ -121,7 +175,7 @@ function firstLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ').slice(0, 400);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1], Number(args[2]), args[3]);
   const i = args.indexOf('--models');
@@ -132,14 +186,19 @@ function main(): void {
   // Rounds interleave the sizes (1 model, then each n) so load changes on a shared machine hit
   // every size alike; wall time and RSS are the medians over the rounds (counts do not vary).
   const roundsIndex = args.indexOf('--rounds');
-  const rounds = roundsIndex >= 0 ? Number(args[roundsIndex + 1]) : 3;
-  const sizes = requested !== undefined ? [requested] : [10, 100, 1000];
+  // Large fleets (over 2,000 models) use the multi-process path (synthesisProcesses), and are compared with
+  // 1,000 models synthesized the same way in the same run (time ratio, linearity).
+  const large = requested !== undefined && requested > 2000;
+  const mode = large ? 'processes' : 'factory';
+  const rounds = roundsIndex >= 0 ? Number(args[roundsIndex + 1]) : (large ? 1 : 3);
+  const sizes = requested !== undefined ? (large ? [1000, requested] : [requested]) : [10, 100, 1000];
   const samples = new Map<number, Measurement[]>();
   for (let round = 0; round < rounds; round++) {
     for (const n of [1, ...sizes]) {
-      const m = measure('factory', n);
+      const m = await measure(mode, n);
       samples.set(n, [...(samples.get(n) ?? []), m]);
-      console.error(`round ${round + 1}/${rounds} factory ${String(n).padStart(4)} model(s): ${m.wallSeconds} s, ${m.peakRssMb} MB${m.error ? ` ERROR ${m.error}` : ''}`);
+      console.error(`round ${round + 1}/${rounds} ${mode} ${String(n).padStart(5)} model(s): ${m.wallSeconds} s, ${m.peakRssMb} MB (load ${os.loadavg()[0].toFixed(2)})` +
+        `${m.error ? ` ERROR ${m.error}` : ''}`);
     }
   }
   const medianOf = (n: number): Measurement => {
@@ -163,13 +222,13 @@ function main(): void {
     console.error(`time 1000 / 100 models: ${round(r1000.wallSeconds / r100.wallSeconds, 2)} (target <= 12)`);
 
     // Naive composition: per-model cost from 1 and 2 models, then synthesize at the crossing.
-    const n1 = measure('naive', 1);
-    const n2 = measure('naive', 2);
+    const n1 = await measure('naive', 1);
+    const n2 = await measure('naive', 2);
     const perModel = n2.totalResources - n1.totalResources;
     const fixed = n1.totalResources - perModel;
     const crossing = Math.ceil((501 - fixed) / perModel);
-    const atCrossing = measure('naive', crossing);
-    const below = measure('naive', crossing - 1);
+    const atCrossing = await measure('naive', crossing);
+    const below = await measure('naive', crossing - 1);
     const bytesPerModel = n2.totalBytes - n1.totalBytes;
     const overMb = Math.ceil((1_048_577 - (n1.totalBytes - bytesPerModel)) / bytesPerModel);
     console.error(`naive: ${perModel} resources and ${bytesPerModel} bytes of template per model (+${fixed} resources shared); ` +
@@ -184,8 +243,23 @@ function main(): void {
       naiveFailsAt: atCrossing.error ? crossing : null,
     };
   }
+  if (large) {
+    const r1000 = results[0]; const rn = results[1];
+    extra = {
+      synthesis: 'synthesisProcesses (25 shards per process)',
+      [`timeRatio${requested}to1000`]: round(rn.wallSeconds / r1000.wallSeconds, 2),
+      wallSeconds1000: r1000.wallSeconds,
+      peakRssMb1000: r1000.peakRssMb,
+      resourcesPerModelTotal: round(rn.totalResources / rn.models, 2),
+      guardErrors: rn.guardErrors!.length,
+      loadAverage1m: round(os.loadavg()[0], 2),
+    };
+  }
   const last = JSON.parse(line(results[results.length - 1]));
   console.log(JSON.stringify({ ...last, ...extra }));
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -20,7 +20,8 @@ import { endpointCoordinates } from '../retraining/private/endpoint-coordinates'
 import { RetrainTrigger } from '../retraining/retrain-trigger';
 import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
-import { assignLocalValue } from './private/local-reference';
+import { assignLocalValue, isCrossStackReference } from './private/local-reference';
+import { AdoptedStackSynthesizer, defaultCommand, defaultConcurrency, GroupRunner, processRole, ProcessRole, skipSynthesis } from './private/process-groups';
 import { assignShards } from './private/sharding';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 
@@ -122,6 +123,32 @@ export interface FactoryModelSpec {
   readonly retrain?: FactoryRetrainPolicy;
 }
 
+/**
+ * Synthesis of the shard stacks in several Node processes, for fleets whose construct tree does not
+ * fit one process (about 0.3 MB of memory per model). See docs/model-factory.md.
+ */
+export interface FactorySynthesisProcesses {
+  /**
+   * Shard stacks per process. The app's own process builds the platform stack and the first group;
+   * each other group is built by a child process running the app again.
+   * @default 25 (500 models at 20 models per shard)
+   */
+  readonly shardsPerProcess?: number;
+  /**
+   * Child processes running at once.
+   * @default - the number of cores Node may use (`os.availableParallelism()`)
+   */
+  readonly concurrency?: number;
+  /**
+   * The command line that runs the app again (program and arguments). The child gets the parent's
+   * environment plus `CDK_MLOPS_FACTORY_GROUP` (the factory and group), `CDK_OUTDIR` (where it writes)
+   * and `CDK_VALIDATION=false` (the parent validates every template once). The app must take its
+   * output directory from `CDK_OUTDIR` (as `cdk synth` sets it), not from an explicit `outdir`.
+   * @default - this process's own command line (`process.execPath`, `process.execArgv`, `process.argv`)
+   */
+  readonly command?: string[];
+}
+
 /** Props of {@link ModelFactory}. */
 export interface ModelFactoryProps {
   /** The models. Their order matters only for models not yet in `shardAssignments` (they fill shards in this order). */
@@ -181,6 +208,11 @@ export interface ModelFactoryProps {
    * @default - `<platform stack name>-mlops`
    */
   readonly alarmPrefix?: string;
+  /**
+   * Synthesize the shard stacks in several processes (the app gives one cloud assembly all the same).
+   * @default - one process
+   */
+  readonly synthesisProcesses?: FactorySynthesisProcesses;
 }
 
 /** Prefix of the fleet's model package groups (`mlops-<model>`). */
@@ -189,6 +221,8 @@ const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
 const DEFAULT_MODELS_PER_SHARD = 20;
 /** The guard's resource limit divided by this is the most models a shard can take. */
 const RESOURCES_PER_MODEL_MAX = 7;
+/** Shard stacks per process by default (synthesisProcesses). */
+const DEFAULT_SHARDS_PER_PROCESS = 25;
 
 /**
  * A fleet of models on shared infrastructure, spread over as many stacks as
@@ -234,6 +268,8 @@ export class ModelFactory extends Construct {
   private readonly monitored = new Map<string, MonitoredModel>();
   private readonly platformParams = new Map<string, string>();
   private readonly paramRoot: string;
+  private readonly role: ProcessRole;
+  private readonly shardGroup: (shard: number) => number;
 
   constructor(scope: Construct, id: string, props: ModelFactoryProps) {
     super(scope, id);
@@ -311,7 +347,22 @@ export class ModelFactory extends Construct {
     // The shared pipeline's inherent wildcards, each with its reason (computed once the policies are final).
     this.node.addValidation({ validate: () => { this.acknowledgeTrainingWildcards(datasetPrefix, outputPrefix); return []; } });
 
+    // The values every shard reads, published once (here, in every process, so the platform
+    // template does not depend on which shards a process builds).
+    this.createPlatformParameters();
+
     // ---- shards ------------------------------------------------------------------
+    const processes = props.synthesisProcesses;
+    const shardsPerProcess = processes?.shardsPerProcess ?? DEFAULT_SHARDS_PER_PROCESS;
+    if (processes) {
+      checkInt(this, 'synthesisProcesses.shardsPerProcess', shardsPerProcess, 1);
+      checkInt(this, 'synthesisProcesses.concurrency', processes.concurrency, 1);
+      if (processes.command !== undefined && (processes.command.length === 0 || processes.command.some((c) => typeof c !== 'string' || c === ''))) {
+        invalid(this, 'synthesisProcesses.command', processes.command, 'must be a non-empty list of non-empty strings (program, then arguments)');
+      }
+    }
+    this.role = processRole(this.node.path, processes !== undefined);
+    this.shardGroup = (shard) => (processes ? Math.floor(shard / shardsPerProcess) : 0);
     let plan: ReturnType<typeof assignShards>;
     try {
       plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
@@ -323,25 +374,44 @@ export class ModelFactory extends Construct {
     const parent: Construct = stage ?? platform.node.root;
     const prefix = props.shardStackPrefix ?? `${platform.stackName}-models-`;
     this.shardStacks = [];
+    // Shards another process builds are empty placeholders here (their templates come from that process).
+    const groups = this.shardGroup(Math.max(plan.shardCount - 1, 0)) + 1;
+    const placeholders = Array.from({ length: plan.shardCount }, (_, i) => i).filter((i) => !this.isLocalShard(i)).length;
+    const runner = this.role.kind === 'parent' && groups > 1
+      ? new GroupRunner({
+        factoryPath: this.node.path,
+        groups,
+        concurrency: processes?.concurrency ?? defaultConcurrency(),
+        command: processes?.command ?? defaultCommand(),
+      }, placeholders)
+      : undefined;
     for (let i = 0; i < plan.shardCount; i++) {
+      const local = this.isLocalShard(i);
       const shard = new Stack(parent, `${prefix}${i}`, {
         env: { account: platform.account, region: platform.region },
         description: `cdk-mlops ModelFactory ${this.node.path}: models of shard ${i}`,
+        ...(local ? {} : { synthesizer: new AdoptedStackSynthesizer(runner, this.shardGroup(i)) }),
       });
-      shard.addStackDependency(platform, 'reads the platform values (SSM parameters) and the kubectl provider');
+      // (A child process does not write the platform stack: the parent adds this dependency when it adopts the shard.)
+      if (this.role.kind !== 'child') shard.addStackDependency(platform, 'reads the platform values (SSM parameters) and the kubectl provider');
       this.shardStacks.push(shard);
     }
+    if (this.role.kind === 'child' || this.role.kind === 'bystander') {
+      // A child writes its group's shards only: the parent writes the platform stack.
+      skipSynthesis(platform);
+    }
     StackLimits.guard(platform, props.stackLimits);
-    for (const s of this.shardStacks) StackLimits.guard(s, props.stackLimits);
+    this.shardStacks.forEach((s, i) => { if (this.isLocalShard(i)) StackLimits.guard(s, props.stackLimits); });
 
+    // Per-model registration: everything a model adds lives in addModelToShard, in its shard stack.
     const specs = new Map(props.models.map((m) => [m.modelName, m]));
     for (const [name, index] of plan.assignments) {
-      this.addModelToShard(this.shardStacks[index], specs.get(name)!, outputPrefix);
+      if (this.isLocalShard(index)) this.addModelToShard(this.shardStacks[index], specs.get(name)!, outputPrefix);
     }
     // One dashboard per shard (a model picker over alike models): one resource per shard, not per model.
     this.shardStacks.forEach((shard, index) => {
       const names = [...plan.assignments].filter(([, i]) => i === index).map(([n]) => n);
-      if (names.length === 0) return;
+      if (names.length === 0 || !this.isLocalShard(index)) return;
       new ShardDashboard(shard, 'Dashboard', {
         modelSelector: true,
         models: names.map((n) => ({ endpoint: this.endpoints.get(n)!, monitoredModel: this.monitored.get(n)!, retrainOutcomes: this.trigger })),
@@ -349,18 +419,41 @@ export class ModelFactory extends Construct {
     });
   }
 
-  /** The endpoint of a model. */
+  /**
+   * The endpoint of a model. With `synthesisProcesses`, only the models of the shards this process
+   * builds have one here (`isModelBuiltHere`).
+   */
   public endpoint(modelName: string): ModelEndpoint {
     const e = this.endpoints.get(modelName);
-    if (!e) invalid(this, 'modelName', modelName, 'is not a model of this factory');
+    if (!e) this.notHere(modelName);
     return e;
   }
 
-  /** The drift registration (alarms, metrics) of a model. */
+  /** The drift registration (alarms, metrics) of a model (see `endpoint` for `synthesisProcesses`). */
   public monitoredModel(modelName: string): MonitoredModel {
     const m = this.monitored.get(modelName);
-    if (!m) invalid(this, 'modelName', modelName, 'is not a model of this factory');
+    if (!m) this.notHere(modelName);
     return m;
+  }
+
+  /** Whether this process builds the model's constructs (always, without `synthesisProcesses`). */
+  public isModelBuiltHere(modelName: string): boolean {
+    return this.endpoints.has(modelName);
+  }
+
+  private notHere(modelName: string): never {
+    const shard = this.shardAssignments[modelName];
+    if (shard === undefined) invalid(this, 'modelName', modelName, 'is not a model of this factory');
+    invalid(this, 'modelName', modelName, `is built by the process of group ${this.shardGroup(shard)} (synthesisProcesses), not by this one: check isModelBuiltHere first`);
+  }
+
+  private isLocalShard(index: number): boolean {
+    switch (this.role.kind) {
+      case 'single': return true;
+      case 'parent': return this.shardGroup(index) === 0;
+      case 'child': return this.shardGroup(index) === this.role.group;
+      default: return false;
+    }
   }
 
   private addModelToShard(shard: Stack, spec: FactoryModelSpec, outputPrefix: string): void {
@@ -525,17 +618,9 @@ export class ModelFactory extends Construct {
     // in the sidecar's environment and the pod role's grant, the buckets in the drift
     // records): their references resolve in this shard to its SSM-typed parameters
     // instead of a CloudFormation export each.
-    const localize = (resource: Construct | undefined, attributes: string[]) => {
-      const cfn = resource?.node.defaultChild ?? resource;
-      if (!CfnResource.isCfnResource(cfn) || Stack.of(cfn) !== this.platformStack) return;
-      for (const attribute of attributes) {
-        assignLocalValue(cfn, attribute, shard, (token) => read(`${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-'), token));
-      }
-    };
-    localize(this.props.artifactBucket as unknown as Construct, ['Ref']);
-    localize(this.capture.bucket as unknown as Construct, ['Ref']);
-    localize(this.capture.deliveryStream, ['Ref', 'Arn']);
-    localize(this.props.cluster, ['Ref', 'Endpoint', 'CertificateAuthorityData']);
+    for (const { cfn, attribute, key } of this.localReferences()) {
+      assignLocalValue(cfn, attribute, shard, (token) => read(key, token));
+    }
     const ctx: ShardContext = {
       cluster,
       artifactBucket,
@@ -544,6 +629,39 @@ export class ModelFactory extends Construct {
     };
     shardContexts.set(shard, ctx);
     return ctx;
+  }
+
+  /** The platform attributes shards refer to, each read through an SSM parameter instead of an export. */
+  private localReferences(): Array<{ cfn: CfnResource; attribute: string; key: string }> {
+    const out: Array<{ cfn: CfnResource; attribute: string; key: string }> = [];
+    const add = (resource: Construct | undefined, attributes: string[]) => {
+      const cfn = resource?.node.defaultChild ?? resource;
+      if (!CfnResource.isCfnResource(cfn) || Stack.of(cfn) !== this.platformStack) return;
+      for (const attribute of attributes) {
+        if (isCrossStackReference(cfn, attribute)) out.push({ cfn, attribute, key: `${cfn.node.path}/${attribute}`.replace(/[^A-Za-z0-9_.-]/g, '-') });
+      }
+    };
+    add(this.props.artifactBucket as unknown as Construct, ['Ref']);
+    add(this.capture.bucket as unknown as Construct, ['Ref']);
+    add(this.capture.deliveryStream, ['Ref', 'Arn']);
+    add(this.props.cluster, ['Ref', 'Endpoint', 'CertificateAuthorityData']);
+    return out;
+  }
+
+  /**
+   * Every platform parameter the shards read, in the order a shard first reads them, whatever
+   * shards this process builds (so the platform template is the same in every process).
+   */
+  private createPlatformParameters(): void {
+    this.platformParameter('kubectl-service-token', this.props.cluster.kubectlProvider!.serviceToken);
+    this.platformParameter('cluster-name', this.props.cluster.clusterName);
+    this.platformParameter('artifact-bucket', this.props.artifactBucket.bucketName);
+    const key = this.props.artifactBucket.encryptionKey;
+    if (key) this.platformParameter('artifact-key', key.keyArn);
+    for (const { cfn, attribute, key: name } of this.localReferences()) {
+      this.platformParameter(name, attribute === 'Ref' ? cfn.ref : cfn.getAtt(attribute).toString());
+    }
+    this.platformParameter('vpc-cidr', this.props.cluster.vpc.vpcCidrBlock);
   }
 
   /** The SSM parameter (in the platform stack) publishing a platform value; created once per key. */

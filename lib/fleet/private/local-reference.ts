@@ -37,3 +37,8 @@ export function assignLocalValue(resource: CfnResource, attribute: string, consu
   reference.assignValueForStack(consumer, value);
   return true;
 }
+
+/** Whether `attribute` of `resource` is a reference another stack would import (a CfnReference token). */
+export function isCrossStackReference(resource: CfnResource, attribute: string): boolean {
+  return referenceOf(attribute === 'Ref' ? resource.ref : resource.getAtt(attribute).toString()) !== undefined;
+}
