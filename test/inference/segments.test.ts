@@ -1,5 +1,12 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { App } from 'cdk8s';
-import { InferenceService, InferenceServiceProps } from '../../lib';
+import { readAppSettings } from '../../bin/capacity/app';
+import { GpuCluster, InferenceService, InferenceServiceProps, ModelEndpoint } from '../../lib';
+import { testApp } from '../util/synth';
 import { podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 // Per-segment models routed by ALB conditions, in the AWS Load Balancer Controller's documented format:
@@ -191,3 +198,44 @@ describe('pre-scaling windows of segments', () => {
     expect(() => render({ segments, scheduledScaling: windows as any })).toThrow(error);
   });
 });
+
+describe('the capacity planner reads a segment\'s own autoscalers and windows from a synthesized app', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segments-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let out: string;
+  beforeAll(() => {
+    const app = testApp({ outdir: path.join(dir, 'cdk.out') });
+    const stack = new Stack(app, 'Shop');
+    const gpu = new GpuCluster(stack, 'Gpu', { gpuMaxSize: 40 });
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      cluster: gpu.cluster, modelName: 'shop', image: 'example/shop:1.0.0', resources: { gpuCount: 1 },
+      modelArtifact: { bucket: s3.Bucket.fromBucketName(stack, 'B', 'artifacts'), prefix: 'models/shop/' },
+      variants: [{ name: 'primary', modelVersion: 'v7', weight: 90 }, { name: 'canary', modelVersion: 'v7', weight: 10, minReplicas: 1, maxReplicas: 4 }],
+      segments: [{ name: 'eu', match: { header: 'X-Market', values: ['eu'] }, modelVersion: 'v7-eu', minReplicas: 1, maxReplicas: 8 }],
+      scheduledScaling: [{ name: 'bf', start: '2026-11-27T00:00', end: '2026-11-28T06:00', timeZone: 'America/New_York', minReplicas: 20 }],
+    });
+    endpoint.addScheduledScaling({ name: 'bf-eu', start: '2026-11-27T00:00', end: '2026-11-28T06:00', timeZone: 'Europe/Berlin', minReplicas: 6, segment: 'eu' });
+    endpoint.addSegmentCanary('eu', { maxReplicas: 2 });
+    out = app.synth().directory;
+  });
+
+  test('--segment eu: the segment\'s ScaledObjects (its own and its canary\'s), its window on its own autoscaler only', () => {
+    const s = readAppSettings(out, 'shop', { segment: 'eu' });
+    expect(s.targets.map((t) => [t.name, t.segment, t.minReplicas, t.maxReplicas])).toEqual([['shop-eu', 'eu', 1, 8], ['shop-eu-canary', 'eu', 1, 2]]);
+    const [eu, canary] = s.targets;
+    // The default lead: ceil((GPU node start-up 300 s + model start-up 600 s) / 60) = 15 minutes before midnight in Berlin.
+    expect(eu.windows).toEqual([{
+      name: 'bf-eu', timeZone: 'Europe/Berlin', minReplicas: 6, maxReplicas: 8, leadMinutes: 15,
+      prescaleSchedule: '45 23 26 11 *', startSchedule: '0 0 27 11 *', endSchedule: '0 6 28 11 *',
+    }]);
+    expect(canary.windows).toEqual([]);
+  });
+
+  test('the default route: the weighted variants and the model\'s window, no segment autoscaler', () => {
+    const s = readAppSettings(out, 'shop');
+    expect(s.targets.map((t) => t.name)).toEqual(['shop-primary', 'shop-canary']);
+    // 90% of the window's 20 is 18, capped by the primary's maxReplicas (the default 10).
+    expect(s.targets[0].windows.map((w) => [w.name, w.minReplicas])).toEqual([['bf', 10]]);
+  });
+});
+
