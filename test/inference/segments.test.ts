@@ -12,8 +12,8 @@ import { podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 // Per-segment models routed by ALB conditions, in the AWS Load Balancer Controller's documented format:
 // annotation alb.ingress.kubernetes.io/conditions.<conditions-name> = JSON list of
 // {field: "http-header", httpHeaderConfig: {httpHeaderName, values}} or
-// {field: "query-string", queryStringConfig: {values: [{key, value}]}}; "the conditions-name in the annotation must
-// match the serviceName in the ingress rules, and it can be a real serviceName or an annotation based action name
+// {field: "query-string", queryStringConfig: {values: [{key, value}]}}; "The conditions-name in the annotation must
+// match the serviceName in the Ingress rules. It can be a either real serviceName or an annotation based action name
 // when servicePort is use-annotation"; rules are evaluated in the order the paths are listed
 // (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#conditions).
 // Each segment is routed by its own forward action (actions.<name>, forwardConfig.targetGroups with serviceName,
