@@ -10,6 +10,7 @@ import { extract, LoadedStack, runScenario } from '../../bin/simulate/run';
 import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
 import { FactoryModelSpec } from '../../lib';
 import { podSpecs, restrictedViolations, validateK8s } from '../inference/k8s-checks';
+import { synthWithNag } from '../util/nag';
 
 function fleet(models: FactoryModelSpec[]) {
   const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
@@ -77,6 +78,13 @@ describe('a factory model with segments', () => {
     expect(result.outcome).toBe('promoted');
     expect(result.championAfter.modelArtifactUri).toMatch(new RegExp(`/training/models/${name}-eu/.+/output/model\\.tar\\.gz$`));
     expect(result.invariants).toEqual(Object.fromEntries(Object.keys(result.invariants).map((k) => [k, true])));
+  }, 120_000);
+
+  test('no unacknowledged cdk-nag finding (AwsSolutions): the segments\' read grants are exact or acknowledged with a reason', () => {
+    const { app } = fleet([specs[0], shop, specs[2]]);
+    const nag = synthWithNag(app);
+    expect((nag.synthError as Error | undefined)?.message).toBeUndefined();
+    expect(nag.findings).toEqual([]);
   }, 120_000);
 
   test('a segment named so that it collides with another model is a validation error', () => {

@@ -17,6 +17,7 @@ import {
 import { MODEL_URI_ANNOTATION } from '../../lib/contracts/endpoint-wiring';
 import { modelFromAlarmName } from '../../lib/runtime/retrain-starter/starter';
 import { podSpecs, restrictedViolations, validateK8s } from '../inference/k8s-checks';
+import { synthWithNag } from '../util/nag';
 
 interface Built { app: App; stack: Stack; endpoint: ModelEndpoint; monitor: DriftMonitor; trigger: RetrainTrigger; pipeline: TrainingPipeline }
 
@@ -200,6 +201,12 @@ describe('the EU segment drifts: executed locally, only the EU segment is retrai
     expect(JSON.stringify(job.params.InputDataConfig)).toMatch(/datasets\/shop-eu\//);
   });
 });
+
+test('the segment loop synthesizes with no unacknowledged cdk-nag finding (AwsSolutions)', () => {
+  const nag = synthWithNag(build({ stackId: 'Nag' }).app);
+  expect((nag.synthError as Error | undefined)?.message).toBeUndefined();
+  expect(nag.findings).toEqual([]);
+}, 120_000);
 
 describe('bad input is the library\'s validation error', () => {
   test.each([
