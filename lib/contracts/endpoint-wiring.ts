@@ -31,8 +31,9 @@ export function segmentCanaryVariant(segment: string): string {
 }
 
 /**
- * The ALB action of a segment that has a canary: a weighted forward between the segment's Service and its canary's
- * Service (the retraining loop patches its weights), with the segment's conditions keyed by the same name.
+ * The ALB action of a segment: a forward to the segment's Service (all traffic) and, once the segment has a canary,
+ * its canary's Service (weight 0 outside a retrain; the retraining loop patches the weights), with the segment's
+ * conditions keyed by the same name.
  */
 export function segmentWeightedAction(segment: string): string {
   return `${ENDPOINT_WEIGHTED_ACTION}-${segment}`;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { App } from 'cdk8s';
 import { readAppSettings } from '../../bin/capacity/app';
@@ -229,6 +230,20 @@ describe('the capacity planner reads a segment\'s own autoscalers and windows fr
       prescaleSchedule: '45 23 26 11 *', startSchedule: '0 0 27 11 *', endSchedule: '0 6 28 11 *',
     }]);
     expect(canary.windows).toEqual([]);
+  });
+
+  test('a segment window above the segment\'s maxReplicas is capped, with a warning naming the segment\'s ceiling', () => {
+    const stack = new Stack(testApp(), 'Capped');
+    const gpu = new GpuCluster(stack, 'Gpu', { gpuMaxSize: 40 });
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      cluster: gpu.cluster, modelName: 'shop', image: 'example/shop:1.0.0',
+      modelArtifact: { bucket: s3.Bucket.fromBucketName(stack, 'B', 'artifacts'), prefix: 'models/shop/' },
+      variants: [{ name: 'primary', modelVersion: 'v7', weight: 100 }],
+      segments: [{ name: 'eu', match: { header: 'X-Market', values: ['eu'] }, modelVersion: 'v7-eu', minReplicas: 1, maxReplicas: 8 }],
+    });
+    endpoint.addScheduledScaling({ name: 'bf-eu', start: '2026-11-27T00:00', end: '2026-11-28T06:00', timeZone: 'UTC', minReplicas: 12, segment: 'eu' });
+    expect(endpoint.chart.windowBounds(endpoint.chart.scheduledScalingWindows[0])).toEqual({ eu: [8, 8] });
+    Annotations.fromStack(stack).hasWarning('/Capped/Endpoint', Match.stringLikeRegexp('window "bf-eu" asks for 12 replicas but .*\\(eu<=8\\) cap the floor at 8'));
   });
 
   test('the default route: the weighted variants and the model\'s window, no segment autoscaler', () => {
