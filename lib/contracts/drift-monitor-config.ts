@@ -62,7 +62,13 @@ export interface QualityConfig {
 /** Everything the handler needs to monitor one model. */
 export interface ModelMonitorConfig {
   v: typeof MODEL_CONFIG_VERSION;
+  /** The model whose capture records are read (`model=<model>/` capture prefixes); the `ModelName` metric dimension. */
   model: string;
+  /**
+   * A segment of the model monitored on its own (see {@link segmentModelName}): only its variants are read, its
+   * metrics carry the dimension `Segment`, and it is monitored (sharded, filtered, reported) as `<model>-<segment>`.
+   */
+  segment?: string;
   /** Capture bucket and root prefix (`CapturePrefix` layout below it). */
   capture: { bucket: string; prefix: string };
   variants: string[];
@@ -81,8 +87,22 @@ export interface ModelMonitorConfig {
 
 /** The keys of {@link ModelMonitorConfig} (reserved against a MonitoredModel's `additionalConfig`). */
 export const CONFIG_KEYS: readonly string[] = [
-  'v', 'model', 'capture', 'variants', 'baseline', 'windowHours', 'minSamples', 'featuresPath', 'features', 'thresholds', 'featureMetrics', 'quality',
+  'v', 'model', 'segment', 'capture', 'variants', 'baseline', 'windowHours', 'minSamples', 'featuresPath', 'features', 'thresholds', 'featureMetrics', 'quality',
 ];
+
+/**
+ * The name a segment of a model is monitored and retrained as: `<model>-<segment>`. It is the middle of the
+ * segment's alarm names (`<alarmPrefix>-<model>-<segment>-drift`), which the retrain starter maps back to the
+ * segment's retraining record of the same name, and the key of its configuration parameter.
+ */
+export function segmentModelName(model: string, segment: string): string {
+  return `${model}-${segment}`;
+}
+
+/** The name a configuration is monitored as: the model's, or `<model>-<segment>` for a segment. */
+export function monitoredName(cfg: Pick<ModelMonitorConfig, 'model' | 'segment'>): string {
+  return cfg.segment === undefined ? cfg.model : segmentModelName(cfg.model, cfg.segment);
+}
 
 const QUALITY_KEYS = ['minAccuracy', 'minPrecision', 'minRecall', 'minF1', 'minAuc', 'maxRmse', 'maxMae'] as const;
 
@@ -100,6 +120,7 @@ export function parseModelConfig(text: string): ModelMonitorConfig {
   if (typeof v !== 'object' || v === null) fail('(root)', 'must be an object');
   if (v.v !== MODEL_CONFIG_VERSION) fail('v', `must be ${MODEL_CONFIG_VERSION}`);
   if (typeof v.model !== 'string' || !v.model) fail('model', 'must be a non-empty string');
+  if (v.segment !== undefined && (typeof v.segment !== 'string' || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(v.segment))) fail('segment', 'must be a DNS-1035 label');
   checkLocation(v.capture, 'capture', 'prefix', fail);
   checkLocation(v.baseline, 'baseline', 'key', fail);
   if (!Array.isArray(v.variants) || v.variants.length === 0 || !v.variants.every((x: unknown) => typeof x === 'string' && x)) {

@@ -21,3 +21,20 @@ export const VARIANT_LABEL = 'cdk-mlops.io/variant';
 export const MODEL_URI_ANNOTATION = 'cdk-mlops.io/model-artifact-uri';
 export const MODEL_VERSION_ANNOTATION = 'cdk-mlops.io/model-version';
 export const MODEL_PACKAGE_ANNOTATION = 'cdk-mlops.io/model-package-arn';
+
+/**
+ * The variant a segment's retraining candidates are canaried on (`<segment>-canary`: its own Deployment, Service,
+ * autoscaler and PDB, pods labelled `cdk-mlops.io/segment=<segment>`), rendered once the segment has a canary.
+ */
+export function segmentCanaryVariant(segment: string): string {
+  return `${segment}-canary`;
+}
+
+/**
+ * The ALB action of a segment: a forward to the segment's Service (all traffic) and, once the segment has a canary,
+ * its canary's Service (weight 0 outside a retrain; the retraining loop patches the weights), with the segment's
+ * conditions keyed by the same name.
+ */
+export function segmentWeightedAction(segment: string): string {
+  return `${ENDPOINT_WEIGHTED_ACTION}-${segment}`;
+}

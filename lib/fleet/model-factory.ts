@@ -12,7 +12,7 @@ import { acknowledgeWildcards } from '../core/nag';
 import { createArtifactReaderRole } from '../core/pod-role';
 import { checkDnsLabel, checkInt, checkPattern, invalid } from '../core/validation';
 import { CaptureStream } from '../inference/capture-stream';
-import { InferenceAutoscaling, InferenceResources } from '../inference/inference-service';
+import { InferenceAutoscaling, InferenceResources, InferenceSegment } from '../inference/inference-service';
 import { ModelEndpoint } from '../inference/model-endpoint';
 import { DriftMonitor, DriftThresholdOverrides, ModelQualityOptions, MonitoredFeature, MonitoredModel } from '../monitoring/drift-monitor';
 import { ShardDashboard } from '../operations/model-dashboard';
@@ -22,6 +22,7 @@ import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
 import { assignLocalValue, isCrossStackReference } from './private/local-reference';
 import { AdoptedStackSynthesizer, defaultCommand, defaultConcurrency, GroupRunner, processRole, ProcessRole, skipSynthesis } from './private/process-groups';
+import { checkSegmentNames, wireSegments } from './private/segments';
 import { assignShards } from './private/sharding';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 
@@ -73,6 +74,40 @@ export interface FactoryRetrainPolicy {
   readonly requireApproval?: boolean;
 }
 
+/**
+ * A segment of a factory model (see `ModelEndpointProps.segments`): routed to its own Deployment by ALB conditions,
+ * monitored as `<model>-<segment>` (its own baseline `<outputPrefix>models/<model>-<segment>/baseline.json` and
+ * alarms) and retrained as `<model>-<segment>` (its own dataset `<datasetPrefix><model>-<segment>/`, model package
+ * group, champion and canary `<segment>-canary`). About 3 resources per segment in the model's shard.
+ */
+export interface FactorySegmentSpec extends InferenceSegment {
+  /**
+   * Features the segment's drift monitor compares.
+   * @default - the model's `features`
+   */
+  readonly features?: MonitoredFeature[];
+  /**
+   * Drift thresholds of the segment.
+   * @default - the model's `thresholds`
+   */
+  readonly thresholds?: DriftThresholdOverrides;
+  /**
+   * Ground truth of the segment (quality metrics and alarm).
+   * @default - the model's `quality`
+   */
+  readonly quality?: ModelQualityOptions;
+  /**
+   * Training settings of the segment.
+   * @default - the model's `training`
+   */
+  readonly training?: FactoryTrainingOptions;
+  /**
+   * Retraining policy of the segment.
+   * @default - the model's `retrain`
+   */
+  readonly retrain?: FactoryRetrainPolicy;
+}
+
 /** One model of a {@link ModelFactory}. */
 export interface FactoryModelSpec {
   /** Model name: a DNS label of 1-40 characters (also its namespace, its alarm names and its model package group). */
@@ -121,6 +156,11 @@ export interface FactoryModelSpec {
    * @default - the RetrainTrigger defaults
    */
   readonly retrain?: FactoryRetrainPolicy;
+  /**
+   * Per-segment models, each routed, monitored and retrained on its own (see FactorySegmentSpec).
+   * @default - none
+   */
+  readonly segments?: FactorySegmentSpec[];
 }
 
 /**
@@ -284,6 +324,7 @@ export class ModelFactory extends Construct {
       if (seen.has(m.modelName)) invalid(this, `models[${i}].modelName`, m.modelName, 'must be unique in the fleet');
       seen.add(m.modelName);
     });
+    checkSegmentNames(this, props.models);
     const capacity = props.modelsPerShard ?? DEFAULT_MODELS_PER_SHARD;
     checkInt(this, 'modelsPerShard', capacity, 1, Math.floor((props.stackLimits?.maxResources ?? StackLimits.DEFAULT_MAX_RESOURCES) / RESOURCES_PER_MODEL_MAX));
     if (!props.cluster.kubectlProvider) invalid(this, 'cluster', props.cluster.node.path, 'must have a kubectl provider (kubectlProviderOptions)');
@@ -412,8 +453,10 @@ export class ModelFactory extends Construct {
     this.shardStacks.forEach((shard, index) => {
       const names = [...plan.assignments].filter(([, i]) => i === index).map(([n]) => n);
       if (names.length === 0 || !this.isLocalShard(index)) return;
+      const segmentsOf = (n: string) => (specs.get(n)!.segments ?? []).map((x) => x.name).join(',');
       new ShardDashboard(shard, 'Dashboard', {
-        modelSelector: true,
+        // A model selector needs alike models: a shard whose models have different segments gets rows per model.
+        modelSelector: names.every((n) => segmentsOf(n) === segmentsOf(names[0])),
         models: names.map((n) => ({ endpoint: this.endpoints.get(n)!, monitoredModel: this.monitored.get(n)!, retrainOutcomes: this.trigger })),
       });
     });
@@ -476,6 +519,7 @@ export class ModelFactory extends Construct {
         { name: 'primary', modelVersion: spec.modelVersion, weight: 100 },
         { name: 'canary', modelVersion: spec.modelVersion, weight: 0, minReplicas: 1, maxReplicas: 2 },
       ],
+      segments: spec.segments,
     });
     this.endpoints.set(name, endpoint);
 
@@ -543,6 +587,10 @@ export class ModelFactory extends Construct {
       configParameterTier: ssm.ParameterTier.INTELLIGENT_TIERING,
     });
     this.monitored.set(name, monitored);
+    wireSegments(this, scope, {
+      spec, endpoint, cluster: this.props.cluster, podRole: ctx.podRole, artifactBucket: ctx.artifactBucket, outputPrefix,
+      packageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
+    });
   }
 
   private acknowledgeTrainingWildcards(datasetPrefix: string, outputPrefix: string): void {

@@ -1,9 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ENDPOINT_SERVICE_PORT } from '../contracts/endpoint-wiring';
+import { ENDPOINT_SERVICE_PORT, segmentCanaryVariant } from '../contracts/endpoint-wiring';
 import { checkPattern, invalid } from '../core/validation';
 import type { InferenceServiceProps } from './inference-service-props';
-import type { InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow } from './inference-types';
+import type { InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow, SegmentCanaryOptions } from './inference-types';
 import {
   DEFAULTS, DEFAULT_ARTIFACT_COPY_IMAGE, DEFAULT_GPU_NODE_SELECTOR, DEFAULT_SCALER_IMAGE,
   checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, segmentVariant, variantSetErrors,
@@ -58,6 +58,7 @@ export class InferenceService extends Chart {
   private readonly _variants: InferenceVariant[] = [];
   private readonly _windows: ScheduledScalingWindow[] = [];
   private readonly _segmentVariants: InferenceVariant[] = [];
+  private readonly _segmentCanaries = new Map<string, InferenceVariant>();
   private _proxy?: InferenceProxyOptions;
   private readonly _champions = new Map<string, string>();
   private scalerCreated = false;
@@ -92,6 +93,8 @@ export class InferenceService extends Chart {
       get proxy() { return proxy(); },
       variants: this._variants,
       segments: props.segments ?? [],
+      segmentCanaries: this._segmentCanaries,
+      windows: this._windows,
       serviceNameForVariant: (v) => this.serviceNameForVariant(v),
       artifactUriForVariant: (v) => this.artifactUriForVariant(v),
       championParameterFor: (v) => this._champions.get(v),
@@ -176,7 +179,7 @@ export class InferenceService extends Chart {
   /** Adds a variant. Weights are checked (sum 100) when the chart is validated/synthesized. */
   public addVariant(variant: InferenceVariant): void {
     checkVariant(this, `variants["${variant.name}"]`, variant, this.props);
-    if ([...this._variants, ...this._segmentVariants].some((v) => v.name === variant.name)) {
+    if (this.allVariants.some((v) => v.name === variant.name)) {
       invalid(this, `variants["${variant.name}"].name`, variant.name, `must be unique among the variants (existing: ${this._variants.map((v) => v.name).join(', ')})`);
     }
     this.createVariant(variant);
@@ -184,7 +187,7 @@ export class InferenceService extends Chart {
 
   /** Adds a scheduled pre-scaling window (it must not overlap the others). */
   public addScheduledScaling(window: ScheduledScalingWindow): void {
-    checkWindow(this, `scheduledScaling["${window.name}"]`, window);
+    checkWindow(this, `scheduledScaling["${window.name}"]`, window, this.segments);
     checkWindowsDisjoint(this, 'scheduledScaling', [...this._windows, window]);
     this.createWindow(window);
   }
@@ -205,9 +208,10 @@ export class InferenceService extends Chart {
    */
   public readChampionFrom(parameterName: string, variants: string[]): void {
     checkPattern(this, 'championParameterName', parameterName, /^\/[A-Za-z0-9_./-]{1,1010}$/, 'must be a fully qualified SSM parameter name (starting with "/")');
+    const all = this.allVariants;
     for (const variant of variants) {
-      if (!this._variants.some((v) => v.name === variant)) {
-        invalid(this, 'variants', variant, `must name a variant (${this._variants.map((v) => v.name).join(', ')})`);
+      if (!all.some((v) => v.name === variant)) {
+        invalid(this, 'variants', variant, `must name a variant or segment (${all.map((v) => v.name).join(', ')})`);
       }
       const existing = this._champions.get(variant);
       if (existing !== undefined && existing !== parameterName) invalid(this, 'championParameterName', parameterName, `variant ${variant} already reads its champion from ${existing}`);
@@ -215,9 +219,49 @@ export class InferenceService extends Chart {
     }
   }
 
+  /**
+   * Renders the canary of a segment: a variant named `<segment>-canary` (`segmentCanaryName`) serving the segment's
+   * model version, with its own Deployment, Service, autoscaler and PDB, pods labelled `cdk-mlops.io/segment=<segment>`,
+   * and a 0-weight target group in the segment's forward action, so a retraining loop can canary a candidate of the
+   * segment (RetrainTrigger.addModelEndpoint with `segment` calls this when the canary is missing).
+   */
+  public addSegmentCanary(segment: string, options: SegmentCanaryOptions = {}): InferenceVariant {
+    const seg = this.segments.find((x) => x.name === segment);
+    if (!seg) {
+      invalid(this, 'segment', segment, this.segments.length === 0 ? 'must name a segment, and the model has none' : `must name a segment (${this.segments.map((x) => x.name).join(', ')})`);
+    }
+    if (this._segmentCanaries.has(segment)) invalid(this, 'segment', segment, 'already has a canary');
+    const name = this.segmentCanaryName(segment);
+    if (this.allVariants.some((v) => v.name === name)) invalid(this, 'segment', segment, `cannot get a canary: a variant is already named ${name}`);
+    if (this.serviceNameForVariant(name).length > 63) {
+      invalid(this, 'segment', segment, `cannot get a canary: its Service name ${this.serviceNameForVariant(name)} would exceed 63 characters (shorten the model or segment name)`);
+    }
+    const base = segmentVariant(seg);
+    const canary: InferenceVariant = {
+      ...base,
+      name,
+      minReplicas: options.minReplicas ?? 1,
+      maxReplicas: options.maxReplicas ?? base.maxReplicas,
+    };
+    checkVariant(this, `segments["${segment}"].canary`, { ...canary, name: segment }, this.props);
+    this._segmentCanaries.set(segment, canary);
+    renderVariant(this, this.view, canary);
+    return canary;
+  }
+
+  /** The variant name of a segment's canary, `<segment>-canary` (rendered once `addSegmentCanary` ran). */
+  public segmentCanaryName(segment: string): string {
+    return segmentCanaryVariant(segment);
+  }
+
+  /** Whether the segment has a canary (see `addSegmentCanary`). */
+  public hasSegmentCanary(segment: string): boolean {
+    return this._segmentCanaries.has(segment);
+  }
+
   /** S3 URI of a variant's artifact as rendered (before any retraining patch). */
   public artifactUriForVariant(variant: string): string {
-    const all = [...this._variants, ...this._segmentVariants];
+    const all = this.allVariants;
     const v = all.find((x) => x.name === variant);
     if (!v) invalid(this, 'variant', variant, `must name a variant or segment (${all.map((x) => x.name).join(', ')})`);
     const p = this.props;
@@ -228,6 +272,11 @@ export class InferenceService extends Chart {
   /** Replica bounds of each variant inside a window: the window's totals split by weight, never below the variant's own. */
   public windowBounds(window: ScheduledScalingWindow): Record<string, number[]> {
     return windowBounds(this.view, window);
+  }
+
+  /** The weighted variants, the segments and the segments' canaries. */
+  private get allVariants(): InferenceVariant[] {
+    return [...this._variants, ...this._segmentVariants, ...this._segmentCanaries.values()];
   }
 
   private createVariant(v: InferenceVariant): void {

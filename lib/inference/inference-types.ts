@@ -145,6 +145,13 @@ export interface ScheduledScalingWindow {
    *   plus startupTimeoutSeconds (the longest the model may take to load), rounded up to whole minutes
    */
   readonly leadTimeMinutes?: number;
+  /**
+   * Pre-scale one segment (a `segments` name) instead of the default route: the window raises that segment's own
+   * floor to `minReplicas` (and its ceiling to `maxReplicas`, when set), with no split. Windows of the same target
+   * (the default route, or one segment) must not overlap; windows of different targets may.
+   * @default - the default route's variants (the window's totals split by weight)
+   */
+  readonly segment?: string;
 }
 
 /** Requests and memory limit of the proxy sidecar. */
@@ -255,4 +262,18 @@ export interface InferenceSegment {
    * @default - `<artifactPrefix><modelVersion>/`
    */
   readonly artifactKey?: string;
+}
+
+/** The canary of a segment (see `ModelEndpoint.addSegmentCanary`): a variant of the segment that gets no traffic outside a retrain. */
+export interface SegmentCanaryOptions {
+  /**
+   * Minimum replicas.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * Maximum replicas.
+   * @default - the segment's maxReplicas (else autoscaling.maxReplicas)
+   */
+  readonly maxReplicas?: number;
 }

@@ -11,11 +11,12 @@ import { createArtifactReaderRole } from '../core/pod-role';
 import { invalid, isToken } from '../core/validation';
 import { CaptureStream, EndpointCaptureOptions } from './capture-stream';
 import {
-  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow,
+  InferenceProxyOptions, InferenceSegment, InferenceService, InferenceServiceOptions, InferenceVariant, ScheduledScalingWindow, SegmentCanaryOptions,
 } from './inference-service';
 import { clusterCapabilities } from './private/cluster-capabilities';
 import {
-  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, resourceScaling, variantBounds, variantSetErrors,
+  DEFAULTS, checkOptions, checkProxy, checkVariant, checkWindow, checkWindowsDisjoint, resourceScaling, segmentVariant, variantBounds,
+  variantSetErrors,
 } from './private/inference-options';
 
 /** Where the model artifacts live in S3. */
@@ -230,9 +231,19 @@ export class ModelEndpoint extends Construct {
     this.chart.addVariant(variant);
   }
 
-  /** Adds a scheduled pre-scaling window (must not overlap the existing ones). */
+  /**
+   * Renders the canary of a segment (`<segment>-canary`): its own Deployment, Service, autoscaler and PDB serving the
+   * segment's model version, and a 0-weight target group in the segment's ALB forward action, so the segment's
+   * retraining can canary a candidate on it. `RetrainTrigger.addModelEndpoint(endpoint, { segment })` calls it when the
+   * segment has no canary yet; call it yourself to size the canary. A segment has at most one canary.
+   */
+  public addSegmentCanary(segment: string, options?: SegmentCanaryOptions): InferenceVariant {
+    return this.chart.addSegmentCanary(segment, options);
+  }
+
+  /** Adds a scheduled pre-scaling window (must not overlap the existing ones of the same target: the model, or its `segment`). */
   public addScheduledScaling(window: ScheduledScalingWindow): void {
-    checkWindow(this, `scheduledScaling["${window.name}"]`, window);
+    checkWindow(this, `scheduledScaling["${window.name}"]`, window, this.segments);
     checkWindowsDisjoint(this, 'scheduledScaling', [...this.chart.scheduledScalingWindows, window]);
     this.chart.addScheduledScaling(window);
   }
@@ -468,7 +479,8 @@ export class ModelEndpoint extends Construct {
         const bounds = this.chart.windowBounds(w);
         const totalMin = Object.values(bounds).reduce((s, [min]) => s + min, 0);
         if (totalMin < w.minReplicas) {
-          const caps = this.chart.variants.map((v) => `${v.name}<=${variantBounds(v, this.props).max}`).join(', ');
+          const targets = w.segment === undefined ? this.chart.variants : this.chart.segments.filter((x) => x.name === w.segment).map(segmentVariant);
+          const caps = targets.map((v) => `${v.name}<=${variantBounds(v, this.props).max}`).join(', ');
           Annotations.of(this).addWarningV2('cdk-mlops:prescaling-capped',
             `scheduled scaling window "${w.name}" asks for ${w.minReplicas} replicas but the variants' maxReplicas (${caps}) cap the floor at ${totalMin}; raise maxReplicas or set the window's maxReplicas`);
         }

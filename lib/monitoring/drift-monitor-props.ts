@@ -129,7 +129,19 @@ export interface ModelQualityOptions {
 export interface MonitoredModelOptions {
   /** The model name (a DNS-1123 label, as in the capture prefixes `model=<name>/`). */
   readonly modelName: string;
-  /** The variants to read (`variant=<name>/` capture prefixes). @default ['primary'] */
+  /**
+   * Monitor one segment of the model (a ModelEndpoint `segments` entry) as its own monitored model: only its
+   * capture records (`variant=<segment>/`) are read, its metrics carry the dimensions `ModelName=<modelName>` and
+   * `Segment=<segment>`, its configuration parameter and alarms are named `<modelName>-<segment>`
+   * (`<alarmPrefix>-<modelName>-<segment>-drift|quality`, which a RetrainTrigger maps to the segment's own
+   * retraining), and it needs its own `baselineKey`.
+   * @default - the model as a whole
+   */
+  readonly segment?: string;
+  /**
+   * The variants to read (`variant=<name>/` capture prefixes).
+   * @default ['primary'], or `[segment]` for a segment
+   */
   readonly variants?: string[];
   /**
    * Key of the model's drift baseline (JSON written by the training pipeline's baseline step).

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../contracts/drift-monitor-config';
+import { METRIC, segmentModelName } from '../contracts/drift-monitor-config';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
 import { flattenIntrinsic } from '../core/intrinsics';
@@ -226,9 +226,26 @@ export class DriftMonitor extends Construct {
     });
   }
 
-  /** Registers a model; returns its alarms and metrics. */
+  /**
+   * Registers a model, or one segment of a model (`segment`): returns its alarms and metrics.
+   * A segment is monitored as `<modelName>-<segment>` (its parameter, alarms and `modelNames` entry).
+   */
   public addModel(options: MonitoredModelOptions): MonitoredModel {
-    return new MonitoredModel(this, `Model-${options.modelName}`, { ...options, monitor: this });
+    const name = options.segment === undefined || options.modelName === undefined
+      ? options.modelName : segmentModelName(options.modelName, options.segment);
+    if (this.models.has(name)) {
+      invalid(this, options.segment === undefined ? 'modelName' : 'segment', options.segment ?? name,
+        `must be monitored once: the monitor already monitors "${name}"${options.segment === undefined ? '' : ` (a model of that name, or segment ${options.segment} of ${options.modelName})`}`);
+    }
+    return new MonitoredModel(this, `Model-${name}`, { ...options, monitor: this });
+  }
+
+  /**
+   * The registration of a model, or of one of its segments (`findModel('fraud', 'eu')`); undefined when
+   * it is not monitored here.
+   */
+  public findModel(modelName: string, segment?: string): MonitoredModel | undefined {
+    return this.models.get(segment === undefined ? modelName : segmentModelName(modelName, segment));
   }
 
   /** The registered models, by name. */

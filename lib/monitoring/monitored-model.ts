@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { FeatureConfig, METRIC, MODEL_CONFIG_VERSION, ModelMonitorConfig, QualityConfig } from '../contracts/drift-monitor-config';
+import { FeatureConfig, METRIC, MODEL_CONFIG_VERSION, ModelMonitorConfig, QualityConfig, segmentModelName } from '../contracts/drift-monitor-config';
 import { DriftThresholds } from '../contracts/drift-thresholds';
 import { checkDnsLabel, checkInt, checkPattern, invalid, isToken } from '../core/validation';
 import type { DriftMonitor } from './drift-monitor';
@@ -21,8 +21,15 @@ import { checkFeaturesPath, createConfigParameter, renderFeatures, renderQuality
  * shared handler needs no cross-stack reference).
  */
 export class MonitoredModel extends Construct {
-  /** The model name. */
+  /**
+   * The name the model is monitored as: its model name, or `<model>-<segment>` for a segment (the middle of
+   * its alarm names and its configuration parameter's name).
+   */
   public readonly modelName: string;
+  /** The model whose capture records are read (`model=<name>/`), the `ModelName` metric dimension. */
+  public readonly captureModelName: string;
+  /** The segment monitored (undefined: the whole model). */
+  public readonly segment?: string;
   /** Fires when `DriftedFeatureCount` (drifted features in any variant) reaches the threshold. Named `<alarmPrefix>-<model>-drift`. */
   public readonly alarm: cloudwatch.Alarm;
   /** Fires when `QualityBreachCount` is at least 1. Named `<alarmPrefix>-<model>-quality`. Undefined without `quality`. */
@@ -49,11 +56,17 @@ export class MonitoredModel extends Construct {
     super(scope, id);
     const monitor = props.monitor;
     this.monitor = monitor;
-    this.modelName = props.modelName;
     if (props.modelName === undefined || Token.isUnresolved(props.modelName)) invalid(this, 'modelName', props.modelName, 'must be a literal DNS-1123 label');
     checkDnsLabel(this, 'modelName', props.modelName, 63);
+    if (props.segment !== undefined) {
+      checkPattern(this, 'segment', props.segment, VARIANT_RE, 'must be a segment name of the model (a DNS-1123 label)');
+      checkDnsLabel(this, 'segment', segmentModelName(props.modelName, props.segment), 63);
+    }
+    this.captureModelName = props.modelName;
+    this.segment = props.segment;
+    this.modelName = props.segment === undefined ? props.modelName : segmentModelName(props.modelName, props.segment);
 
-    this.variants = props.variants ?? ['primary'];
+    this.variants = props.variants ?? (props.segment !== undefined ? [props.segment] : ['primary']);
     if (this.variants.length === 0 || this.variants.length > 10) invalid(this, 'variants', this.variants, 'must list 1-10 variants');
     this.variants.forEach((v, i) => checkPattern(this, `variants[${i}]`, v, VARIANT_RE, 'must be a DNS-1123 label (lower-case letters, digits and "-")'));
     if (new Set(this.variants).size !== this.variants.length) invalid(this, 'variants', this.variants, 'must not repeat a variant');
@@ -92,13 +105,13 @@ export class MonitoredModel extends Construct {
     const capturePrefix = props.capturePrefix ?? monitor._capturePrefix;
     checkS3Prefix(this, 'capturePrefix', capturePrefix);
     if (props.captureBucket || props.capturePrefix !== undefined) {
-      monitor._grantHandlerRead(captureBucket, `${capturePrefix}model=${props.modelName}/`);
+      monitor._grantHandlerRead(captureBucket, `${capturePrefix}model=${this.captureModelName}/`);
     }
 
     // Features, thresholds, quality.
     const thresholds = props.thresholds ? renderThresholds(this, 'thresholds', props.thresholds) : undefined;
     const features = renderFeatures(this, props.features);
-    const quality: QualityConfig | undefined = props.quality ? renderQuality(this, monitor, props.modelName, props.quality) : undefined;
+    const quality: QualityConfig | undefined = props.quality ? renderQuality(this, monitor, this.captureModelName, props.quality) : undefined;
     checkFeaturesPath(this, props.featuresPath);
     this.featureSpecs = features ?? [];
     this.featureNames = this.featureSpecs.map((f) => f.name);
@@ -107,7 +120,8 @@ export class MonitoredModel extends Construct {
 
     const config: ModelMonitorConfig = {
       v: MODEL_CONFIG_VERSION,
-      model: props.modelName,
+      model: this.captureModelName,
+      ...(this.segment !== undefined ? { segment: this.segment } : {}),
       capture: { bucket: captureBucket.bucketName, prefix: capturePrefix },
       variants: this.variants,
       baseline: { bucket: baselineBucket.bucketName, key: props.baselineKey },
@@ -119,11 +133,11 @@ export class MonitoredModel extends Construct {
       featureMetrics: props.featureMetrics ?? true,
       ...(quality ? { quality } : {}),
     };
-    this.configParameter = createConfigParameter(this, monitor, config, props);
+    this.configParameter = createConfigParameter(this, monitor, config, { ...props, modelName: this.modelName });
 
     this.alarm = new cloudwatch.Alarm(this, 'DriftAlarm', {
-      alarmName: `${monitor.alarmPrefix}-${props.modelName}-drift`,
-      alarmDescription: `Drift of model ${props.modelName}: at least ${driftedFeaturesToAlarm} feature(s) over their thresholds in ${datapointsToAlarm} of ${evaluationPeriods} runs. No data (empty or too-small window) is INSUFFICIENT_DATA, never OK.`,
+      alarmName: `${monitor.alarmPrefix}-${this.modelName}-drift`,
+      alarmDescription: `Drift of ${this.describe()}: at least ${driftedFeaturesToAlarm} feature(s) over their thresholds in ${datapointsToAlarm} of ${evaluationPeriods} runs. No data (empty or too-small window) is INSUFFICIENT_DATA, never OK.`,
       metric: this.metricDriftedFeatureCount(),
       threshold: driftedFeaturesToAlarm,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -133,8 +147,8 @@ export class MonitoredModel extends Construct {
     });
     if (quality) {
       this.qualityAlarm = new cloudwatch.Alarm(this, 'QualityAlarm', {
-        alarmName: `${monitor.alarmPrefix}-${props.modelName}-quality`,
-        alarmDescription: `Quality of model ${props.modelName}: a statistic beyond its threshold (${JSON.stringify(quality.thresholds)}) in ${datapointsToAlarm} of ${evaluationPeriods} runs. No labels is INSUFFICIENT_DATA, never OK.`,
+        alarmName: `${monitor.alarmPrefix}-${this.modelName}-quality`,
+        alarmDescription: `Quality of ${this.describe()}: a statistic beyond its threshold (${JSON.stringify(quality.thresholds)}) in ${datapointsToAlarm} of ${evaluationPeriods} runs. No labels is INSUFFICIENT_DATA, never OK.`,
         metric: this.metricQualityBreachCount(),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -147,13 +161,17 @@ export class MonitoredModel extends Construct {
   }
 
   /**
-   * A metric of this model: dimension `ModelName` plus `props.dimensionsMap` (e.g. `{ Variant: 'canary' }`),
+   * A metric of this model: dimension `ModelName` (for a segment, `ModelName` = the endpoint's model and `Segment`)
+   * plus `props.dimensionsMap` (e.g. `{ Variant: 'canary' }`),
    * aggregated with `Maximum` over the monitor's schedule unless `props` says otherwise. Names: `FeatureDrift`,
    * `DriftedFeatureCount`, `SampleCount`, `MalformedRecords`, `ModelQuality`, `LabeledSampleCount`,
    * `MalformedLabels`, `QualityBreachCount` (docs/drift-monitor.md).
    */
   public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.monitor.metric(metricName, { ...props, dimensionsMap: { ModelName: this.modelName, ...props.dimensionsMap } });
+    const own: Record<string, string> = this.segment === undefined
+      ? { ModelName: this.modelName }
+      : { ModelName: this.captureModelName, Segment: this.segment };
+    return this.monitor.metric(metricName, { ...props, dimensionsMap: { ...own, ...props.dimensionsMap } });
   }
 
   /**
@@ -216,6 +234,10 @@ export class MonitoredModel extends Construct {
   public featureType(feature: string): DriftFeatureType | undefined {
     const type = this.featureSpecs.find((f) => f.name === feature)?.type;
     return type === undefined ? undefined : (type === 'numeric' ? DriftFeatureType.NUMERIC : DriftFeatureType.CATEGORICAL);
+  }
+
+  private describe(): string {
+    return this.segment === undefined ? `model ${this.modelName}` : `segment ${this.segment} of model ${this.captureModelName}`;
   }
 
   /** Grants reading this model's configuration parameter. */

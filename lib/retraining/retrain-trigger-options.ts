@@ -352,6 +352,18 @@ export interface RetrainEndpointOptions extends RetrainPolicyOptions {
   readonly dashboard?: boolean;
 
   /**
+   * Retrain one segment of the endpoint (a `segments` name) as its own model, `<modelName>-<segment>`: its own
+   * record, lock, champion parameter (`<configPath>champions/<model>-<segment>`, read by the segment's pods), training
+   * (`trainingInput.modelName` `<model>-<segment>` unless given: its own dataset, outputs and model package group),
+   * and canary on the segment's canary variant `<segment>-canary` (rendered by `ModelEndpoint.addSegmentCanary` when
+   * missing) through the segment's own ALB forward action. Its drift alarm is the DriftMonitor's of the segment
+   * (`addModel({ modelName, segment })`, alarm `<alarmPrefix>-<model>-<segment>-drift`), which the starter maps to this
+   * record. `primaryVariant` and `canaryVariant` do not apply; the model's dashboard already shows the segment.
+   * @default - the model's default route (primaryVariant / canaryVariant)
+   */
+  readonly segment?: string;
+
+  /**
    * The variant serving production traffic.
    * @default 'primary'
    */

@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { segmentModelName } from '../contracts/drift-monitor-config';
 import { championParameterName } from '../contracts/retrain-record';
 import { createDeadLetterQueue, createLogsKey } from '../core/encryption';
 import { createHandlerFunction } from '../core/handler-function';
@@ -31,7 +32,7 @@ import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline'
 import { ClusterReach, clusterReach } from './private/cluster-reach';
 import { allowEventBridgeDeadLetters } from './private/dead-letters';
 import { retrainDefinition } from './private/definition';
-import { endpointCoordinates } from './private/endpoint-coordinates';
+import { endpointCoordinates, segmentCoordinates } from './private/endpoint-coordinates';
 import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './private/event-pattern';
 import { createKubeCaller, KubeCaller } from './private/kube-caller';
 import { renderOperationsRecord } from './private/operations-record';
@@ -364,6 +365,7 @@ export class RetrainTrigger extends Construct {
    * and the first champion (the primary variant's artifact) come from the endpoint.
    */
   public addModelEndpoint(endpoint: ModelEndpoint, options: RetrainEndpointOptions): ssm.StringParameter {
+    if (options.segment !== undefined) return this.addSegmentEndpoint(endpoint, options.segment, options);
     if (this.trainingPipeline) checkEndpointAgainstPipeline(this, this.trainingPipeline, endpoint, options);
     const primary = options.primaryVariant ?? 'primary';
     const canary = options.canaryVariant ?? 'canary';
@@ -382,6 +384,32 @@ export class RetrainTrigger extends Construct {
     // Pods of the two variants the loop patches load the champion when they start, so a redeploy
     // (which puts back the rendered annotations) keeps every promotion.
     endpoint.readChampionFrom(this.championParameterName(endpoint.modelName), [primary, canary]);
+    return parameter;
+  }
+
+  /** One segment of an endpoint retrained as its own model `<model>-<segment>` (see RetrainEndpointOptions.segment). */
+  private addSegmentEndpoint(endpoint: ModelEndpoint, segment: string, options: RetrainEndpointOptions): ssm.StringParameter {
+    for (const prop of ['primaryVariant', 'canaryVariant'] as const) {
+      if (options[prop] !== undefined) invalid(this, prop, options[prop], `must be left out with segment (the segment "${segment}" is promoted to and canaried on its own variants)`);
+    }
+    const name = segmentModelName(endpoint.modelName, segment);
+    if (this.models.has(name)) {
+      invalid(this, 'segment', segment, `is already registered with this RetrainTrigger as "${name}" (a segment is retrained by one loop, and no model may be named like it)`);
+    }
+    const coordinates = segmentCoordinates(this, endpoint, segment);
+    const trainingInput = { modelName: name, ...(options.trainingInput ?? {}) };
+    if (this.trainingPipeline) checkEndpointAgainstPipeline(this, this.trainingPipeline, endpoint, { trainingInput });
+    const monitored = options.monitoredModel ?? this.driftMonitor?.findModel(endpoint.modelName, segment);
+    const parameter = this.addModel({
+      ...options,
+      ...coordinates,
+      trainingInput,
+      monitoredModel: monitored,
+      cluster: endpoint.cluster,
+      dependsOn: [endpoint, ...(options.dependsOn ?? [])],
+    });
+    // The segment's pods and its canary's load the segment's champion when they start (a redeploy keeps promotions).
+    endpoint.readChampionFrom(this.championParameterName(name), [segment, endpoint.chart.segmentCanaryName(segment)]);
     return parameter;
   }
 

@@ -133,7 +133,7 @@ export function checkOptions(scope: IConstruct, o: InferenceServiceOptions): voi
     names.add(v.name);
   });
   checkSegments(scope, o);
-  (o.scheduledScaling ?? []).forEach((w, i) => checkWindow(scope, `scheduledScaling[${i}]`, w));
+  (o.scheduledScaling ?? []).forEach((w, i) => checkWindow(scope, `scheduledScaling[${i}]`, w, o.segments ?? []));
   checkWindowsDisjoint(scope, 'scheduledScaling', o.scheduledScaling ?? []);
 }
 
@@ -206,8 +206,13 @@ export function variantSetErrors(path: string, variants: readonly InferenceVaria
 }
 
 /** Validates a scheduled scaling window on its own. */
-export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScalingWindow): void {
+export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScalingWindow, segments: readonly InferenceSegment[]): void {
   checkName(scope, `${prop}.name`, w.name, 30);
+  if (w.segment !== undefined && !segments.some((s) => s.name === w.segment)) {
+    invalid(scope, `${prop}.segment`, w.segment, segments.length === 0
+      ? 'must name a segment of the model, and it has none (leave segment out to pre-scale the model)'
+      : `must name a segment of the model (${segments.map((s) => s.name).join(', ')})`);
+  }
   if (!isValidTimeZone(w.timeZone)) {
     invalid(scope, `${prop}.timeZone`, w.timeZone, 'must be an IANA time zone name such as "America/New_York" or "UTC"');
   }
@@ -227,7 +232,10 @@ export function checkWindow(scope: IConstruct, prop: string, w: ScheduledScaling
   }
 }
 
-/** Windows must not overlap (compared as UTC instants, so different time zones work). */
+/**
+ * Windows of the same target (the default route, or one segment) must not overlap (compared as UTC instants, so
+ * different time zones work); names are unique across all windows (they name the CronJobs).
+ */
 export function checkWindowsDisjoint(scope: IConstruct, prop: string, windows: readonly ScheduledScalingWindow[]): void {
   const names = new Set<string>();
   windows.forEach((w, i) => {
@@ -236,9 +244,9 @@ export function checkWindowsDisjoint(scope: IConstruct, prop: string, windows: r
   });
   const spans = windows.map((w, i) => ({ i, w, ...windowUtc(w) })).sort((a, b) => a.start - b.start);
   for (let k = 1; k < spans.length; k++) {
-    const prev = spans[k - 1];
     const cur = spans[k];
-    if (cur.start < prev.end) {
+    const prev = spans.slice(0, k).reverse().find((x) => x.w.segment === cur.w.segment);
+    if (prev && cur.start < prev.end) {
       invalid(scope, `${prop}[${cur.i}]`, `${cur.w.name}: ${cur.w.start}..${cur.w.end} ${cur.w.timeZone}`,
         `must not overlap window "${prev.w.name}" (${prev.w.start}..${prev.w.end} ${prev.w.timeZone}); merge them or move one`);
     }

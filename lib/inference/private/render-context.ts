@@ -2,7 +2,7 @@
 // (variants and proxy are read at synth, so mutators called after construction are reflected).
 import { VARIANT_LABEL } from '../../contracts/endpoint-wiring';
 import type { InferenceServiceProps } from '../inference-service-props';
-import type { InferenceProxyOptions, InferenceSegment, InferenceVariant } from '../inference-types';
+import type { InferenceProxyOptions, InferenceSegment, InferenceVariant, ScheduledScalingWindow } from '../inference-types';
 
 /** A read-only view of an InferenceService for the render functions. */
 export interface ServiceView {
@@ -19,6 +19,10 @@ export interface ServiceView {
   readonly variants: readonly InferenceVariant[];
   /** The per-segment models (rendered like variants of weight 0, routed by ALB conditions). */
   readonly segments: readonly InferenceSegment[];
+  /** The canary variant of each segment that has one (segment name -> variant), see `InferenceService.addSegmentCanary`. */
+  readonly segmentCanaries: ReadonlyMap<string, InferenceVariant>;
+  /** The scheduled scaling windows. */
+  readonly windows: readonly ScheduledScalingWindow[];
   serviceNameForVariant(variant: string): string;
   artifactUriForVariant(variant: string): string;
   /** The SSM parameter naming the champion the variant's pods load (see `InferenceService.readChampionFrom`). */
@@ -48,5 +52,6 @@ export const SEGMENT_LABEL = 'cdk-mlops.io/segment';
 /** The segment label of a variant's pods, or undefined when the model has no segments. */
 export function segmentLabels(view: ServiceView, variant: string): Record<string, string> {
   if (view.segments.length === 0) return {};
-  return { [SEGMENT_LABEL]: view.segments.some((s) => s.name === variant) ? variant : 'default' };
+  const segment = view.segments.find((s) => s.name === variant || view.segmentCanaries.get(s.name)?.name === variant);
+  return { [SEGMENT_LABEL]: segment ? segment.name : 'default' };
 }

@@ -2,7 +2,7 @@
 // and the ALB Ingress of the AWS Load Balancer Controller (weighted target groups across the variants).
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../../contracts/endpoint-wiring';
+import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION, segmentWeightedAction } from '../../contracts/endpoint-wiring';
 import type { SegmentMatch } from '../inference-types';
 import { DEFAULTS } from './inference-options';
 import { intOrString, k8s } from './k8s';
@@ -62,13 +62,30 @@ export function renderIngress(scope: Construct, view: ServiceView, ingressName: 
   } else {
     annotations['alb.ingress.kubernetes.io/listen-ports'] = '[{"HTTP":80}]';
   }
-  // Per-segment rules first (the controller orders a rule's paths as listed): each segment's Service with its
-  // conditions (alb.ingress.kubernetes.io/conditions.<service name>), then the default route (weighted variants).
+  // Per-segment rules first (the controller orders a rule's paths as listed), then the default route (weighted
+  // variants). Each segment has its own forward action (alb.ingress.kubernetes.io/actions.weighted-routing-<segment>)
+  // with its conditions keyed by the action's name (conditions.<action>): all traffic on the segment's Service, until
+  // a retrain canaries a candidate on the segment's canary Service (rendered by addSegmentCanary) and patches the weights.
   for (const seg of view.segments) {
-    annotations[`alb.ingress.kubernetes.io/conditions.${view.serviceNameForVariant(seg.name)}`] = JSON.stringify([segmentCondition(seg.match)]);
+    const action = segmentWeightedAction(seg.name);
+    annotations[`alb.ingress.kubernetes.io/actions.${action}`] = Lazy.any({
+      produce: () => {
+        const canary = view.segmentCanaries.get(seg.name);
+        return JSON.stringify({
+          type: 'forward',
+          forwardConfig: {
+            targetGroups: [seg.name, ...(canary ? [canary.name] : [])].map((variant) => ({
+              serviceName: view.serviceNameForVariant(variant), servicePort: String(ENDPOINT_SERVICE_PORT), weight: variant === seg.name ? 100 : 0,
+            })),
+            targetGroupStickinessConfig: { enabled: false },
+          },
+        });
+      },
+    });
+    annotations[`alb.ingress.kubernetes.io/conditions.${action}`] = JSON.stringify([segmentCondition(seg.match)]);
   }
   const segmentPaths: k8s.HttpIngressPath[] = view.segments.map((seg) => ({
-    path: '/', pathType: 'Prefix', backend: { service: { name: view.serviceNameForVariant(seg.name), port: { number: ENDPOINT_SERVICE_PORT } } },
+    path: '/', pathType: 'Prefix', backend: { service: { name: segmentWeightedAction(seg.name), port: { name: 'use-annotation' } } },
   }));
   new k8s.KubeIngress(scope, 'Ingress', {
     metadata: { ...objectMeta(view, ingressName), annotations },

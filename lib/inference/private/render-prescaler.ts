@@ -3,8 +3,8 @@
 // (minReplicaCount/maxReplicaCount; KEDA then updates the HPA it owns) or the CPU HPAs.
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ScheduledScalingWindow } from '../inference-types';
-import { DEFAULTS, DEFAULT_SCALER_IMAGE, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
+import type { InferenceVariant, ScheduledScalingWindow } from '../inference-types';
+import { DEFAULTS, DEFAULT_SCALER_IMAGE, segmentVariant, variantBounds, windowLeadMinutes, yearlyCron } from './inference-options';
 import { k8s, lateBoundObject, quantity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './k8s';
 import { ServiceView, objectMeta } from './render-context';
 import { scalesOnInFlight } from './render-scaler';
@@ -27,7 +27,8 @@ export function renderScalerRbac(parent: Construct, view: ServiceView): void {
     rules: [{
       // KEDA owns the HPA of a ScaledObject (it would undo a patch of the HPA): patch the ScaledObject.
       ...(scalesOnInFlight(view) ? { apiGroups: ['keda.sh'], resources: ['scaledobjects'] } : { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'] }),
-      resourceNames: view.variants.map((v) => view.serviceNameForVariant(v.name)),
+      // Exactly the autoscalers some window patches: the default route's variants, and the segments a window names.
+      resourceNames: [...new Set(view.windows.flatMap((w) => windowTargets(view, w)).map((v) => view.serviceNameForVariant(v.name)))],
       verbs: ['get', 'patch'],
     }],
   }));
@@ -38,9 +39,27 @@ export function renderScalerRbac(parent: Construct, view: ServiceView): void {
   });
 }
 
-/** Replica bounds of each variant inside a window: the window's totals split by weight, never below the variant's own. */
+/** The variants a window patches: the segment it names, else the default route's variants. */
+export function windowTargets(view: ServiceView, window: ScheduledScalingWindow): InferenceVariant[] {
+  if (window.segment === undefined) return [...view.variants];
+  const seg = view.segments.find((s) => s.name === window.segment);
+  return seg ? [segmentVariant(seg)] : [];
+}
+
+/**
+ * Replica bounds of each variant inside a window: the window's totals split by weight, never below the variant's own;
+ * a segment's window sets the segment's own bounds (no split).
+ */
 export function windowBounds(view: ServiceView, window: ScheduledScalingWindow): Record<string, number[]> {
   const out: Record<string, number[]> = {};
+  if (window.segment !== undefined) {
+    for (const v of windowTargets(view, window)) {
+      const { min, max } = variantBounds(v, view.props);
+      const winMax = window.maxReplicas !== undefined ? Math.max(max, window.maxReplicas) : max;
+      out[v.name] = [Math.min(winMax, Math.max(min, window.minReplicas)), winMax];
+    }
+    return out;
+  }
   for (const v of view.variants) {
     const { min, max } = variantBounds(v, view.props);
     const share = (total: number) => Math.ceil((total * v.weight) / 100);
@@ -59,7 +78,7 @@ export function renderScalingCronJob(scope: Construct, id: string, view: Service
   return lateBoundObject(scope, id, k8s.KubeCronJob, objectMeta(view, name, { 'cdk-mlops.io/window': w.name }), ['spec'], () => {
     const bounds = windowBounds(view, w);
     const keda = scalesOnInFlight(view);
-    const containers: k8s.Container[] = view.variants.map((v) => {
+    const containers: k8s.Container[] = windowTargets(view, w).map((v) => {
       const { min, max } = variantBounds(v, view.props);
       const [minReplicas, maxReplicas] = edge === 'start' ? bounds[v.name] : [min, max];
       return {

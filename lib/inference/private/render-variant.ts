@@ -5,14 +5,17 @@ import { ENDPOINT_SERVICE_PORT, MODEL_VERSION_ANNOTATION, VARIANT_LABEL } from '
 import type { InferenceVariant } from '../inference-types';
 import { variantBounds } from './inference-options';
 import { intOrString, k8s, lateBoundObject } from './k8s';
-import { ServiceView, objectMeta, variantSelector } from './render-context';
+import { SEGMENT_LABEL, ServiceView, objectMeta, segmentLabels, variantSelector } from './render-context';
 import { renderDeploymentSpec } from './render-pod';
 import { renderScaler } from './render-scaler';
 
 /** Renders the Deployment, Service, autoscaler and PDB of a variant under `parent`. */
 export function renderVariant(parent: Construct, view: ServiceView, v: InferenceVariant): void {
   const name = view.serviceNameForVariant(v.name);
-  const labels = { [VARIANT_LABEL]: v.name };
+  // A segment's objects (and its canary's) also carry the segment label, so tools (e.g. `cdk-mlops capacity --segment`)
+  // find a segment's autoscalers; the default route's objects carry none.
+  const segment = segmentLabels(view, v.name)[SEGMENT_LABEL];
+  const labels = { [VARIANT_LABEL]: v.name, ...(segment !== undefined && segment !== 'default' ? { [SEGMENT_LABEL]: segment } : {}) };
   const { min, max } = variantBounds(v, view.props);
   const scope = new Construct(parent, `Variant-${v.name}`);
 

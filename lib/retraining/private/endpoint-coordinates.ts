@@ -1,7 +1,8 @@
 // The one mapping from a ModelEndpoint to the coordinates a RetrainTrigger needs (namespace,
 // Deployments, Services, Ingress, first champion): used by RetrainTrigger.addModelEndpoint and ModelFactory.
 import { Construct } from 'constructs';
-import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION } from '../../contracts/endpoint-wiring';
+import { segmentModelName } from '../../contracts/drift-monitor-config';
+import { ENDPOINT_SERVICE_PORT, ENDPOINT_WEIGHTED_ACTION, segmentWeightedAction } from '../../contracts/endpoint-wiring';
 import { invalid } from '../../core/validation';
 import type { ModelEndpoint } from '../../inference/model-endpoint';
 import type { RetrainModelOptions } from '../retrain-trigger-options';
@@ -37,5 +38,35 @@ export function endpointCoordinates(scope: Construct, endpoint: ModelEndpoint, p
     // The URI the endpoint renders into the variant's model-artifact-uri annotation.
     initialModelArtifactUri: endpoint.chart.artifactUriForVariant(primaryName),
     initialModelVersion: primary.modelVersion,
+  };
+}
+
+/**
+ * The coordinates of one segment of `endpoint` retrained as its own model, `<model>-<segment>`: it canaries on the
+ * segment's canary variant (rendered now when missing) through the segment's own ALB forward action and promotes to the
+ * segment's Deployment; the first champion is what the segment serves. An unknown segment is reported on `scope`.
+ */
+export function segmentCoordinates(scope: Construct, endpoint: ModelEndpoint, segment: string): EndpointCoordinates {
+  const seg = endpoint.segments.find((s) => s.name === segment);
+  if (!seg) {
+    const names = endpoint.segments.map((s) => s.name);
+    invalid(scope, 'segment', segment, names.length === 0
+      ? `must name a segment of ${endpoint.node.path}, which has none`
+      : `must name a segment of ${endpoint.node.path} (${names.join(', ')})`);
+  }
+  if (!endpoint.chart.hasSegmentCanary(segment)) endpoint.addSegmentCanary(segment);
+  const canary = endpoint.chart.segmentCanaryName(segment);
+  return {
+    modelName: segmentModelName(endpoint.modelName, segment),
+    namespace: endpoint.namespace,
+    primaryDeployment: endpoint.serviceNameForVariant(segment),
+    canaryDeployment: endpoint.serviceNameForVariant(canary),
+    primaryService: endpoint.serviceNameForVariant(segment),
+    canaryService: endpoint.serviceNameForVariant(canary),
+    servicePort: ENDPOINT_SERVICE_PORT,
+    ingressName: endpoint.ingressName,
+    ingressActionName: segmentWeightedAction(segment),
+    initialModelArtifactUri: endpoint.chart.artifactUriForVariant(segment),
+    initialModelVersion: seg.modelVersion,
   };
 }

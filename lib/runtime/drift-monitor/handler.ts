@@ -11,7 +11,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient, paginateGetParametersByPath } from '@aws-sdk/client-ssm';
-import { ModelMonitorConfig, parseModelConfig } from '../../contracts/drift-monitor-config';
+import { ModelMonitorConfig, monitoredName, parseModelConfig } from '../../contracts/drift-monitor-config';
 import { DEFAULT_RETRY, MetricPublisher, RetryPolicy } from './metrics';
 import { METRIC, ModelOutcome, monitorModel } from './monitor';
 import { floorHour } from './window';
@@ -102,8 +102,9 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
       const name = p.Name ?? '?';
       try {
         const cfg = parseModelConfig(p.Value ?? '');
-        if (shardOf(cfg.model, shards) !== shard) continue;
-        if (event.models && !event.models.includes(cfg.model)) continue;
+        // A segment is sharded and selected by its monitored name, `<model>-<segment>`.
+        if (shardOf(monitoredName(cfg), shards) !== shard) continue;
+        if (event.models && !event.models.includes(monitoredName(cfg))) continue;
         configs.push(cfg);
       } catch (e) {
         // A config of another shard cannot be attributed; count it on shard 0 only.
@@ -127,8 +128,8 @@ export async function runMonitor(event: MonitorEvent, deps: MonitorDeps): Promis
         await publisher.flush(false); // send full batches as they fill
       } catch (e) {
         unmonitored++;
-        failed.push({ model: cfg.model, error: (e as Error).message });
-        console.error(JSON.stringify({ model: cfg.model, error: (e as Error).message }));
+        failed.push({ model: monitoredName(cfg), error: (e as Error).message });
+        console.error(JSON.stringify({ model: monitoredName(cfg), error: (e as Error).message }));
       }
     }
   };

@@ -1,7 +1,7 @@
 import { MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CapturePrefix } from '../../contracts/capture-record';
-import { METRIC, ModelMonitorConfig, QualityConfig, QualityThresholdConfig } from '../../contracts/drift-monitor-config';
+import { METRIC, ModelMonitorConfig, QualityConfig, QualityThresholdConfig, monitoredName } from '../../contracts/drift-monitor-config';
 import { DriftAccumulator, featuresFromCaptureRecord, validateBaseline } from '../../monitoring/engine';
 import {
   BinaryQualityAccumulator, RegressionQualityAccumulator, parseBinaryLabel, parseFiniteNumber,
@@ -15,6 +15,7 @@ export { METRIC };
 
 /** What one model's run produced. */
 export interface ModelOutcome {
+  /** The monitored name: the model's, or `<model>-<segment>` for a segment. */
   readonly model: string;
   readonly samples: number;
   readonly malformed: number;
@@ -43,7 +44,8 @@ export async function monitorModel(
   } catch (e) {
     throw new Error(`baseline s3://${cfg.baseline.bucket}/${cfg.baseline.key}: ${(e as Error).name === 'Error' ? '' : `${(e as Error).name}: `}${(e as Error).message}`);
   }
-  const model = [{ Name: 'ModelName', Value: cfg.model }];
+  // A segment is its own monitored model: every datum also carries `Segment`, so its metrics never mix with the model's.
+  const model = [{ Name: 'ModelName', Value: cfg.model }, ...(cfg.segment !== undefined ? [{ Name: 'Segment', Value: cfg.segment }] : [])];
   const datum = (name: string, value: number, dims: Array<{ Name: string; Value: string }>, unit: StandardUnit = 'None'): MetricDatum =>
     ({ MetricName: name, Dimensions: dims, Timestamp: timestamp, Value: value, Unit: unit });
 
@@ -124,7 +126,7 @@ export async function monitorModel(
             bad++;
             acc.addMalformed();
           }
-          console.error(JSON.stringify({ model: cfg.model, variant, unreadableObject: `s3://${e.bucket}/${e.key}`, error: e.message }));
+          console.error(JSON.stringify({ model: monitoredName(cfg), variant, unreadableObject: `s3://${e.bucket}/${e.key}`, error: e.message }));
         }
       }
     }
@@ -171,7 +173,7 @@ export async function monitorModel(
   }
 
   return {
-    model: cfg.model,
+    model: monitoredName(cfg),
     samples,
     malformed,
     drifted: anyDrift ? [...drifted].sort() : undefined,
