@@ -568,6 +568,9 @@ async function runOne(
       Execution: { Id: execArn, Name: name, Input: input, StartTime: new Date(Date.UTC(2026, 10, 27, 9, 0, offset)).toISOString(), RoleArn: 'arn:aws:iam::123456789012:role/sim' },
       StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
       Task: { Token: `task-token-${name}` },
+      // The context object's `$$.State.EnteredTime` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
+      // which the interpreter does not provide, in simulated time: read when a state's paths are resolved.
+      State: { get EnteredTime() { return new Date(world.nowMs(exec)).toISOString(); } },
     },
   });
   const consume = (async () => { for await (const ev of run.eventLogs) exec.events.push(ev); })();

@@ -56,6 +56,11 @@ export interface Scenario {
   readonly canary?: {
     /** The canary alarm is in ALARM from this bake check on (1-based; default never). */
     readonly alarmAtCheck?: number;
+    /**
+     * The canary alarm goes to ALARM and back to OK between the previous bake check (or the bake's start) and this
+     * one (1-based; default never): the check finds it OK, its history since the bake started does not.
+     */
+    readonly flapBeforeCheck?: number;
     /** Which canary alarm (default the first). */
     readonly alarmName?: string;
   };
@@ -227,8 +232,9 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const rollout = obj('$.rollout', s.rollout, ['canaryPollsUntilReady', 'primaryPollsUntilReady']);
   num('$.rollout.canaryPollsUntilReady', rollout?.canaryPollsUntilReady, 0, 1000, true);
   num('$.rollout.primaryPollsUntilReady', rollout?.primaryPollsUntilReady, 0, 1000, true);
-  const canary = obj('$.canary', s.canary, ['alarmAtCheck', 'alarmName']);
+  const canary = obj('$.canary', s.canary, ['alarmAtCheck', 'flapBeforeCheck', 'alarmName']);
   num('$.canary.alarmAtCheck', canary?.alarmAtCheck, 1, 1000, true);
+  num('$.canary.flapBeforeCheck', canary?.flapBeforeCheck, 1, 1000, true);
   str('$.canary.alarmName', canary?.alarmName);
   if (s.faults !== undefined) {
     if (!Array.isArray(s.faults)) fail('$.faults', `must be an array, got ${describe(s.faults)}`);

@@ -184,7 +184,7 @@ export interface RetrainTriggerProps {
   readonly configPath?: string;
   /**
    * Canary alarms whose (literal) names start with this prefix are covered by ONE
-   * `cloudwatch:DescribeAlarms` grant on `alarm:<prefix>*` instead of one alarm ARN
+   * `cloudwatch:DescribeAlarms` and `cloudwatch:DescribeAlarmHistory` grant on `alarm:<prefix>*` instead of one alarm ARN
    * per alarm in the state machine's policy (which grows with every model).
    * @default - every canary alarm's ARN is listed
    */

@@ -52,7 +52,8 @@ const stack = Stack.of(role);
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'WatchCanaryAlarms',
-    actions: ['cloudwatch:DescribeAlarms'],
+    // The state of the canary alarms, and their state changes since the bake started (one alarm per call).
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
     resources: Lazy.list({
       produce: () => [
         ...(o.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${o.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
