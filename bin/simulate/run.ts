@@ -363,6 +363,15 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     }
     await deliver(first);
     for (let i = 0; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+    if (scenario.repeat) {
+      // The alarm fires again later (a new state change, a new event): a second retrain in the same account.
+      world.onTrainingStarted = undefined;
+      world.scriptFaults(scenario.repeat.faults ?? []);
+      clockOffset = scenario.repeat.afterSeconds;
+      const n = retrainRuns.length;
+      await deliver(alarmEvent(loaded.starterSettings.alarmSuffixes[0], new Date(t0.getTime() + scenario.repeat.afterSeconds * 1000)));
+      for (let i = n; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+    }
   }
 
   // ---- results ----

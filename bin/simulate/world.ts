@@ -144,6 +144,7 @@ interface ModelPackage {
   status: string;
   metadata: Record<string, string>;
   clientToken?: string;
+  approvalDescription?: string;
 }
 
 /** Simulated S3 (the subset the TrainingPipeline handler uses, through its injectable client). */
@@ -223,6 +224,11 @@ export class World {
   constructor(public readonly options: WorldOptions, tableName: string) {
     this.table = new SimTable(tableName);
     this.faultsLeft = (options.scenario.faults ?? []).map((fault) => ({ fault, left: fault.times ?? 1 }));
+  }
+
+  /** Replaces the scripted faults (a scenario's `repeat` scripts the faults of its later execution). */
+  public scriptFaults(faults: Fault[]): void {
+    this.faultsLeft.splice(0, this.faultsLeft.length, ...faults.map((fault) => ({ fault, left: fault.times ?? 1 })));
   }
 
   /** Seeds the Kubernetes objects and the model registry from a model's record. */
@@ -477,7 +483,8 @@ export class World {
       case 'aws-sdk:sagemaker:listModelPackages': {
         const list = this.packages
           .filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
-          .sort((a, b) => b.version - a.version).slice(0, p.MaxResults ?? 100);
+          // Newest first (SortBy CreationTime: versions are created in order), unless SortOrder is Ascending.
+          .sort((a, b) => (p.SortOrder === 'Ascending' ? a.version - b.version : b.version - a.version)).slice(0, p.MaxResults ?? 100);
         return {
           ModelPackageSummaryList: list.map((m) => ({
             ModelPackageArn: m.arn,
@@ -495,6 +502,7 @@ export class World {
           ModelPackageGroupName: m.group,
           ModelPackageVersion: m.version,
           ModelApprovalStatus: m.status,
+          ...(m.approvalDescription !== undefined ? { ApprovalDescription: m.approvalDescription } : {}),
           CustomerMetadataProperties: m.metadata,
         };
       }
@@ -503,13 +511,17 @@ export class World {
         if (existing) return { ModelPackageArn: existing.arn };
         const version = this.packages.filter((m) => m.group === p.ModelPackageGroupName).length + 1;
         const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${p.ModelPackageGroupName}/${version}`;
-        this.packages.push({ arn, group: p.ModelPackageGroupName, version, status: p.ModelApprovalStatus ?? 'PendingManualApproval', metadata: p.CustomerMetadataProperties ?? {}, clientToken: p.ClientToken });
+        this.packages.push({
+          arn, group: p.ModelPackageGroupName, version, status: p.ModelApprovalStatus ?? 'PendingManualApproval', metadata: p.CustomerMetadataProperties ?? {},
+          clientToken: p.ClientToken, ...(p.ApprovalDescription !== undefined ? { approvalDescription: p.ApprovalDescription } : {}),
+        });
         return { ModelPackageArn: arn };
       }
       case 'aws-sdk:sagemaker:updateModelPackage': {
         const m = this.packages.find((x) => x.arn === p.ModelPackageArn);
         if (!m) throw simError('SageMaker.ValidationException', `model package ${p.ModelPackageArn} not found`);
         m.status = p.ModelApprovalStatus ?? m.status;
+        if (p.ApprovalDescription !== undefined) m.approvalDescription = p.ApprovalDescription;
         return { ModelPackageArn: m.arn };
       }
       // ---- ECR / S3 ---------------------------------------------------------------------------

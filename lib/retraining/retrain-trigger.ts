@@ -605,7 +605,7 @@ export class RetrainTrigger extends Construct {
       validate: () => {
         const configArn = `parameter${this.configPath}*`;
         acknowledgeWildcards(this.stateMachineRole, (f) => {
-          if (f === 'Resource::*') return 'cloudwatch:PutMetricData has no resource-level permissions (conditioned on the cloudwatch:namespace of the outcome metric); the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
+          if (f === 'Resource::*') return 'cloudwatch:PutMetricData (conditioned on the cloudwatch:namespace of the outcome metric) and sagemaker:ListModelPackages (the newest Approved package of a model\'s group, reconciled with the champion) have no resource-level permissions; the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
           if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
           if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms and DescribeAlarmHistory read their state and state changes during the bake (one ARN pattern instead of one ARN per model).';
