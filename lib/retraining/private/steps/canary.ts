@@ -9,8 +9,14 @@ import { DefinitionContext, retry, CLOUDWATCH_TRANSIENT } from './context';
 export const ALARM_TRANSITION_SUMMARIES = ['OK', 'INSUFFICIENT_DATA'].flatMap((other) => [
   `Alarm updated from ${other} to ALARM`, `Alarm updated from ALARM to ${other}`,
 ]);
-/** DescribeAlarmHistory's largest page: a full page is judged as an alarm (the window may hold more transitions). */
-export const ALARM_HISTORY_PAGE = 100;
+/**
+ * One page of DescribeAlarmHistory (MaxRecords, 1-100). A full page is judged as an alarm: the window may hold more
+ * transitions, and 25 state changes of one canary alarm since the bake started is a failing canary anyway. Kept
+ * small for the 256 KiB limit of a Task's result (each item carries its HistoryData, about 1-3 KB for a metric
+ * alarm, more with many evaluated datapoints): a result over it fails with States.DataLimitExceeded, which no Catch
+ * handles (the cleanup would not run).
+ */
+export const ALARM_HISTORY_PAGE = 25;
 
 /** The canary: the candidate on the canary variant, traffic shifted, alarms checked while it bakes. */
 export function addCanaryStates(c: DefinitionContext): void {
