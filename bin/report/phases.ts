@@ -5,9 +5,9 @@
 
 export type Phase = 'guard' | 'approval' | 'training' | 'canary' | 'promoting' | 'rollback' | 'cleanup' | 'finishing' | 'unknown';
 
-const CANARY = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|InitAlarmHistoryCheck|CheckCanaryAlarmHistory|AlarmHistoryClean|NextAlarmHistory|AlarmHistoryLeft|CountBake|BakeDone)$/;
+const CANARY = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|InitAlarmHistoryCheck|CheckCanaryAlarmHistory|AlarmHistoryClean|NextAlarmHistory|CountBake|BakeDone)$/;
 const PROMOTE = /^(MarkPrimaryTouched|PatchPrimary|InitPrimaryPoll|WaitPrimaryRollout|GetPrimary|PrimaryReady|CountPrimaryPoll|PrimaryPollsLeft|PrimaryNotReady|RestoreTrafficAfterPromote|ApprovePackage|MonitorBaselineNeeded|BackupMonitorBaseline|UpdateMonitorBaseline|RecordChampion|Promoted)$/;
-const GUARD = /^(LoadModelConfig|UnknownModel|Init|AcquireLock|ReadLock|LockHeldByAnother|Deduplicated|SkippedCooldown|SkippedBudget|RecordSkip|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|ReconcileNeeded|InitReconcile|FindNewestApproved|NewestApprovedIsChampion|DescribeNewestApproved|ApprovedByAPromotion|RejectUnservedPackage|CountReconciled|NeedsApproval)$/;
+const GUARD = /^(LoadModelConfig|UnknownModel|Init|AcquireLock|ReadLock|LockHeldByAnother|Deduplicated|SkippedCooldown|SkippedBudget|RecordSkip|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|ReconcileNeeded|FindNewestApproved|NewestApprovedIsChampion|DescribeNewestApproved|ApprovedByAPromotion|RejectUnservedPackage|CountReconciled|NeedsApproval)$/;
 const ROLLBACK = /^(CanaryNotReady|CanaryAlarm|CanaryAlarmInHistory|RestoreTrafficOnRollback|RestoreCanaryOnRollback|RejectPackage|RolledBack)$/;
 
 /** The phase of a retraining state (`training` also for every state of the nested training state machine). */

@@ -85,7 +85,7 @@ describe('the definition reads each canary alarm\'s StateUpdate history since th
     });
     expect(h.Catch[0].ErrorEquals).toEqual(['States.ALL']);
     expect(S.CanaryHealthy.Default).toBe('InitAlarmHistoryCheck');
-    expect(S.AlarmHistoryLeft.Default).toBe('CountBake');
+    expect(S.AlarmHistoryClean.Choices[1]).toEqual({ Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CountBake' });
   });
 
   test('the ResultSelector, run by the interpreter on history pages: a transition into or out of ALARM, or a full page, is an alarm', async () => {

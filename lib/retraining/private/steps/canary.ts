@@ -85,7 +85,7 @@ function addAlarmHistoryStates(c: DefinitionContext): void {
   const names = recordPath('canaryAlarmNames');
   S.InitAlarmHistoryCheck = {
     Type: 'Pass',
-    Parameters: { 'i': 0, 'count.$': `States.ArrayLength(${names})` },
+    Parameters: { 'i': 0, 'last.$': `States.MathAdd(States.ArrayLength(${names}), -1)` },
     ResultPath: '$.alarmHistory',
     Next: 'CheckCanaryAlarmHistory',
   };
@@ -109,6 +109,7 @@ function addAlarmHistoryStates(c: DefinitionContext): void {
     Catch: [c.catchAll()],
     Next: 'AlarmHistoryClean',
   });
+  // Three states per alarm (the last one two): the history budget of a bake grows by about 6 events per alarm and check.
   S.AlarmHistoryClean = {
     Type: 'Choice',
     Choices: [{
@@ -117,18 +118,15 @@ function addAlarmHistoryStates(c: DefinitionContext): void {
         { Variable: '$.alarmHistoryCheck.records', NumericGreaterThanEquals: ALARM_HISTORY_PAGE },
       ],
       Next: 'CanaryAlarmInHistory',
+    }, {
+      Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CountBake',
     }],
     Default: 'NextAlarmHistory',
   };
   S.NextAlarmHistory = {
     Type: 'Pass',
-    Parameters: { 'i.$': 'States.MathAdd($.alarmHistory.i, 1)', 'count.$': '$.alarmHistory.count' },
+    Parameters: { 'i.$': 'States.MathAdd($.alarmHistory.i, 1)', 'last.$': '$.alarmHistory.last' },
     ResultPath: '$.alarmHistory',
-    Next: 'AlarmHistoryLeft',
-  };
-  S.AlarmHistoryLeft = {
-    Type: 'Choice',
-    Choices: [{ Variable: '$.alarmHistory.i', NumericLessThanPath: '$.alarmHistory.count', Next: 'CheckCanaryAlarmHistory' }],
-    Default: 'CountBake',
+    Next: 'CheckCanaryAlarmHistory',
   };
 }

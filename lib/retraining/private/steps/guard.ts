@@ -39,6 +39,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'canary': { touched: false },
       'primary': { touched: false },
       'problems': {},
+      'reconcileCount': { n: 0 },
       'outcome': 'pending',
     },
     Next: 'AcquireLock',
@@ -208,27 +209,21 @@ function addReconcileStates(c: DefinitionContext): void {
   const bestEffort = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.problems.registry', Next: skip }];
   S.ReconcileNeeded = {
     Type: 'Choice',
-    Choices: [{ Variable: '$.champion.modelPackageArn', StringMatches: '*:model-package/*/*', Next: 'InitReconcile' }],
+    Choices: [{ Variable: '$.champion.modelPackageArn', StringMatches: '*:model-package/*/*', Next: 'FindNewestApproved' }],
     Default: skip,
   };
-  S.InitReconcile = {
-    Type: 'Pass',
-    Parameters: { 'group.$': "States.ArrayGetItem(States.StringSplit($.champion.modelPackageArn, '/'), 1)", 'n': 0 },
-    ResultPath: '$.reconcile',
-    Next: 'FindNewestApproved',
-  };
   c.task('FindNewestApproved', {
-    Comment: 'The package the next gate would compare against: the newest Approved of the champion\'s group.',
+    Comment: 'The package the next gate would compare against: the newest Approved of the champion\'s group (named in its ARN).',
     Resource: c.arn('aws-sdk:sagemaker:listModelPackages'),
     Parameters: {
-      'ModelPackageGroupName.$': '$.reconcile.group',
+      'ModelPackageGroupName.$': "States.ArrayGetItem(States.StringSplit($.champion.modelPackageArn, '/'), 1)",
       'ModelApprovalStatus': 'Approved',
       'SortBy': 'CreationTime',
       'SortOrder': 'Descending',
       'MaxResults': 1,
     },
     ResultSelector: { 'list.$': '$.ModelPackageSummaryList' },
-    ResultPath: '$.reconcile.newest',
+    ResultPath: '$.reconcileNewest',
     Retry: [retry(SAGEMAKER_TRANSIENT)],
     Catch: bestEffort,
     Next: 'NewestApprovedIsChampion',
@@ -236,17 +231,17 @@ function addReconcileStates(c: DefinitionContext): void {
   S.NewestApprovedIsChampion = {
     Type: 'Choice',
     Choices: [
-      { Not: { Variable: '$.reconcile.newest.list[0].ModelPackageArn', IsPresent: true }, Next: skip },
-      { Variable: '$.reconcile.newest.list[0].ModelPackageArn', StringEqualsPath: '$.champion.modelPackageArn', Next: skip },
-      { Variable: '$.reconcile.n', NumericGreaterThanEquals: MAX_RECONCILED_PACKAGES, Next: skip },
+      { Not: { Variable: '$.reconcileNewest.list[0].ModelPackageArn', IsPresent: true }, Next: skip },
+      { Variable: '$.reconcileNewest.list[0].ModelPackageArn', StringEqualsPath: '$.champion.modelPackageArn', Next: skip },
+      { Variable: '$.reconcileCount.n', NumericGreaterThanEquals: MAX_RECONCILED_PACKAGES, Next: skip },
     ],
     Default: 'DescribeNewestApproved',
   };
   c.task('DescribeNewestApproved', {
     Comment: 'Who approved it: only a package a promotion of this loop approved is rejected.',
     Resource: c.arn('aws-sdk:sagemaker:describeModelPackage'),
-    Parameters: { 'ModelPackageName.$': '$.reconcile.newest.list[0].ModelPackageArn' },
-    ResultPath: '$.reconcile.described',
+    Parameters: { 'ModelPackageName.$': '$.reconcileNewest.list[0].ModelPackageArn' },
+    ResultPath: '$.reconcileDescribed',
     Retry: [retry(SAGEMAKER_TRANSIENT)],
     Catch: bestEffort,
     Next: 'ApprovedByAPromotion',
@@ -255,8 +250,8 @@ function addReconcileStates(c: DefinitionContext): void {
     Type: 'Choice',
     Choices: [{
       And: [
-        { Variable: '$.reconcile.described.ApprovalDescription', IsPresent: true },
-        { Variable: '$.reconcile.described.ApprovalDescription', StringMatches: PROMOTION_APPROVAL_PATTERN },
+        { Variable: '$.reconcileDescribed.ApprovalDescription', IsPresent: true },
+        { Variable: '$.reconcileDescribed.ApprovalDescription', StringMatches: PROMOTION_APPROVAL_PATTERN },
       ],
       Next: 'RejectUnservedPackage',
     }],
@@ -266,7 +261,7 @@ function addReconcileStates(c: DefinitionContext): void {
     Comment: 'Approved by a promotion that did not complete (the champion is another package): the registry must not call it the approved model.',
     Resource: c.arn('aws-sdk:sagemaker:updateModelPackage'),
     Parameters: {
-      'ModelPackageArn.$': '$.reconcile.newest.list[0].ModelPackageArn',
+      'ModelPackageArn.$': '$.reconcileNewest.list[0].ModelPackageArn',
       'ModelApprovalStatus': 'Rejected',
       'ApprovalDescription.$': "States.Format('never served (the champion is {}): rejected by {}', $.champion.modelPackageArn, $$.Execution.Name)",
     },
@@ -277,8 +272,8 @@ function addReconcileStates(c: DefinitionContext): void {
   });
   S.CountReconciled = {
     Type: 'Pass',
-    Parameters: { 'group.$': '$.reconcile.group', 'n.$': 'States.MathAdd($.reconcile.n, 1)' },
-    ResultPath: '$.reconcile',
+    Parameters: { 'n.$': 'States.MathAdd($.reconcileCount.n, 1)' },
+    ResultPath: '$.reconcileCount',
     Next: 'FindNewestApproved',
   };
 }
