@@ -18,7 +18,8 @@ beforeAll(() => {
 const T0 = Date.UTC(2026, 10, 27, 9, 0, 0) / 1000;
 
 describe('an alarm that fired and cleared between two bake checks rolls the canary back', () => {
-  // The canary error alarm goes ALARM at ~T+50 min and OK again at ~T+53 min; the checks run at T+46+10/20/30 min.
+  // The bake starts at ~T+46:48 and checks every 10 minutes (T+56:48, T+66:49, ...); the canary error alarm goes to
+  // ALARM at ~T+60 and back to OK at ~T+63, between the first and the second check.
   // On the definition before this change (CheckCanaryAlarms alone: DescribeAlarms StateValue=ALARM, the alarms'
   // CURRENT state) every check finds both alarms OK and the loop PROMOTES the candidate: checked once against
   // main's lib/retraining/private/steps/canary.ts with this simulator (outcome "promoted", RecordChampion run).
