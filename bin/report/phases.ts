@@ -5,13 +5,13 @@
 
 export type Phase = 'guard' | 'approval' | 'training' | 'canary' | 'promoting' | 'rollback' | 'cleanup' | 'finishing' | 'unknown';
 
-const CANARY = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|CountBake|BakeDone)$/;
+const CANARY = /^(MarkCanaryTouched|PatchCanary|InitCanaryPoll|WaitCanaryRollout|GetCanary|CanaryReady|CountCanaryPoll|CanaryPollsLeft|ShiftTraffic|InitBake|Bake|CheckCanaryAlarms|CanaryHealthy|InitAlarmHistoryCheck|CheckCanaryAlarmHistory|AlarmHistoryClean|NextAlarmHistory|CountBake|BakeDone)$/;
 const PROMOTE = /^(MarkPrimaryTouched|PatchPrimary|InitPrimaryPoll|WaitPrimaryRollout|GetPrimary|PrimaryReady|CountPrimaryPoll|PrimaryPollsLeft|PrimaryNotReady|RestoreTrafficAfterPromote|ApprovePackage|MonitorBaselineNeeded|BackupMonitorBaseline|UpdateMonitorBaseline|RecordChampion|Promoted)$/;
-const GUARD = /^(LoadModelConfig|UnknownModel|Init|AcquireLock|ReadLock|LockHeldByAnother|Deduplicated|SkippedCooldown|SkippedBudget|RecordSkip|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|NeedsApproval)$/;
+const GUARD = /^(LoadModelConfig|UnknownModel|Init|AcquireLock|ReadLock|LockHeldByAnother|Deduplicated|SkippedCooldown|SkippedBudget|RecordSkip|PickBudgetPeriod|Budget(Day|Week|Month)|ChargeBudget|ReadChampion|HasChampionRecord|Champion(FromRecord|FromConfig)|ReconcileNeeded|FindNewestApproved|NewestApprovedIsChampion|DescribeNewestApproved|ApprovedByAPromotion|RejectUnservedPackage|CountReconciled|NeedsApproval)$/;
 // The operator rollback (lib/retraining/private/steps/operator-rollback.ts): its lock and target checks, then its registry notes.
 const OPERATOR_GUARD = /^(LockForRequest|AcquireRollbackLock|RetrainOrRollback|CheckRollbackTarget|RollbackTarget(Missing|IsChampion|HasBaseline)|RollbackCandidate(WithBaseline)?|RollbackBaselineSource)$/;
 const OPERATOR_PROMOTE = /^(ApproveUnlessRollback|PromotedOrReverted|ReinstatePackage|DemotedPackageKnown|RejectDemotedPackage|Reverted)$/;
-const ROLLBACK = /^(CanaryNotReady|CanaryAlarm|RestoreTrafficOnRollback|RestoreCanaryOnRollback|RejectPackage|RolledBack)$/;
+const ROLLBACK = /^(CanaryNotReady|CanaryAlarm|CanaryAlarmInHistory|RestoreTrafficOnRollback|RestoreCanaryOnRollback|RejectPackage|RolledBack)$/;
 
 /** The phase of a retraining state (`training` also for every state of the nested training state machine). */
 export function phaseOf(state: string | undefined, nested = false): Phase {

@@ -372,6 +372,15 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     }
     await deliver(first);
     for (let i = 0; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+    if (scenario.repeat) {
+      // The alarm fires again later (a new state change, a new event): a second retrain in the same account.
+      world.onTrainingStarted = undefined;
+      world.scriptFaults(scenario.repeat.faults ?? []);
+      clockOffset = scenario.repeat.afterSeconds;
+      const n = retrainRuns.length;
+      await deliver(alarmEvent(loaded.starterSettings.alarmSuffixes[0], new Date(t0.getTime() + scenario.repeat.afterSeconds * 1000)));
+      for (let i = n; i < retrainRuns.length; i++) started.push(await retrainRuns[i]);
+    }
   }
 
   // ---- results ----
@@ -579,6 +588,9 @@ async function runOne(
       Execution: { Id: execArn, Name: name, Input: input, StartTime: new Date(Date.UTC(2026, 10, 27, 9, 0, offset)).toISOString(), RoleArn: 'arn:aws:iam::123456789012:role/sim' },
       StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
       Task: { Token: `task-token-${name}` },
+      // The context object's `$$.State.EnteredTime` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html),
+      // which the interpreter does not provide, in simulated time: read when a state's paths are resolved.
+      State: { get EnteredTime() { return new Date(world.nowMs(exec)).toISOString(); } },
     },
   });
   const consume = (async () => { for await (const ev of run.eventLogs) exec.events.push(ev); })();

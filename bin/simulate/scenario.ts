@@ -58,6 +58,11 @@ export interface Scenario {
   readonly canary?: {
     /** The canary alarm is in ALARM from this bake check on (1-based; default never). */
     readonly alarmAtCheck?: number;
+    /**
+     * The canary alarm goes to ALARM and back to OK between the previous bake check (or the bake's start) and this
+     * one (1-based; default never): the check finds it OK, its history since the bake started does not.
+     */
+    readonly flapBeforeCheck?: number;
     /** Which canary alarm (default the first). */
     readonly alarmName?: string;
   };
@@ -90,6 +95,12 @@ export interface Scenario {
     /** A version registered without a drift baseline (`mlops:baselineUri`). */
     readonly withoutBaseline?: number;
   };
+  /**
+   * The model's alarm fires again this many seconds after the first one (past the cooldown, to start a second
+   * retrain in the same account), with these faults scripted instead of the first ones: the outcome, the
+   * champion and the registry are then the second retrain's.
+   */
+  readonly repeat?: { readonly afterSeconds: number; readonly faults?: Fault[] };
   /** What the scenario must end with; the CLI exits non-zero otherwise. */
   readonly expect?: { readonly outcome?: Outcome };
 }
@@ -185,7 +196,7 @@ export class ScenarioError extends Error {
   }
 }
 
-const SCENARIO_FIELDS = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'rollback', 'expect'];
+const SCENARIO_FIELDS = ['name', 'description', 'model', 'drift', 'requireApproval', 'approval', 'training', 'rollout', 'canary', 'faults', 'state', 'duplicates', 'rollback', 'repeat', 'expect'];
 const FAULT_FIELDS = ['state', 'service', 'error', 'cause', 'times'];
 
 /** Reads and validates a scenario file: bad JSON and every schema error name the file (and the JSON path). */
@@ -255,13 +266,15 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const rollout = obj('$.rollout', s.rollout, ['canaryPollsUntilReady', 'primaryPollsUntilReady']);
   num('$.rollout.canaryPollsUntilReady', rollout?.canaryPollsUntilReady, 0, 1000, true);
   num('$.rollout.primaryPollsUntilReady', rollout?.primaryPollsUntilReady, 0, 1000, true);
-  const canary = obj('$.canary', s.canary, ['alarmAtCheck', 'alarmName']);
+  const canary = obj('$.canary', s.canary, ['alarmAtCheck', 'flapBeforeCheck', 'alarmName']);
   num('$.canary.alarmAtCheck', canary?.alarmAtCheck, 1, 1000, true);
+  num('$.canary.flapBeforeCheck', canary?.flapBeforeCheck, 1, 1000, true);
   str('$.canary.alarmName', canary?.alarmName);
-  if (s.faults !== undefined) {
-    if (!Array.isArray(s.faults)) fail('$.faults', `must be an array, got ${describe(s.faults)}`);
-    (s.faults as unknown[]).forEach((f, i) => {
-      const at = `$.faults[${i}]`;
+  const faults = (path: string, list: unknown) => {
+    if (list === undefined) return;
+    if (!Array.isArray(list)) fail(path, `must be an array, got ${describe(list)}`);
+    (list as unknown[]).forEach((f, i) => {
+      const at = `${path}[${i}]`;
       if (f === undefined || f === null) fail(at, `must be an object, got ${describe(f)}`);
       const fault = obj(at, f, FAULT_FIELDS)!;
       if (fault.state === undefined && fault.service === undefined) fail(at, 'needs a "state" or a "service" (or both)');
@@ -272,7 +285,12 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
       str(`${at}.cause`, fault.cause, false);
       num(`${at}.times`, fault.times, 1, 1000, true);
     });
-  }
+  };
+  faults('$.faults', s.faults);
+  const repeat = obj('$.repeat', s.repeat, ['afterSeconds', 'faults']);
+  if (repeat !== undefined && repeat.afterSeconds === undefined) fail('$.repeat.afterSeconds', 'is required (seconds after the first alarm)');
+  num('$.repeat.afterSeconds', repeat?.afterSeconds, 1, 1e8, true);
+  faults('$.repeat.faults', repeat?.faults);
   const state = obj('$.state', s.state, ['runningSinceSeconds', 'lastRetrainSecondsAgo', 'budgetUsed']);
   num('$.state.runningSinceSeconds', state?.runningSinceSeconds, 0, 1e8, true);
   num('$.state.lastRetrainSecondsAgo', state?.lastRetrainSecondsAgo, 0, 1e8, true);
@@ -355,8 +373,8 @@ export function checkScenarioAgainstStack(scenario: Scenario, facts: StackFacts,
     }
   }
   const services = [...new Set([...tasks.values()].map((t) => t.service))].sort();
-  (scenario.faults ?? []).forEach((f, i) => {
-    const at = `$.faults[${i}]`;
+  [...(scenario.faults ?? []).map((f, i) => [f, `$.faults[${i}]`] as const),
+    ...(scenario.repeat?.faults ?? []).map((f, i) => [f, `$.repeat.faults[${i}]`] as const)].forEach(([f, at]) => {
     if (f.state !== undefined) {
       const task = tasks.get(f.state);
       if (!task) {

@@ -108,6 +108,28 @@ export function mergePatch(target: any, patch: any): any {
   return out;
 }
 
+type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** One AlarmHistoryItem, as DescribeAlarmHistory returns it. */
+interface AlarmHistoryItem {
+  AlarmName: string;
+  AlarmType: string;
+  Timestamp: string;
+  HistoryItemType: string;
+  HistorySummary: string;
+  HistoryData: string;
+}
+
+/** A simulated CloudWatch alarm: its current state and its history. */
+interface SimAlarm {
+  name: string;
+  type: 'MetricAlarm' | 'CompositeAlarm';
+  state: AlarmState;
+  reason: string;
+  updatedMs: number;
+  history: AlarmHistoryItem[];
+}
+
 interface K8sObject {
   obj: any;
   /** GETs left until the current generation is rolled out (undefined = rolled out; Infinity = never). */
@@ -122,6 +144,7 @@ interface ModelPackage {
   status: string;
   metadata: Record<string, string>;
   clientToken?: string;
+  approvalDescription?: string;
 }
 
 /** Simulated S3 (the subset the TrainingPipeline handler uses, through its injectable client). */
@@ -187,6 +210,10 @@ export class World {
   public readonly runningExecutions = new Map<string, { input: string; done: Promise<any> }>();
   private readonly faultsLeft: { fault: Fault; left: number }[];
   private readonly describeAlarmCalls = new Map<string, number>();
+  /** CloudWatch alarms (created OK on first use), with their state history. */
+  public readonly alarms = new Map<string, SimAlarm>();
+  /** Simulated epoch milliseconds of an execution's previous bake check. */
+  private readonly lastCheckMs = new Map<string, number>();
   /** Hook run when a retrain execution starts its training (duplicate deliveries). */
   public onTrainingStarted?: (execution: string) => Promise<void>;
   /** Runs a state machine execution (set by the runner). */
@@ -197,6 +224,11 @@ export class World {
   constructor(public readonly options: WorldOptions, tableName: string) {
     this.table = new SimTable(tableName);
     this.faultsLeft = (options.scenario.faults ?? []).map((fault) => ({ fault, left: fault.times ?? 1 }));
+  }
+
+  /** Replaces the scripted faults (a scenario's `repeat` scripts the faults of its later execution). */
+  public scriptFaults(faults: Fault[]): void {
+    this.faultsLeft.splice(0, this.faultsLeft.length, ...faults.map((fault) => ({ fault, left: fault.times ?? 1 })));
   }
 
   /** Seeds the Kubernetes objects and the model registry from a model's record. */
@@ -399,20 +431,21 @@ export class World {
         throw simError('States.HeartbeatTimeout', 'no answer (or heartbeat) before HeartbeatSeconds');
       }
       // ---- CloudWatch --------------------------------------------------------------------
+      // DescribeAlarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html):
+      // the named alarms' current state, filtered by StateValue.
       case 'aws-sdk:cloudwatch:describeAlarms': {
-        const n = (this.describeAlarmCalls.get(exec.name) ?? 0) + 1;
-        this.describeAlarmCalls.set(exec.name, n);
         const names: string[] = p.AlarmNames ?? [];
-        const firing = scenario.canary?.alarmAtCheck !== undefined && n >= scenario.canary.alarmAtCheck
-          ? (scenario.canary.alarmName ?? names[0])
-          : undefined;
-        const alarms = names.map((AlarmName) => ({
-          AlarmName,
-          StateValue: AlarmName === firing ? 'ALARM' : 'OK',
-          StateReason: AlarmName === firing ? 'Threshold Crossed: 3 datapoints > 5' : 'ok',
+        this.scriptCanaryAlarms(exec, names);
+        const alarms = names.map((AlarmName) => this.alarm(AlarmName)).map((a) => ({
+          AlarmName: a.name,
+          StateValue: a.state,
+          StateReason: a.reason,
+          StateUpdatedTimestamp: new Date(a.updatedMs).toISOString(),
         }));
         return { MetricAlarms: alarms.filter((a) => p.StateValue === undefined || a.StateValue === p.StateValue), CompositeAlarms: [] };
       }
+      case 'aws-sdk:cloudwatch:describeAlarmHistory':
+        return this.describeAlarmHistory(p);
       case 'aws-sdk:cloudwatch:putMetricData':
         this.metrics.push(p);
         return {};
@@ -450,7 +483,8 @@ export class World {
       case 'aws-sdk:sagemaker:listModelPackages': {
         const list = this.packages
           .filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
-          .sort((a, b) => b.version - a.version).slice(0, p.MaxResults ?? 100);
+          // Newest first (SortBy CreationTime: versions are created in order), unless SortOrder is Ascending.
+          .sort((a, b) => (p.SortOrder === 'Ascending' ? a.version - b.version : b.version - a.version)).slice(0, p.MaxResults ?? 100);
         return {
           ModelPackageSummaryList: list.map((m) => ({
             ModelPackageArn: m.arn,
@@ -468,6 +502,7 @@ export class World {
           ModelPackageGroupName: m.group,
           ModelPackageVersion: m.version,
           ModelApprovalStatus: m.status,
+          ...(m.approvalDescription !== undefined ? { ApprovalDescription: m.approvalDescription } : {}),
           CustomerMetadataProperties: m.metadata,
         };
       }
@@ -476,13 +511,17 @@ export class World {
         if (existing) return { ModelPackageArn: existing.arn };
         const version = this.packages.filter((m) => m.group === p.ModelPackageGroupName).length + 1;
         const arn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${p.ModelPackageGroupName}/${version}`;
-        this.packages.push({ arn, group: p.ModelPackageGroupName, version, status: p.ModelApprovalStatus ?? 'PendingManualApproval', metadata: p.CustomerMetadataProperties ?? {}, clientToken: p.ClientToken });
+        this.packages.push({
+          arn, group: p.ModelPackageGroupName, version, status: p.ModelApprovalStatus ?? 'PendingManualApproval', metadata: p.CustomerMetadataProperties ?? {},
+          clientToken: p.ClientToken, ...(p.ApprovalDescription !== undefined ? { approvalDescription: p.ApprovalDescription } : {}),
+        });
         return { ModelPackageArn: arn };
       }
       case 'aws-sdk:sagemaker:updateModelPackage': {
         const m = this.packages.find((x) => x.arn === p.ModelPackageArn);
         if (!m) throw simError('SageMaker.ValidationException', `model package ${p.ModelPackageArn} not found`);
         m.status = p.ModelApprovalStatus ?? m.status;
+        if (p.ApprovalDescription !== undefined) m.approvalDescription = p.ApprovalDescription;
         return { ModelPackageArn: m.arn };
       }
       // ---- ECR / S3 ---------------------------------------------------------------------------
@@ -530,6 +569,106 @@ export class World {
       }
       default:
         throw simError('States.Runtime', `the simulation has no ${service}`);
+    }
+  }
+
+  /** The simulated time of an execution now (epoch ms): the scenario's t0, the execution's start, its history so far. */
+  public nowMs(exec: ExecutionRecord): number {
+    return (this.options.t0Epoch + exec.startOffset + (this.elapsed?.(exec) ?? 0)) * 1000;
+  }
+
+  /** A CloudWatch alarm by name; unknown names are created in OK (a day before t0). */
+  public alarm(name: string): SimAlarm {
+    let a = this.alarms.get(name);
+    if (!a) {
+      a = { name, type: 'MetricAlarm', state: 'OK', reason: 'Threshold Crossed: no datapoints were breaching', updatedMs: (this.options.t0Epoch - 86400) * 1000, history: [] };
+      this.alarms.set(name, a);
+    }
+    return a;
+  }
+
+  /**
+   * Moves an alarm to a state at a time, recording the StateUpdate history item CloudWatch keeps for a state change
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html): `HistorySummary`
+   * "Alarm updated from <old> to <new>", `HistoryData` the JSON of the old and new state. No change, no item.
+   */
+  public setAlarmState(name: string, state: AlarmState, atMs: number, reason: string): void {
+    const a = this.alarm(name);
+    if (a.state === state) return;
+    const item: AlarmHistoryItem = {
+      AlarmName: name,
+      AlarmType: a.type,
+      Timestamp: new Date(atMs).toISOString(),
+      HistoryItemType: 'StateUpdate',
+      HistorySummary: `Alarm updated from ${a.state} to ${state}`,
+      HistoryData: JSON.stringify({
+        version: '1.0',
+        oldState: { stateValue: a.state, stateReason: a.reason },
+        newState: {
+          stateValue: state,
+          stateReason: reason,
+          stateReasonData: { version: '1.0', queryDate: new Date(atMs).toISOString(), statistic: 'Sum', period: 60, threshold: 5, recentDatapoints: [state === 'ALARM' ? 7 : 0] },
+        },
+      }),
+    };
+    a.history.push(item);
+    a.state = state;
+    a.reason = reason;
+    a.updatedMs = atMs;
+  }
+
+  /**
+   * DescribeAlarmHistory (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html):
+   * the items of one alarm (AlarmName) or of every alarm, of the `AlarmTypes` (metric alarms only when omitted),
+   * of one `HistoryItemType`, between `StartDate` and `EndDate`, newest first unless `ScanBy` is TimestampAscending,
+   * at most `MaxRecords` (1-100, default 50) with a NextToken for the rest.
+   */
+  private describeAlarmHistory(p: any): any {
+    const types: string[] = p.AlarmTypes ?? ['MetricAlarm'];
+    const date = (field: string): number | undefined => {
+      if (p[field] === undefined) return undefined;
+      const ms = Date.parse(String(p[field]));
+      if (Number.isNaN(ms)) throw simError('CloudWatch.InvalidParameterValueException', `${field} ${JSON.stringify(p[field])} is not a timestamp`);
+      return ms;
+    };
+    const start = date('StartDate');
+    const end = date('EndDate');
+    const max = p.MaxRecords ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 100) throw simError('CloudWatch.InvalidParameterValueException', `MaxRecords must be between 1 and 100: ${max}`);
+    if (p.ScanBy !== undefined && !['TimestampDescending', 'TimestampAscending'].includes(p.ScanBy)) {
+      throw simError('CloudWatch.InvalidParameterValueException', `ScanBy must be TimestampDescending or TimestampAscending: ${p.ScanBy}`);
+    }
+    const alarms = [...this.alarms.values()].filter((a) => p.AlarmName === undefined || a.name === p.AlarmName);
+    const items = alarms.filter((a) => types.includes(a.type)).flatMap((a) => a.history)
+      .filter((h) => p.HistoryItemType === undefined || h.HistoryItemType === p.HistoryItemType)
+      .filter((h) => (start === undefined || Date.parse(h.Timestamp) >= start) && (end === undefined || Date.parse(h.Timestamp) <= end))
+      .sort((a, b) => Date.parse(a.Timestamp) - Date.parse(b.Timestamp));
+    if (p.ScanBy !== 'TimestampAscending') items.reverse();
+    const from = p.NextToken !== undefined ? Number(p.NextToken) : 0;
+    const page = items.slice(from, from + max);
+    return { AlarmHistoryItems: page, ...(from + max < items.length ? { NextToken: String(from + max) } : {}) };
+  }
+
+  /**
+   * The scenario's canary alarm at the n-th bake check of an execution: `alarmAtCheck` moves it to ALARM just
+   * before that check (it stays there); `flapBeforeCheck` moves it to ALARM and back to OK between the previous
+   * check (or the bake's start) and that check, so the check finds it OK again.
+   */
+  private scriptCanaryAlarms(exec: ExecutionRecord, names: string[]): void {
+    const canary = this.options.scenario.canary;
+    const n = (this.describeAlarmCalls.get(exec.name) ?? 0) + 1;
+    this.describeAlarmCalls.set(exec.name, n);
+    const now = this.nowMs(exec);
+    const interval = Number(this.options.records.get(exec.input?.modelName)?.bakeIntervalSeconds ?? 600) * 1000;
+    const previous = this.lastCheckMs.get(exec.name) ?? now - interval;
+    this.lastCheckMs.set(exec.name, now);
+    const name = canary?.alarmName ?? names[0];
+    if (name === undefined) return;
+    if (canary?.alarmAtCheck === n) this.setAlarmState(name, 'ALARM', now - 1000, 'Threshold Crossed: 2 out of the last 3 datapoints were greater than or equal to the threshold (5.0)');
+    if (canary?.flapBeforeCheck === n) {
+      const span = now - previous;
+      this.setAlarmState(name, 'ALARM', previous + span / 3, 'Threshold Crossed: 2 out of the last 3 datapoints were greater than or equal to the threshold (5.0)');
+      this.setAlarmState(name, 'OK', previous + (2 * span) / 3, 'Threshold Crossed: no datapoints were greater than or equal to the threshold (5.0)');
     }
   }
 
@@ -585,6 +724,7 @@ function summarize(service: string, p: any): string {
     case 'sns:publish': return `Publish ${p.Subject ?? ''}`;
     case 'sns:publish.waitForTaskToken': return `Publish (task token) ${p.Subject ?? ''}`;
     case 'aws-sdk:cloudwatch:describeAlarms': return `DescribeAlarms ${(p.AlarmNames ?? []).join(', ')}`;
+    case 'aws-sdk:cloudwatch:describeAlarmHistory': return `DescribeAlarmHistory ${p.AlarmName ?? '(all)'} ${p.HistoryItemType ?? ''} since ${p.StartDate ?? '-'}`;
     case 'aws-sdk:cloudwatch:putMetricData': return `PutMetricData ${p.Namespace} ${(p.MetricData ?? []).map((m: any) => `${m.MetricName}{${(m.Dimensions ?? []).map((d: any) => d.Value).join(',')}}`).join(' ')}`;
     case 'sagemaker:createTrainingJob.sync': return `CreateTrainingJob ${p.TrainingJobName} (${p.ResourceConfig?.InstanceCount ?? '?'} x ${p.ResourceConfig?.InstanceType ?? '?'})`;
     case 'aws-sdk:sagemaker:updateModelPackage': return `UpdateModelPackage ${p.ModelPackageArn} -> ${p.ModelApprovalStatus}`;

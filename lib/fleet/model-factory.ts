@@ -367,6 +367,10 @@ export class ModelFactory extends Construct {
       configPath: this.monitor.configPath,
       canaryAlarmNamePrefix: `${this.monitor.alarmPrefix}-`,
       modelPackageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
+      // Every model's candidates and monitor baseline lie under these prefixes: the promotions' baseline
+      // copies are granted once, whatever the number of models.
+      candidateBaselinePrefix: { bucket: props.artifactBucket, prefix: this.pipeline.modelOutputPrefix },
+      monitorBaselinePrefix: { bucket: props.artifactBucket, prefix: `${outputPrefix}models/` },
     });
     // A fleet-wide view (Metrics Insights over every canary), for dashboards and paging; the bakes
     // watch each model's own canary alarm (addModelToShard).
@@ -558,6 +562,8 @@ export class ModelFactory extends Construct {
     };
     // The spec's training settings, checked now with the code the pipeline's handler runs on them.
     validateTrainingInput(this.pipeline, this, `models[${name}].training`, trainingInput);
+    // The drift baseline the monitor compares against: a promotion copies the new champion's over it.
+    const baselineKey = `${outputPrefix}models/${name}/baseline.json`;
     const retrain = this.trigger.renderModel({
       ...endpointCoordinates(this, endpoint, 'primary', 'canary'),
       // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
@@ -570,6 +576,7 @@ export class ModelFactory extends Construct {
       cooldown: r.cooldown,
       maxRetrainsPerPeriod: r.maxRetrainsPerPeriod,
       requireApproval: r.requireApproval,
+      monitorBaseline: { bucket: this.props.artifactBucket, key: baselineKey },
     });
     retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));
     // A redeploy keeps every promotion: the pods load the champion parameter (the shared pod role reads it by namespace tag).
@@ -579,7 +586,7 @@ export class ModelFactory extends Construct {
       monitor: this.monitor,
       modelName: name,
       variants: ['primary', 'canary'],
-      baselineKey: `${outputPrefix}models/${name}/baseline.json`,
+      baselineKey,
       features: spec.features,
       thresholds: spec.thresholds,
       quality: spec.quality,

@@ -189,7 +189,7 @@ export interface RetrainTriggerProps {
   readonly configPath?: string;
   /**
    * Canary alarms whose (literal) names start with this prefix are covered by ONE
-   * `cloudwatch:DescribeAlarms` grant on `alarm:<prefix>*` instead of one alarm ARN
+   * `cloudwatch:DescribeAlarms` and `cloudwatch:DescribeAlarmHistory` grant on `alarm:<prefix>*` instead of one alarm ARN
    * per alarm in the state machine's policy (which grows with every model).
    * @default - every canary alarm's ARN is listed
    */
@@ -201,6 +201,20 @@ export interface RetrainTriggerProps {
    * @default - every registered model's group is listed
    */
   readonly modelPackageGroupPrefix?: string;
+  /**
+   * Where the training state machine writes every model's candidates: models whose `baselineSource` lies in this
+   * bucket under this prefix are covered by ONE `s3:GetObject` grant on `<prefix>*` instead of one per model
+   * (e.g. a TrainingPipeline's output bucket and `modelOutputPrefix`, for a fleet).
+   * @default - every model's candidate prefix is listed
+   */
+  readonly candidateBaselinePrefix?: BaselinePrefix;
+  /**
+   * Where every model's DriftMonitor baseline lives: models whose `monitorBaseline` key lies in this bucket under
+   * this prefix are covered by ONE `s3:GetObject` and ONE `s3:PutObject` grant on `<prefix>*` (the baseline and its
+   * `.previous` copy) instead of two object ARNs per model (e.g. a DriftMonitor's `baselinePrefix`, for a fleet).
+   * @default - every model's baseline key is listed
+   */
+  readonly monitorBaselinePrefix?: BaselinePrefix;
   /**
    * Retention of the state machine and starter logs.
    * @default logs.RetentionDays.ONE_YEAR
@@ -221,6 +235,14 @@ export interface BaselineSourceLocation {
   /** The bucket (its KMS key, if any, gets `kms:Decrypt` through S3 for the copy). */
   readonly bucket: s3.IBucket;
   /** Key prefix of the model's candidates, ending in `/` (e.g. `training/models/fraud/`). */
+  readonly prefix: string;
+}
+
+/** A key prefix of a bucket, covering the baselines of many models with one grant. */
+export interface BaselinePrefix {
+  /** The bucket (its KMS key, if any, gets `kms:Decrypt`, and for monitor baselines `kms:GenerateDataKey`, through S3). */
+  readonly bucket: s3.IBucket;
+  /** Key prefix ending in `/` (e.g. `training/models/`), not empty, without a leading `/` or wildcards. */
   readonly prefix: string;
 }
 

@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -41,7 +42,7 @@ import { grantRetrainStateMachine } from './private/roles';
 import { INCONSISTENT_STATE_METRIC, LOCK_RELEASE_FAILURES_METRIC, NOTIFICATION_FAILURES_METRIC } from './private/steps/finalize';
 import { checkEndpointAgainstPipeline } from './private/wiring-checks';
 import {
-  RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
+  BaselinePrefix, RetrainEndpointOptions, RetrainModelOptions, RetrainModelRendering, RetrainOutcome, RetrainRbacObject, RetrainTriggerProps,
 } from './retrain-trigger-options';
 
 export * from './retrain-trigger-options';
@@ -104,6 +105,8 @@ export class RetrainTrigger extends Construct {
   private readonly models = new Map<string, ssm.StringParameter | undefined>();
   private readonly canaryAlarmNamePrefix?: string;
   private readonly modelPackageGroupPrefix?: string;
+  private readonly candidateBaselinePrefix?: BaselinePrefix;
+  private readonly monitorBaselinePrefix?: BaselinePrefix;
   private readonly clusterGroups = new Map<string, string>();
   private readonly rbacNamespaces = new Set<string>();
   private readonly packageGroups = new Set<string>();
@@ -238,6 +241,8 @@ export class RetrainTrigger extends Construct {
     this.canaryAlarmNamePrefix = props.canaryAlarmNamePrefix;
     if (props.canaryAlarmNamePrefix !== undefined) checkPattern(this, 'canaryAlarmNamePrefix', props.canaryAlarmNamePrefix, /^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" and "-"');
     this.modelPackageGroupPrefix = props.modelPackageGroupPrefix;
+    this.candidateBaselinePrefix = this.checkBaselinePrefix('candidateBaselinePrefix', props.candidateBaselinePrefix);
+    this.monitorBaselinePrefix = this.checkBaselinePrefix('monitorBaselinePrefix', props.monitorBaselinePrefix);
     if (props.modelPackageGroupPrefix !== undefined) checkPattern(this, 'modelPackageGroupPrefix', props.modelPackageGroupPrefix, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*-?$/, 'must be the start of a SageMaker model package group name (letters, digits and -)');
     grantRetrainStateMachine(this.stateMachineRole, training, {
       configPath: this.configPath,
@@ -426,7 +431,8 @@ export class RetrainTrigger extends Construct {
   /**
    * The DriftMonitor baseline a promotion of this model replaces (record field `monitorBaseline`), and the
    * state machine's rights for that copy: `s3:GetObject` on exactly the model's candidate prefix,
-   * `s3:PutObject` on exactly the baseline key, KMS through S3 on the two buckets' keys.
+   * `s3:PutObject` on exactly the baseline key (or, when the props' `candidateBaselinePrefix` / `monitorBaselinePrefix`
+   * cover them, on those prefixes: a policy that does not grow with the models), KMS through S3 on the two buckets' keys.
    */
   private monitorBaselineOf(options: RetrainModelOptions, trainingModel: string): { bucket: string; key: string } | undefined {
     const name = options.modelName;
@@ -447,10 +453,14 @@ export class RetrainTrigger extends Construct {
       invalid(this, 'baselineSource.prefix', source.prefix, 'must be an S3 key prefix ending in "/" without a leading "/" or wildcards');
     }
     // Reads: the candidates' baselines, the monitor's baseline and its kept copy (<key>.previous, restored by the cleanup).
-    // Writes: the monitor's baseline and the kept copy.
-    this.baselineReads.add(source.bucket.arnForObjects(`${source.prefix}*`));
-    this.baselineSourcePrefixes.add(source.prefix);
-    for (const key of [destination.key, `${destination.key}.previous`]) {
+    // Writes: the monitor's baseline and the kept copy. A prefix of the props that covers them is granted instead (a fleet).
+    const covering = (scope: BaselinePrefix | undefined, bucket: s3.IBucket, key: string) => (scope !== undefined && !isToken(key)
+      && scope.bucket.bucketName === bucket.bucketName && key.startsWith(scope.prefix) ? scope : undefined);
+    const candidates = covering(this.candidateBaselinePrefix, source.bucket, source.prefix) ?? source;
+    this.baselineReads.add(candidates.bucket.arnForObjects(`${candidates.prefix}*`));
+    this.baselineSourcePrefixes.add(candidates.prefix);
+    const monitor = covering(this.monitorBaselinePrefix, destination.bucket, destination.key);
+    for (const key of monitor ? [`${monitor.prefix}*`] : [destination.key, `${destination.key}.previous`]) {
       this.baselineReads.add(destination.bucket.arnForObjects(key));
       this.baselineWrites.add(destination.bucket.arnForObjects(key));
     }
@@ -461,6 +471,16 @@ export class RetrainTrigger extends Construct {
     }
     this.addBaselineGrants();
     return { bucket: destination.bucket.bucketName, key: destination.key };
+  }
+
+  /** A prefix prop that grants baselines of many models at once: literal, not empty, ending in "/", no wildcard. */
+  private checkBaselinePrefix(prop: string, value: BaselinePrefix | undefined): BaselinePrefix | undefined {
+    if (value === undefined) return undefined;
+    const prefix = value.prefix;
+    if (isToken(prefix) || prefix === '' || prefix.startsWith('/') || prefix.includes('*') || !prefix.endsWith('/')) {
+      invalid(this, `${prop}.prefix`, prefix, 'must be a literal, non-empty S3 key prefix ending in "/", without a leading "/" or wildcards (it is granted as <prefix>*)');
+    }
+    return value;
   }
 
   /** One statement per kind of baseline right, created on first use; its resources grow with each model (deduplicated). */
@@ -613,12 +633,15 @@ export class RetrainTrigger extends Construct {
       validate: () => {
         const configArn = `parameter${this.configPath}*`;
         acknowledgeWildcards(this.stateMachineRole, (f) => {
-          if (f === 'Resource::*') return 'cloudwatch:PutMetricData has no resource-level permissions (conditioned on the cloudwatch:namespace of the outcome metric); the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
+          if (f === 'Resource::*') return 'cloudwatch:PutMetricData (conditioned on the cloudwatch:namespace of the outcome metric) and sagemaker:ListModelPackages (the newest Approved package of a model\'s group, reconciled with the champion) have no resource-level permissions; the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
           if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
-          if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms reads their state during the bake (one ARN pattern instead of one ARN per model).';
+          if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms and DescribeAlarmHistory read their state and state changes during the bake (one ARN pattern instead of one ARN per model).';
           if ([...this.baselineSourcePrefixes].some((prefix) => f.startsWith('Resource::') && f.endsWith(`/${prefix}*`))) {
-            return 'The promotion copies the new champion\'s drift baseline from its training output (<prefix><job>/output/baseline.json, the job named per run): GetObject under this model\'s candidate prefix only.';
+            return 'The promotion copies the new champion\'s drift baseline from its training output (<prefix><job>/output/baseline.json, the job named per run): GetObject under the candidate prefix of a model, or of every model (candidateBaselinePrefix).';
+          }
+          if (this.monitorBaselinePrefix !== undefined && f.startsWith('Resource::') && f.endsWith(`/${this.monitorBaselinePrefix.prefix}*`)) {
+            return 'Every registered model\'s DriftMonitor baseline (<prefix><model>/baseline.json and its .previous copy) lies under this prefix: one grant for the promotion\'s copy instead of two object ARNs per model.';
           }
           if (f.endsWith(`parameter${championParameterName(this.configPath, '')}*`)) return 'PutParameter of the champion parameters the promotion writes (<configPath>champions/<model>, one per registered model; created by the state machine, never by the template).';
           if (f.endsWith(configArn)) return 'GetParameter on this trigger\'s per-model records only (the record path of the model named in the execution input).';

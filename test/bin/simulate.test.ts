@@ -271,7 +271,7 @@ describe('scenario files', () => {
     });
     test.each<[string, object, RegExp]>([
       ['an unknown state', { name: 'x', faults: [{ state: 'AcquireLok', error: 'DynamoDB.ThrottlingException' }] },
-        /^my\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, .*ReleaseLock.*\(\d+ in all\)\)$/],
+        /^my\.json: \$\.faults\[0\]\.state: unknown state "AcquireLok" \(known Task states: AcquireLock, .*PatchCanary.*\(\d+ in all\)\)$/],
       ['a non-Task state of the retraining machine', { name: 'x', faults: [{ state: 'Gate', error: 'E' }] },
         /^my\.json: \$\.faults\[0\]\.state: "Gate" is a Choice state of the retraining state machine, not a Task: faults apply to the service calls of Task states/],
       ['an unknown service', { name: 'x', faults: [{ service: 'dynamodb:deleteItem', error: 'E' }] },

@@ -239,7 +239,7 @@ describe('closed-loop example', () => {
     // The state machine role: UpdateModelPackage only on the model's package group.
     const policies = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(stack.getLogicalId(stack.trigger.stateMachine.role.node.defaultChild as any)));
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const update = statements.find((s: any) => s.Action === 'sagemaker:UpdateModelPackage');
+    const update = statements.find((s: any) => [s.Action].flat().includes('sagemaker:UpdateModelPackage'));
     expect(JSON.stringify(update.Resource)).toContain('model-package/fraud-scoring/*');
     const put = statements.find((s: any) => s.Action === 'cloudwatch:PutMetricData');
     expect(put.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CdkMlops/Retrain' } });

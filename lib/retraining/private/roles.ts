@@ -52,7 +52,8 @@ const stack = Stack.of(role);
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'WatchCanaryAlarms',
-    actions: ['cloudwatch:DescribeAlarms'],
+    // The state of the canary alarms, and their state changes since the bake started (one alarm per call).
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
     resources: Lazy.list({
       produce: () => [
         ...(o.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${o.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
@@ -67,8 +68,15 @@ const stack = Stack.of(role);
     conditions: { StringEquals: { 'cloudwatch:namespace': o.metricNamespace } },
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'FindApprovedPackages',
+    // ListModelPackages has no resource-level permissions (Service Authorization Reference, Amazon SageMaker).
+    actions: ['sagemaker:ListModelPackages'],
+    resources: ['*'],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'ApproveOrRejectCandidates',
-    actions: ['sagemaker:UpdateModelPackage'],
+    // Describe: who approved a package that is not the champion (the reconciliation at the start of an execution).
+    actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage'],
     resources: Lazy.list({
       produce: () => [...(o.modelPackageGroupPrefix !== undefined ? [`${o.modelPackageGroupPrefix}*`] : []), ...o.packageGroups]
         .map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),

@@ -2,6 +2,22 @@
 import { recordPath } from '../../../contracts/retrain-record';
 import { DefinitionContext, retry, CLOUDWATCH_TRANSIENT } from './context';
 
+/**
+ * The `HistorySummary` CloudWatch gives a `StateUpdate` history item ("Alarm updated from OK to ALARM", the
+ * DescribeAlarmHistory examples of the CloudWatch API reference): a transition into or out of ALARM.
+ */
+export const ALARM_TRANSITION_SUMMARIES = ['OK', 'INSUFFICIENT_DATA'].flatMap((other) => [
+  `Alarm updated from ${other} to ALARM`, `Alarm updated from ALARM to ${other}`,
+]);
+/**
+ * One page of DescribeAlarmHistory (MaxRecords, 1-100). A full page is judged as an alarm: the window may hold more
+ * transitions, and 25 state changes of one canary alarm since the bake started is a failing canary anyway. Kept
+ * small for the 256 KiB limit of a Task's result (each item carries its HistoryData, about 1-3 KB for a metric
+ * alarm, more with many evaluated datapoints): a result over it fails with States.DataLimitExceeded, which no Catch
+ * handles (the cleanup would not run).
+ */
+export const ALARM_HISTORY_PAGE = 25;
+
 /** The canary: the candidate on the canary variant, traffic shifted, alarms checked while it bakes. */
 export function addCanaryStates(c: DefinitionContext): void {
   const S = c.S;
@@ -23,10 +39,11 @@ export function addCanaryStates(c: DefinitionContext): void {
     Catch: [c.catchAll()],
     Next: 'InitBake',
   });
-  S.InitBake = { Type: 'Pass', Result: { n: 0 }, ResultPath: '$.bake', Next: 'Bake' };
+  // The bake's start (the window every history check reads from): when traffic has just shifted to the canary.
+  S.InitBake = { Type: 'Pass', Parameters: { 'n': 0, 'startedAt.$': '$$.State.EnteredTime' }, ResultPath: '$.bake', Next: 'Bake' };
   S.Bake = { Type: 'Wait', SecondsPath: recordPath('bakeIntervalSeconds'), Next: 'CheckCanaryAlarms' };
   c.task('CheckCanaryAlarms', {
-    Comment: 'Error rate, latency and quality alarms of the canary; only those in ALARM come back.',
+    Comment: 'Error rate, latency and quality alarms of the canary; only those in ALARM now come back.',
     Resource: c.arn('aws-sdk:cloudwatch:describeAlarms'),
     Parameters: { 'AlarmNames.$': recordPath('canaryAlarmNames'), 'AlarmTypes': ['MetricAlarm', 'CompositeAlarm'], 'StateValue': 'ALARM' },
     ResultPath: '$.bakeCheck',
@@ -39,13 +56,77 @@ export function addCanaryStates(c: DefinitionContext): void {
     Choices: [
       { Or: [{ Variable: '$.bakeCheck.MetricAlarms[0]', IsPresent: true }, { Variable: '$.bakeCheck.CompositeAlarms[0]', IsPresent: true }], Next: 'CanaryAlarm' },
     ],
-    Default: 'CountBake',
+    Default: 'InitAlarmHistoryCheck',
   };
+  addAlarmHistoryStates(c);
+  S.CanaryAlarmInHistory = { Type: 'Pass', Result: 'canary alarm (in ALARM since the bake started)', ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
   S.CanaryAlarm = { Type: 'Pass', Result: 'canary alarm', ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
-  S.CountBake = { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.bake.n, 1)' }, ResultPath: '$.bake', Next: 'BakeDone' };
+  S.CountBake = { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.bake.n, 1)', 'startedAt.$': '$.bake.startedAt' }, ResultPath: '$.bake', Next: 'BakeDone' };
   S.BakeDone = {
     Type: 'Choice',
     Choices: [{ Variable: '$.bake.n', NumericGreaterThanEqualsPath: recordPath('bakeChecks'), Next: 'MarkPrimaryTouched' }],
     Default: 'Bake',
+  };
+}
+
+/**
+ * Every check also reads each canary alarm's history since the bake started (DescribeAlarmHistory takes ONE alarm
+ * name, so a loop over the record's names, stopping at the first alarm): an alarm that went to ALARM and back to
+ * OK between two checks, or that was in ALARM when the bake started, fails the canary as one in ALARM now does.
+ *
+ * The history items' summaries are matched as tokens: the JSON of the items split at `"` (one character, the same
+ * in Step Functions and the local interpreter) holds each `HistorySummary` as one whole token; `HistoryData` is
+ * escaped JSON there, so none of its tokens can equal a summary. Metric alarms only (the API's default
+ * `AlarmTypes`): a composite alarm's history needs DescribeAlarmHistory on `*`, so composite canary alarms are
+ * judged by their current state (CheckCanaryAlarms).
+ */
+function addAlarmHistoryStates(c: DefinitionContext): void {
+  const S = c.S;
+  const names = recordPath('canaryAlarmNames');
+  S.InitAlarmHistoryCheck = {
+    Type: 'Pass',
+    Parameters: { 'i': 0, 'last.$': `States.MathAdd(States.ArrayLength(${names}), -1)` },
+    ResultPath: '$.alarmHistory',
+    Next: 'CheckCanaryAlarmHistory',
+  };
+  const tokens = "States.StringSplit(States.JsonToString($.AlarmHistoryItems), '\"')";
+  c.task('CheckCanaryAlarmHistory', {
+    Comment: 'The state changes of one canary alarm since the bake started (newest first, one page).',
+    Resource: c.arn('aws-sdk:cloudwatch:describeAlarmHistory'),
+    Parameters: {
+      'AlarmName.$': `States.ArrayGetItem(${names}, $.alarmHistory.i)`,
+      'HistoryItemType': 'StateUpdate',
+      'StartDate.$': '$.bake.startedAt',
+      'ScanBy': 'TimestampDescending',
+      'MaxRecords': ALARM_HISTORY_PAGE,
+    },
+    ResultSelector: {
+      'records.$': 'States.ArrayLength($.AlarmHistoryItems)',
+      ...Object.fromEntries(ALARM_TRANSITION_SUMMARIES.map((summary, i) => [`t${i}.$`, `States.ArrayContains(${tokens}, '${summary}')`])),
+    },
+    ResultPath: '$.alarmHistoryCheck',
+    Retry: [retry(CLOUDWATCH_TRANSIENT)],
+    Catch: [c.catchAll()],
+    Next: 'AlarmHistoryClean',
+  });
+  // Three states per alarm (the last one two): the history budget of a bake grows by about 6 events per alarm and check.
+  S.AlarmHistoryClean = {
+    Type: 'Choice',
+    Choices: [{
+      Or: [
+        ...ALARM_TRANSITION_SUMMARIES.map((_, i) => ({ Variable: `$.alarmHistoryCheck.t${i}`, BooleanEquals: true })),
+        { Variable: '$.alarmHistoryCheck.records', NumericGreaterThanEquals: ALARM_HISTORY_PAGE },
+      ],
+      Next: 'CanaryAlarmInHistory',
+    }, {
+      Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CountBake',
+    }],
+    Default: 'NextAlarmHistory',
+  };
+  S.NextAlarmHistory = {
+    Type: 'Pass',
+    Parameters: { 'i.$': 'States.MathAdd($.alarmHistory.i, 1)', 'last.$': '$.alarmHistory.last' },
+    ResultPath: '$.alarmHistory',
+    Next: 'CheckCanaryAlarmHistory',
   };
 }

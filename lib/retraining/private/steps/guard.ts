@@ -1,7 +1,7 @@
 // The per-model record, then the guard: lock + cooldown + dedupe, the budget, and the champion to compare against.
 import { recordPath } from '../../../contracts/retrain-record';
 import { RetrainOutcome } from '../../retrain-trigger-options';
-import { DefinitionContext, retry, DDB_TRANSIENT, DDB_CONDITION } from './context';
+import { DefinitionContext, retry, DDB_TRANSIENT, DDB_CONDITION, SAGEMAKER_TRANSIENT } from './context';
 import { OPERATOR_ROLLBACK_STATES } from './operator-rollback';
 
 /** The per-model record, then the guard: lock + cooldown + dedupe, the budget, and the champion to compare against. */
@@ -40,6 +40,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'canary': { touched: false },
       'primary': { touched: false },
       'problems': {},
+      'reconcileCount': { n: 0 },
       'outcome': 'pending',
     },
     // An operator rollback takes the lock without the cooldown (./operator-rollback.ts); a retrain goes to AcquireLock.
@@ -175,7 +176,7 @@ export function addGuardStates(c: DefinitionContext): void {
       'modelVersion.$': '$.championRecord.Item.modelVersion.S',
     },
     ResultPath: '$.champion',
-    Next: OPERATOR_ROLLBACK_STATES.route,
+    Next: 'ReconcileNeeded',
   };
   S.ChampionFromConfig = {
     Type: 'Pass',
@@ -185,6 +186,97 @@ export function addGuardStates(c: DefinitionContext): void {
       'modelVersion.$': recordPath('initialChampion', 'modelVersion'),
     },
     ResultPath: '$.champion',
-    Next: OPERATOR_ROLLBACK_STATES.route,
+    Next: 'ReconcileNeeded',
+  };
+  addReconcileStates(c);
+}
+
+/** What ApprovePackage (promote.ts) writes as the ApprovalDescription of the package it approves. */
+export const PROMOTION_APPROVAL_PATTERN = 'promoted by * after a clean canary';
+/** At most this many packages are rejected by one reconciliation (a bound on the loop). */
+export const MAX_RECONCILED_PACKAGES = 5;
+
+/**
+ * The registry's newest Approved package must be the champion (the TrainingPipeline's gate compares candidates with
+ * it). A promotion whose RecordChampion failed and whose cleanup could not reject the candidate left it Approved
+ * (InconsistentState): before anything else, this execution rejects each newest Approved package of the champion's
+ * group that is not the champion and that a promotion of this loop approved (its ApprovalDescription), newest first,
+ * until the champion (or a package approved by someone else, or none) is the newest. Best effort: a failure is kept
+ * under `$.problems.registry` (counted by Finalize) and the retrain goes on. A champion without a versioned package
+ * ARN (no `initialModelPackageArn` and no promotion recorded yet) names no group: nothing to reconcile.
+ */
+function addReconcileStates(c: DefinitionContext): void {
+  const S = c.S;
+  // Then a retrain goes on to approval and training, an operator rollback to its target (./operator-rollback.ts).
+  const skip = OPERATOR_ROLLBACK_STATES.route;
+  const bestEffort = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.problems.registry', Next: skip }];
+  S.ReconcileNeeded = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.champion.modelPackageArn', StringMatches: '*:model-package/*/*', Next: 'FindNewestApproved' }],
+    Default: skip,
+  };
+  c.task('FindNewestApproved', {
+    Comment: 'The package the next gate would compare against: the newest Approved of the champion\'s group (named in its ARN).',
+    Resource: c.arn('aws-sdk:sagemaker:listModelPackages'),
+    Parameters: {
+      'ModelPackageGroupName.$': "States.ArrayGetItem(States.StringSplit($.champion.modelPackageArn, '/'), 1)",
+      'ModelApprovalStatus': 'Approved',
+      'SortBy': 'CreationTime',
+      'SortOrder': 'Descending',
+      'MaxResults': 1,
+    },
+    ResultSelector: { 'list.$': '$.ModelPackageSummaryList' },
+    ResultPath: '$.reconcileNewest',
+    Retry: [retry(SAGEMAKER_TRANSIENT)],
+    Catch: bestEffort,
+    Next: 'NewestApprovedIsChampion',
+  });
+  S.NewestApprovedIsChampion = {
+    Type: 'Choice',
+    Choices: [
+      { Not: { Variable: '$.reconcileNewest.list[0].ModelPackageArn', IsPresent: true }, Next: skip },
+      { Variable: '$.reconcileNewest.list[0].ModelPackageArn', StringEqualsPath: '$.champion.modelPackageArn', Next: skip },
+      { Variable: '$.reconcileCount.n', NumericGreaterThanEquals: MAX_RECONCILED_PACKAGES, Next: skip },
+    ],
+    Default: 'DescribeNewestApproved',
+  };
+  c.task('DescribeNewestApproved', {
+    Comment: 'Who approved it: only a package a promotion of this loop approved is rejected.',
+    Resource: c.arn('aws-sdk:sagemaker:describeModelPackage'),
+    Parameters: { 'ModelPackageName.$': '$.reconcileNewest.list[0].ModelPackageArn' },
+    ResultPath: '$.reconcileDescribed',
+    Retry: [retry(SAGEMAKER_TRANSIENT)],
+    Catch: bestEffort,
+    Next: 'ApprovedByAPromotion',
+  });
+  S.ApprovedByAPromotion = {
+    Type: 'Choice',
+    Choices: [{
+      And: [
+        { Variable: '$.reconcileDescribed.ApprovalDescription', IsPresent: true },
+        { Variable: '$.reconcileDescribed.ApprovalDescription', StringMatches: PROMOTION_APPROVAL_PATTERN },
+      ],
+      Next: 'RejectUnservedPackage',
+    }],
+    Default: skip,
+  };
+  c.task('RejectUnservedPackage', {
+    Comment: 'Approved by a promotion that did not complete (the champion is another package): the registry must not call it the approved model.',
+    Resource: c.arn('aws-sdk:sagemaker:updateModelPackage'),
+    Parameters: {
+      'ModelPackageArn.$': '$.reconcileNewest.list[0].ModelPackageArn',
+      'ModelApprovalStatus': 'Rejected',
+      'ApprovalDescription.$': "States.Format('never served (the champion is {}): rejected by {}', $.champion.modelPackageArn, $$.Execution.Name)",
+    },
+    ResultPath: null,
+    Retry: [retry(SAGEMAKER_TRANSIENT)],
+    Catch: bestEffort,
+    Next: 'CountReconciled',
+  });
+  S.CountReconciled = {
+    Type: 'Pass',
+    Parameters: { 'n.$': 'States.MathAdd($.reconcileCount.n, 1)' },
+    ResultPath: '$.reconcileCount',
+    Next: 'FindNewestApproved',
   };
 }
