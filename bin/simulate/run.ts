@@ -22,6 +22,7 @@ import { matchesEventPattern } from './event-pattern';
 import { ruleDeadLetters } from './key-policy';
 import { rollbackEvent, seedHistory } from './operator-rollback';
 import { Outcome, Scenario, StackFacts } from './scenario';
+import { taskService } from './services';
 import { CallRecord, checkTimeoutMatchers, ExecutionRecord, simError, World } from './world';
 
 /** What the simulation needs from the synthesized example. */
@@ -153,13 +154,6 @@ function tasksOf(states: Record<string, any>, out: Record<string, any> = {}): Re
     if (s.Iterator) tasksOf(s.Iterator.States, out);
   }
   return out;
-}
-
-function serviceOf(resource: string): string {
-  const m = /^arn:[^:]+:states:::(.+)$/.exec(resource);
-  if (m) return m[1];
-  if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda:invoke';
-  return resource;
 }
 
 export interface ScenarioResult {
@@ -565,8 +559,7 @@ async function runOne(
   }
   const taskResourceLocalHandlers: Record<string, (i: any) => Promise<any>> = {};
   for (const [stateName, state] of Object.entries(tasks)) {
-    // A Lambda ARN as the Resource of a retraining Task is the in-VPC Kubernetes API caller (eks:call's parameters).
-    const service = kind === 'retrain' && /^arn:[^:]+:lambda:/.test(String(state.Resource)) ? 'kube:in-vpc' : serviceOf(String(state.Resource));
+    const service = taskService(kind === 'retrain', state.Resource);
     taskResourceLocalHandlers[stateName] = (params: any) => world.call(exec, stateName, service, params, state);
   }
   const waitTimeOverrides: Record<string, number> = {};

@@ -3,6 +3,7 @@
  * services, scripted. The built-in scenarios use exactly the format a
  * `--scenario-file` takes (documented in docs/retrain-trigger.md).
  */
+import { scriptedService, taskService } from './services';
 
 export const OUTCOMES = [
   'promoted', 'rejected', 'rolled-back', 'not-approved', 'deduplicated', 'skipped-cooldown', 'skipped-budget', 'failed', 'no-drift',
@@ -339,13 +340,6 @@ export function statesOf(states: Record<string, any>, out: Map<string, any> = ne
 }
 
 /** The service a Task calls, as faults name it (`dynamodb:updateItem`, `aws-sdk:ssm:getParameter`, `lambda:invoke`). */
-export function serviceOfResource(resource: string): string {
-  const m = /^arn:[^:]+:states:::(.+)$/.exec(resource);
-  if (m) return m[1];
-  if (/^arn:[^:]+:lambda:/.test(resource)) return 'lambda:invoke';
-  return resource;
-}
-
 /**
  * Checks the names a scenario uses against the stack it runs on: a fault's state must be a
  * Task state of one of the state machines (a fault on another name, or on a Choice, Pass or
@@ -364,11 +358,7 @@ export function checkScenarioAgainstStack(scenario: Scenario, facts: StackFacts,
   const others = new Map<string, { machine: string; type: string }>();
   for (const m of facts.machines) {
     for (const [name, st] of statesOf(m.definition.States)) {
-      // A retraining Task whose Resource is a Lambda ARN is the in-VPC Kubernetes API caller, which
-      // takes eks:call's parameters: scenarios script its faults as `eks:call`, whichever way the loop
-      // reaches the cluster (the simulator's world does the same).
-      const kube = m.label === 'retraining' && /^arn:[^:]+:lambda:/.test(String(st?.Resource));
-      if (st?.Type === 'Task') tasks.set(name, { machine: m.label, service: kube ? 'eks:call' : serviceOfResource(String(st.Resource)) });
+      if (st?.Type === 'Task') tasks.set(name, { machine: m.label, service: scriptedService(taskService(m.label === 'retraining', st.Resource)) });
       else others.set(name, { machine: m.label, type: String(st?.Type) });
     }
   }

@@ -15,6 +15,7 @@ import { MODEL_PACKAGE_ANNOTATION, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATIO
 import { Reach } from './cluster-reach';
 import { ddbError, SimTable } from './dynamodb';
 import { Fault, Scenario } from './scenario';
+import { IN_VPC_KUBE_CALLER, scriptedService } from './services';
 
 /** One service call made by a Task state. */
 export interface CallRecord {
@@ -302,7 +303,7 @@ export class World {
    * Executes one Task's service call. `service` is the integration
    * (e.g. `dynamodb:updateItem`), `params` the effective Parameters.
    */
-  // A fault scripted on `eks:call` is a fault of the Kubernetes API call, whichever way the loop reaches it.
+  // A fault scripted on `eks:call` is a fault of the Kubernetes API call, whichever way the loop reaches it (scriptedService).
   public async call(exec: ExecutionRecord, state: string, service: string, params: any, context: any): Promise<any> {
     // The runner records the execution's events asynchronously: let it catch up, so the simulated clock
     // (waits, retry delays and earlier calls of this execution) is read from the history up to this call.
@@ -310,7 +311,9 @@ export class World {
     const before = this.elapsed?.(exec) ?? 0;
     // An execution past its TimeoutSeconds is stopped by Step Functions: no further call is made.
     if (exec.timeoutSeconds !== undefined && before >= exec.timeoutSeconds) return this.stopForTimeout(exec);
-    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state) && (f.fault.service === undefined || f.fault.service === service || (f.fault.service === 'eks:call' && service === 'kube:in-vpc')));
+    const scripted = scriptedService(service);
+    const fault = this.faultsLeft.find((f) => f.left > 0 && (f.fault.state === undefined || f.fault.state === state)
+      && (f.fault.service === undefined || f.fault.service === scripted));
     if (fault) {
       fault.left--;
       const cause = fault.fault.cause ?? `${fault.fault.error} (scripted)`;
@@ -451,8 +454,8 @@ export class World {
         return {};
       // ---- EKS (Kubernetes API) ---------------------------------------------------------
       case 'eks:call':
-      case 'kube:in-vpc': {
-        const fnId = service === 'kube:in-vpc' ? /:function:([^:]+)$/.exec(String(context?.Resource ?? ''))?.[1] : undefined;
+      case IN_VPC_KUBE_CALLER: {
+        const fnId = service === IN_VPC_KUBE_CALLER ? /:function:([^:]+)$/.exec(String(context?.Resource ?? ''))?.[1] : undefined;
         const refused = this.options.reach?.(service, String(p.ClusterName), fnId);
         // What the caller sees when nothing answers: the connection times out.
         if (refused) throw simError(service === 'eks:call' ? 'EKS.EndpointUnreachable' : 'Lambda.Timeout', refused);
@@ -720,7 +723,7 @@ function summarize(service: string, p: any): string {
     case 'aws-sdk:ssm:getParameter': return `GetParameter ${p.Name}`;
     case 'aws-sdk:ssm:putParameter': return `PutParameter ${p.Name}`;
     case 'eks:call':
-    case 'kube:in-vpc': return `${p.Method} ${p.Path}`;
+    case IN_VPC_KUBE_CALLER: return `${p.Method} ${p.Path}`;
     case 'sns:publish': return `Publish ${p.Subject ?? ''}`;
     case 'sns:publish.waitForTaskToken': return `Publish (task token) ${p.Subject ?? ''}`;
     case 'aws-sdk:cloudwatch:describeAlarms': return `DescribeAlarms ${(p.AlarmNames ?? []).join(', ')}`;

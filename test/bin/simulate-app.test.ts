@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { runCommand } from '../../bin/commands';
 import { loadApp } from '../../bin/simulate/run';
 import { BUILT_IN_SCENARIOS } from '../../bin/simulate/scenario';
 import { ClosedLoopStack } from '../../examples/closed-loop';
 import { ModelEndpoint } from '../../lib';
+import { CliRun, runCliCapture } from '../util/cli';
 
 // A platform team's app: the closed loop plus a second market-segment model on the same cluster and loop,
 // synthesized into a cloud assembly directory as `cdk synth` would write it.
@@ -44,18 +44,8 @@ beforeAll(() => {
   app.synth();
 }, 300_000);
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCommand('simulate', argv);
-    return { code, out: out.join('').replace(/\n$/, ''), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCapture('simulate', argv);
 }
 
 describe('simulate --app <cdk.out>', () => {

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand } from '../../bin/commands';
 import { loadClosedLoop, loadModelFactory, LoadedStack, matchesPattern, runScenario, ScenarioResult, stackFacts } from '../../bin/simulate/run';
 import { BUILT_IN_SCENARIOS, checkScenarioAgainstStack, parseScenario, readScenarioFile, Scenario } from '../../bin/simulate/scenario';
+import { CliRun, runCliCapture } from '../util/cli';
 
 // The closed loop of examples/closed-loop.ts, synthesized once; every scenario
 // runs the REAL retraining and training definitions under the simulated AWS.
@@ -356,22 +356,8 @@ describe('scenario files', () => {
 });
 
 /** Runs `cdk-mlops simulate` in-process; everything written to stdout (console.log or process.stdout) is captured. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
-  const info = jest.spyOn(console, 'info').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { out.push(String(chunk)); return true; });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  try {
-    const code = await runCommand('simulate', argv);
-    return { code, out: out.join('').replace(/\n$/, ''), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    info.mockRestore();
-    write.mockRestore();
-    error.mockRestore();
-  }
+function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCapture('simulate', argv);
 }
 
 // The simulator fails where AWS would (issue 11): each test below is written from the AWS documentation cited.
