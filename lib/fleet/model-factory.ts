@@ -389,8 +389,7 @@ export class ModelFactory extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    // The shared pipeline's inherent wildcards, each with its reason (computed once the policies are final).
-    this.node.addValidation({ validate: () => { this.acknowledgeTrainingWildcards(datasetPrefix, outputPrefix); return []; } });
+    // The shared pipeline acknowledges its own inherent wildcards (lib/training/private/nag.ts).
 
     // The values every shard reads, published once (here, in every process, so the platform
     // template does not depend on which shards a process builds).
@@ -598,24 +597,6 @@ export class ModelFactory extends Construct {
       spec, endpoint, cluster: this.props.cluster, podRole: ctx.podRole, artifactBucket: ctx.artifactBucket, outputPrefix,
       packageGroupPrefix: MODEL_PACKAGE_GROUP_PREFIX,
     });
-  }
-
-  private acknowledgeTrainingWildcards(datasetPrefix: string, outputPrefix: string): void {
-    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const reasons: Array<[RegExp, string]> = [
-      [/^Action::kms:(GenerateDataKey|ReEncrypt)\*$/, 'CDK KMS grants for SSE-KMS objects and the encrypted topic: data keys and re-encryption under that one key ARN.'],
-      [new RegExp(`/${esc(datasetPrefix)}\\*$`), 'The shared pipeline reads every model\'s dataset under the dataset prefix (<prefix><model>/<channel>/): keys of each dataset version are only known at run time.'],
-      [new RegExp(`/${esc(outputPrefix)}models/\\*$`), 'Model artifacts and baselines are written under <outputPrefix>models/<model>/<job>/, the job name generated per execution.'],
-      [new RegExp(`/${esc(outputPrefix)}dataset-versions/\\*$`), 'Dataset version records are content-addressed (<model>/<sha256>.json): keys known only at run time.'],
-      [new RegExp(`/${esc(outputPrefix)}runs/\\*$`), 'Failure records are written to <outputPrefix>runs/<execution name>/failure.json.'],
-      [/log-group:\/aws\/sagemaker\/TrainingJobs:\*$/, 'SageMaker writes training logs to streams named after the job in its fixed /aws/sagemaker/TrainingJobs log group.'],
-      [/:training-job\/\*$/, 'Training job names derive from each execution name; createTrainingJob.sync creates, describes and stops them.'],
-      [/:model-package-group\/mlops-\*$/, 'One model package group per model of the fleet (mlops-<model>), created at run time before the model\'s first registration.'],
-      [/:model-package\/mlops-\*\/\*$/, 'Each registration creates a new numbered version in the model\'s group (mlops-<model>/<n>).'],
-      [/Handler[A-Za-z0-9]*\.Arn>:\*$/, 'Invoking the pipeline\'s own Lambda function by version or alias qualifier (CDK grantInvoke).'],
-      [/^Resource::\*$/, 'ecr:GetAuthorizationToken, sagemaker:ListModelPackages and the X-Ray tracing actions have no resource-level permissions; PutMetricData is conditioned on its namespace.'],
-    ];
-    acknowledgeWildcards(this.pipeline, (finding) => reasons.find(([re]) => re.test(finding))?.[1]);
   }
 
   /**

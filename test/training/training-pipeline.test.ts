@@ -240,6 +240,16 @@ test('a prefixed pipeline scopes the registry by prefix and addModel adds groups
   expect(JSON.stringify(t.toJSON())).toContain('model-package/ml-*/*');
 });
 
+test('a prefixed pipeline is cdk-nag (AwsSolutions) clean on its own: its registry wildcards carry their reasons', () => {
+  // Before, only the ModelFactory acknowledged model-package/<prefix>*/* for its shared pipeline.
+  const app = testApp();
+  const stack = new Stack(app, 'PrefixedNag');
+  new TrainingPipeline(stack, 'P', { ...baseProps(stack), modelPackageGroupPrefix: 'ml-' });
+  const nag = synthWithNag(app);
+  expect(nag.synthError).toBeUndefined();
+  expect(nag.findings).toEqual([]);
+});
+
 test('addModel holds to the 40-character DNS-label limit its message names', () => {
   const stack = new Stack(testApp(), 'Added');
   const p = new TrainingPipeline(stack, 'P', { ...baseProps(stack), modelPackageGroupPrefix: 'ml-' });

@@ -32,6 +32,7 @@ export function pipelineWildcardReasons(c: PipelineFindingsContext): Array<[RegE
   }
   if (c.groupPrefix) {
     reasons.push([new RegExp(`:model-package-group/${esc(c.groupPrefix)}\\*$`), 'One model package group per model (<groupPrefix><model>), created at run time before the model\'s first registration.']);
+    reasons.push([new RegExp(`:model-package/${esc(c.groupPrefix)}\\*/\\*$`), 'Each registration creates a new numbered version in its model\'s package group (<groupPrefix><model>/<n>): the groups and the numbers are known only at run time.']);
   }
   return reasons;
 }
