@@ -65,9 +65,10 @@ function runStub(): void {
  */
 function runRecorder(): void {
   let records = 0;
+  let calls = 0;
   const server = http.createServer((req, res) => {
     if (req.url === '/__records') {
-      res.end(JSON.stringify({ records }));
+      res.end(JSON.stringify({ records, calls, connections }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -76,11 +77,14 @@ function runRecorder(): void {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const n = body.Records.length;
       records += n;
+      calls++;
       const out = JSON.stringify({ FailedPutCount: 0, Encrypted: true, RequestResponses: Array.from({ length: n }, (_, i) => ({ RecordId: `r${records - n + i}` })) });
       res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': String(Buffer.byteLength(out)) });
       res.end(out);
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })));
   process.on('SIGTERM', () => process.exit(0));
 }
