@@ -13,6 +13,7 @@
  * machine's speed (a shared machine slows every figure down). Prints one JSON line last.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -65,9 +66,10 @@ function runStub(): void {
  */
 function runRecorder(): void {
   let records = 0;
+  let calls = 0;
   const server = http.createServer((req, res) => {
     if (req.url === '/__records') {
-      res.end(JSON.stringify({ records }));
+      res.end(JSON.stringify({ records, calls, connections }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -76,11 +78,14 @@ function runRecorder(): void {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const n = body.Records.length;
       records += n;
+      calls++;
       const out = JSON.stringify({ FailedPutCount: 0, Encrypted: true, RequestResponses: Array.from({ length: n }, (_, i) => ({ RecordId: `r${records - n + i}` })) });
       res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': String(Buffer.byteLength(out)) });
       res.end(out);
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })));
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -123,6 +128,31 @@ async function getJson(url: string): Promise<any> {
   });
 }
 
+/**
+ * CPU time (µs) of the sidecar's main thread (the proxy) and of all its other
+ * threads (the shipping worker, V8's and libuv's background threads), from
+ * /proc/<pid>/task/<tid>/stat (utime + stime); undefined where /proc is absent.
+ */
+function threadCpuMicros(pid: number | undefined): { main: number; others: number } | undefined {
+  if (pid === undefined || !fs.existsSync(`/proc/${pid}/task`)) return undefined;
+  const tick = 1e6 / 100; // USER_HZ
+  let main = 0;
+  let others = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const micros = (Number(fields[11]) + Number(fields[12])) * tick;
+    if (Number(tid) === pid) main += micros;
+    else others += micros;
+  }
+  return { main, others };
+}
+
 interface RunResult {
   rps: number;
   p99Ms: number;
@@ -132,13 +162,17 @@ interface RunResult {
   stubCpuPercent: number;
   /** The stub model's own CPU per request: a Node.js HTTP server doing almost nothing, the calibration of the machine's speed. */
   stubCpuMicrosPerRequest: number;
+  /** The sidecar's main thread (proxy) and other threads (shipping worker, V8/libuv background threads), per request. */
+  mainThreadMicrosPerRequest?: number;
+  otherThreadsMicrosPerRequest?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function load(port: number, durationS: number, adminPort: number | undefined, stubPort: number): Promise<RunResult> {
+async function load(port: number, durationS: number, adminPort: number | undefined, stubPort: number, pid?: number): Promise<RunResult> {
+  const threadsBefore = threadCpuMicros(pid);
   const before = adminPort ? await getJson(`http://127.0.0.1:${adminPort}/metrics.json`) : undefined;
   const stubBefore = await getJson(`http://127.0.0.1:${stubPort}/__cpu`);
   const latencies: number[] = [];
@@ -159,6 +193,8 @@ async function load(port: number, durationS: number, adminPort: number | undefin
     throw new Error(`load run on :${port} had ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
   }
   const after = adminPort ? await getJson(`http://127.0.0.1:${adminPort}/metrics.json`) : undefined;
+  const threadsAfter = threadCpuMicros(pid);
+  const served = before && after ? Math.max(1, after.requests - before.requests) : 1;
   const sorted = Float64Array.from(latencies).sort();
   return {
     rps: result['2xx'] / result.duration,
@@ -168,6 +204,8 @@ async function load(port: number, durationS: number, adminPort: number | undefin
     cpuMicrosPerRequest: before && after ? (after.cpuMicros - before.cpuMicros) / Math.max(1, after.requests - before.requests) : undefined,
     stubCpuPercent: (100 * (stubAfter.cpuMicros - stubBefore.cpuMicros)) / 1e6 / wallS,
     stubCpuMicrosPerRequest: (stubAfter.cpuMicros - stubBefore.cpuMicros) / Math.max(1, result['2xx']),
+    mainThreadMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.main - threadsBefore.main) / served : undefined,
+    otherThreadsMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.others - threadsBefore.others) / served : undefined,
   };
 }
 
@@ -176,6 +214,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+function threadSplit(suffix: string, runs: RunResult[]): Record<string, number> {
+  if (runs.some((x) => x.mainThreadMicrosPerRequest === undefined)) return {};
+  return {
+    [`mainThreadMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.mainThreadMicrosPerRequest!)), 1),
+    [`otherThreadsMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.otherThreadsMicrosPerRequest!)), 1),
+  };
+}
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
@@ -203,20 +249,20 @@ async function main(): Promise<void> {
   const s0 = await startChild([SIDECAR], sidecarEnv('0'));
   const s100 = await startChild([SIDECAR], sidecarEnv('100'));
   const targets = {
-    direct: { port: stub.port, adminPort: undefined as number | undefined },
-    sidecar0: { port: s0.port, adminPort: s0.adminPort },
-    sidecar100: { port: s100.port, adminPort: s100.adminPort },
+    direct: { port: stub.port, adminPort: undefined as number | undefined, pid: undefined as number | undefined },
+    sidecar0: { port: s0.port, adminPort: s0.adminPort, pid: s0.proc.pid },
+    sidecar100: { port: s100.port, adminPort: s100.adminPort, pid: s100.proc.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION_S} s per target, model delay ${MODEL_DELAY_MS} ms, ~${RESPONSE.length} B response, ~${REQUEST.length} B request`);
-  for (const n of names) await load(targets[n].port, 2, targets[n].adminPort, stub.port); // warm-up
+  for (const n of names) await load(targets[n].port, 2, targets[n].adminPort, stub.port, targets[n].pid); // warm-up
 
   const results: Record<Name, RunResult[]> = { direct: [], sidecar0: [], sidecar100: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
-      const res = await load(targets[n].port, DURATION_S, targets[n].adminPort, stub.port);
+      const res = await load(targets[n].port, DURATION_S, targets[n].adminPort, stub.port, targets[n].pid);
       results[n].push(res);
       console.log(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50Ms.toFixed(2)} ms  p99 ${res.p99Ms.toFixed(2)} ms`
         + `  stub CPU ${res.stubCpuPercent.toFixed(0)}% (${res.stubCpuMicrosPerRequest.toFixed(1)} us/req)`
@@ -257,6 +303,10 @@ async function main(): Promise<void> {
     stubCpuMicrosPerRequest: round(median(results.direct.map((x) => x.stubCpuMicrosPerRequest)), 1),
     cpuPerStubRequest: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
     cpuPerStubRequest0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
+    // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, and all other threads
+    // (shipping worker, V8 and libuv background threads)
+    ...threadSplit('', results.sidecar100),
+    ...threadSplit('0', results.sidecar0),
     captured: final.captured,
     recordsDelivered,
     connections: CONNECTIONS,

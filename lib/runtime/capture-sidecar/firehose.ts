@@ -58,6 +58,30 @@ export function batchBody(streamName: string, records: Buffer[]): Buffer {
   return out.subarray(0, o);
 }
 
+/** The whole response body (rejects if the stream fails or is cut: the request handler's deadlines destroy it). */
+async function readAll(body: AsyncIterable<Buffer | Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * The body the SDK's deserializer gets: `{"FailedPutCount":0}` when the answer
+ * is a JSON object whose FailedPutCount is 0 (one native JSON.parse, instead of
+ * the SDK's schema-driven reading of 500 RequestResponses the shipper does not
+ * use then), the answer itself otherwise (partial failures, errors).
+ */
+export function allAcceptedOrSame(body: Buffer): Buffer {
+  try {
+    if (JSON.parse(body.toString('utf8'))?.FailedPutCount === 0) return Buffer.from(ALL_ACCEPTED);
+  } catch {
+    // not JSON: the SDK reports it
+  }
+  return body;
+}
+
+const ALL_ACCEPTED = '{"FailedPutCount":0}';
+
 export class FirehoseSender implements BatchSender {
   private readonly client: FirehoseClient;
 
@@ -81,6 +105,16 @@ export class FirehoseSender implements BatchSender {
       args.request.headers['content-length'] = String(body.length);
       return next(args);
     }, { step: 'build', priority: 'high', name: 'captureBatchBody' });
+    // Inside the SDK's deserializer (deserialize step, low priority): an answer that says every record was
+    // accepted reaches it without its 500 RequestResponses, which the shipper does not need then.
+    command.middlewareStack.add((next) => async (args: any) => {
+      const out: any = await next(args);
+      const res = out.response;
+      if (res && res.statusCode === 200 && res.body && typeof res.body[Symbol.asyncIterator] === 'function') {
+        res.body = allAcceptedOrSame(await readAll(res.body));
+      }
+      return out;
+    }, { step: 'deserialize', priority: 'low', name: 'captureBatchResponse' });
     const out = await this.client.send(command, { abortSignal: signal as any });
     if (!out.FailedPutCount) return { failed: [], errorCodes: [] };
     const failed: number[] = [];

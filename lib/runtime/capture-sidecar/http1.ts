@@ -76,7 +76,12 @@ export function parseHead(data: Buffer, end: number): Head {
     if (colon <= 0) throw new HttpError('400 Bad Request', 'header line without a field name');
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) throw new HttpError('400 Bad Request', `invalid header field name ${JSON.stringify(name)}`);
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    // the value without leading and trailing SP/HTAB (OWS), trimmed by hand: a regex replace per field showed up in the profile
+    let vs = colon + 1;
+    let ve = line.length;
+    while (vs < ve && (line.charCodeAt(vs) === 0x20 || line.charCodeAt(vs) === 0x09)) vs++;
+    while (ve > vs && (line.charCodeAt(ve - 1) === 0x20 || line.charCodeAt(ve - 1) === 0x09)) ve--;
+    const value = line.slice(vs, ve);
     if (!FIELD_VALUE.test(value)) throw new HttpError('400 Bad Request', `invalid characters in header ${name}`);
     const lower = name.toLowerCase();
     lines[i] = line;

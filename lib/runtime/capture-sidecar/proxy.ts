@@ -51,12 +51,17 @@ export interface RequestObserver {
   end(): void;
 }
 
+/** Buffer.prototype.latin1Write (Node.js 20-24; Buffer#write with 'latin1' when absent). */
+const latin1Write: ((this: Buffer, s: string, offset: number, length: number) => number) | undefined = (Buffer.prototype as any).latin1Write;
+
 /** `head` (a latin1 string) followed by `body[start, end)`, in one new buffer: one write() for both. */
 function withBody(head: string, body: Buffer | undefined, start: number, end: number): Buffer {
   const n = head.length;
   const out = Buffer.allocUnsafe(n + (body ? end - start : 0));
-  out.write(head, 0, n, 'latin1');
-  if (body && end > start) body.copy(out, n, start, end);
+  // latin1Write: Buffer#write without its encoding dispatch (the heads are latin1 text)
+  if (latin1Write) latin1Write.call(out, head, 0, n);
+  else out.write(head, 0, n, 'latin1');
+  if (body && end > start) out.set(start === 0 && end === body.length ? body : body.subarray(start, end), n);
   return out;
 }
 

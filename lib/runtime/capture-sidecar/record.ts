@@ -38,7 +38,11 @@ export class BodyTap {
 
   /** Copies the kept bytes into `target` at `offset`; returns the offset after them. */
   public copyTo(target: Buffer, offset: number): number {
-    for (const c of this.chunks) offset += c.copy(target, offset);
+    // TypedArray#set: a V8 builtin, cheaper than Buffer#copy's argument handling for small chunks
+    for (const c of this.chunks) {
+      target.set(c, offset);
+      offset += c.length;
+    }
     return offset;
   }
 }
@@ -69,69 +73,61 @@ export function writeFrame(
   b.writeUInt32LE(req.length, offset + 20);
   b.writeUInt32LE(res.length, offset + 24);
   let o = offset + FRAME_HEADER_BYTES;
-  o += b.write(id, o, 'latin1');
+  for (let k = 0; k < id.length; k++) b[o++] = id.charCodeAt(k); // latin1 (the proxy's ids are printable ASCII)
   o = req.copyTo(b, o);
   return res.copyTo(b, o);
 }
 
 const Q = 0x22; // "
-const BSL = 0x5c; // backslash
 /** Bytes allowed after a backslash in a JSON string, except `u`: " \\ / b f n r t. */
 const ESCAPES = new Uint8Array(256);
 for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
 const HEX_DIGIT = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** JSON whitespace: 1 = SP or HTAB, 2 = LF or CR (the record replaces those by spaces). */
+const WS = new Uint8Array(256);
+WS[0x20] = 1;
+WS[0x09] = 1;
+WS[0x0a] = 2;
+WS[0x0d] = 2;
+/** Bytes that stand for themselves in a JSON string: 1 = ASCII, 4 = part of a multi-byte UTF-8 sequence (checked at the end). */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === Q || c === 0x5c ? 0 : 1;
+for (let c = 0x80; c < 0x100; c++) PLAIN[c] = 4;
+const NON_ASCII = 4;
+/** Container stack of jsonKind (1 = array, 2 = object), kept between calls and grown on demand. */
+let STACK = new Uint8Array(256);
+/** What `jsonString` saw (NON_ASCII), read by jsonKind. */
+let seen = 0;
 
-/** Offset after the JSON string starting at `i` (a quote), or -1. */
+/**
+ * Offset after the JSON string whose contents start at `i` (after the opening
+ * quote), or -1. Reading past the end yields 0 (`| 0`), which is a control
+ * character and ends the scan.
+ */
 function jsonString(b: Uint8Array, i: number): number {
-  const n = b.length;
-  i++;
-  while (i < n) {
-    const c = b[i];
-    if (c === Q) return i + 1;
-    if (c === BSL) {
-      const e = b[i + 1];
+  for (;;) {
+    const c = b[i] | 0;
+    const t = PLAIN[c];
+    if (t !== 0) {
+      seen |= t;
+      i++;
+    } else if (c === Q) {
+      return i + 1;
+    } else if (c === 0x5c) {
+      const e = b[i + 1] | 0;
       if (e === 0x75) { // \uXXXX
-        if (i + 5 >= n || !HEX_DIGIT[b[i + 2]] || !HEX_DIGIT[b[i + 3]] || !HEX_DIGIT[b[i + 4]] || !HEX_DIGIT[b[i + 5]]) return -1;
+        if (!HEX_DIGIT[b[i + 2] | 0] || !HEX_DIGIT[b[i + 3] | 0] || !HEX_DIGIT[b[i + 4] | 0] || !HEX_DIGIT[b[i + 5] | 0]) return -1;
         i += 6;
-      } else if (e !== undefined && ESCAPES[e]) {
+      } else if (ESCAPES[e]) {
         i += 2;
       } else {
         return -1;
       }
-    } else if (c < 0x20) {
-      return -1; // control characters must be escaped
     } else {
-      i++;
+      return -1; // control characters must be escaped; or the end of the input
     }
   }
-  return -1;
-}
-
-/** Offset after the JSON number starting at `i`, or -1. */
-function jsonNumber(b: Uint8Array, i: number): number {
-  if (b[i] === 0x2d) i++; // -
-  if (b[i] === 0x30) i++;
-  else if (b[i] >= 0x31 && b[i] <= 0x39) while (isDigit(b[i])) i++;
-  else return -1;
-  if (b[i] === 0x2e) { // .
-    i++;
-    if (!isDigit(b[i])) return -1;
-    while (isDigit(b[i])) i++;
-  }
-  if (b[i] === 0x65 || b[i] === 0x45) { // e E
-    i++;
-    if (b[i] === 0x2b || b[i] === 0x2d) i++;
-    if (!isDigit(b[i])) return -1;
-    while (isDigit(b[i])) i++;
-  }
-  return i;
-}
-
-function literal(b: Uint8Array, i: number, word: string): number {
-  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return -1;
-  return i + word.length;
 }
 
 /** JSON validation result: not JSON, JSON, or JSON with CR/LF between tokens (replaced by spaces in the record). */
@@ -140,89 +136,127 @@ export const JSON_ONE_LINE = 1;
 export const JSON_MULTI_LINE = 2;
 
 /**
- * Whether `b` (already known to be valid UTF-8) is exactly one JSON text
- * (RFC 8259), as `JSON.parse` accepts it, without building any value: a
- * single pass over the bytes with an explicit stack, so no nesting depth can
- * overflow it. Returns NOT_JSON, JSON_ONE_LINE or JSON_MULTI_LINE.
+ * Whether `b` is exactly one JSON text (RFC 8259) in valid UTF-8, as
+ * `JSON.parse` accepts it, without building any value: a single pass over the
+ * bytes with an explicit stack, so no nesting depth can overflow it. Bytes
+ * outside ASCII can only be valid inside strings; when there are any, the
+ * whole body is checked with `isUtf8` at the end (pure-ASCII bodies never
+ * are). Returns NOT_JSON, JSON_ONE_LINE or JSON_MULTI_LINE.
  */
 export function jsonKind(b: Uint8Array): number {
   const n = b.length;
-  const stack: number[] = []; // 1 = array, 2 = object
+  let stack = STACK;
+  let depth = 0;
   let i = 0;
-  // expects a value at i (after whitespace)
+  let c = 0;
+  let t = 0;
+  /** 2 = CR/LF seen (whitespace between tokens). */
+  let lines = 0;
+  seen = 0;
+  // expects a value at i (whitespace first)
   for (;;) {
-    i = ws(b, i);
-    const c = b[i];
-    if (c === 0x7b) { // {
-      i = ws(b, i + 1);
-      if (b[i] === 0x7d) {
+    while ((t = WS[c = b[i] | 0]) !== 0) {
+      lines |= t;
+      i++;
+    }
+    if (c === Q) {
+      if ((i = jsonString(b, i + 1)) < 0) return NOT_JSON;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      if (c === 0x2d) c = b[++i] | 0;
+      if (c === 0x30) {
+        c = b[++i] | 0;
+      } else if (c >= 0x31 && c <= 0x39) {
+        do c = b[++i] | 0; while (c >= 0x30 && c <= 0x39);
+      } else {
+        return NOT_JSON;
+      }
+      if (c === 0x2e) { // .
+        c = b[++i] | 0;
+        if (c < 0x30 || c > 0x39) return NOT_JSON;
+        do c = b[++i] | 0; while (c >= 0x30 && c <= 0x39);
+      }
+      if (c === 0x65 || c === 0x45) { // e E
+        c = b[++i] | 0;
+        if (c === 0x2b || c === 0x2d) c = b[++i] | 0;
+        if (c < 0x30 || c > 0x39) return NOT_JSON;
+        do c = b[++i] | 0; while (c >= 0x30 && c <= 0x39);
+      }
+    } else if (c === 0x7b || c === 0x5b) { // { [
+      i++;
+      while ((t = WS[b[i] | 0]) !== 0) {
+        lines |= t;
+        i++;
+      }
+      if (b[i] === c + 2) { // } ]: empty
         i++;
       } else {
-        stack.push(2);
-        if (b[i] !== Q || (i = jsonString(b, i)) < 0) return NOT_JSON;
-        i = ws(b, i);
-        if (b[i] !== 0x3a) return NOT_JSON; // :
+        if (depth === stack.length) {
+          const grown = new Uint8Array(depth * 2);
+          grown.set(stack);
+          stack = STACK = grown;
+        }
+        if (c === 0x5b) {
+          stack[depth++] = 1;
+          continue;
+        }
+        stack[depth++] = 2;
+        if (b[i] !== Q || (i = jsonString(b, i + 1)) < 0) return NOT_JSON;
+        while ((t = WS[c = b[i] | 0]) !== 0) {
+          lines |= t;
+          i++;
+        }
+        if (c !== 0x3a) return NOT_JSON; // :
         i++;
         continue;
       }
-    } else if (c === 0x5b) { // [
-      i = ws(b, i + 1);
-      if (b[i] === 0x5d) {
-        i++;
-      } else {
-        stack.push(1);
-        continue;
-      }
-    } else if (c === Q) {
-      if ((i = jsonString(b, i)) < 0) return NOT_JSON;
-    } else if (c === 0x2d || isDigit(c)) {
-      if ((i = jsonNumber(b, i)) < 0) return NOT_JSON;
-    } else if (c === 0x74) {
-      if ((i = literal(b, i, 'true')) < 0) return NOT_JSON;
-    } else if (c === 0x66) {
-      if ((i = literal(b, i, 'false')) < 0) return NOT_JSON;
-    } else if (c === 0x6e) {
-      if ((i = literal(b, i, 'null')) < 0) return NOT_JSON;
+    } else if (c === 0x74) { // true
+      if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return NOT_JSON;
+      i += 4;
+    } else if (c === 0x66) { // false
+      if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return NOT_JSON;
+      i += 5;
+    } else if (c === 0x6e) { // null
+      if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return NOT_JSON;
+      i += 4;
     } else {
       return NOT_JSON;
     }
     // after a value: close containers, or a comma and the next value
     for (;;) {
-      i = ws(b, i);
-      if (stack.length === 0) {
-        if (i !== n) return NOT_JSON;
-        // raw CR/LF can only be whitespace between tokens in valid JSON (in strings they must be escaped)
-        return b.indexOf(0x0a) >= 0 || b.indexOf(0x0d) >= 0 ? JSON_MULTI_LINE : JSON_ONE_LINE;
+      while ((t = WS[c = b[i] | 0]) !== 0) {
+        lines |= t;
+        i++;
       }
-      const top = stack[stack.length - 1];
-      const d = b[i];
-      if (d === 0x2c) { // ,
+      if (depth === 0) {
+        if (i !== n) return NOT_JSON;
+        if ((seen & NON_ASCII) !== 0 && !isUtf8(b as Buffer)) return NOT_JSON;
+        return lines & 2 ? JSON_MULTI_LINE : JSON_ONE_LINE;
+      }
+      const top = stack[depth - 1];
+      if (c === 0x2c) { // ,
         i++;
         if (top === 2) {
-          i = ws(b, i);
-          if (b[i] !== Q || (i = jsonString(b, i)) < 0) return NOT_JSON;
-          i = ws(b, i);
-          if (b[i] !== 0x3a) return NOT_JSON;
+          while ((t = WS[c = b[i] | 0]) !== 0) {
+            lines |= t;
+            i++;
+          }
+          if (c !== Q || (i = jsonString(b, i + 1)) < 0) return NOT_JSON;
+          while ((t = WS[c = b[i] | 0]) !== 0) {
+            lines |= t;
+            i++;
+          }
+          if (c !== 0x3a) return NOT_JSON;
           i++;
         }
         break;
       }
-      if ((d === 0x5d && top === 1) || (d === 0x7d && top === 2)) {
-        stack.pop();
+      if ((c === 0x5d && top === 1) || (c === 0x7d && top === 2)) {
+        depth--;
         i++;
         continue;
       }
       return NOT_JSON;
     }
-  }
-}
-
-/** Offset after the JSON whitespace (SP, HTAB, LF, CR) at `i`. */
-function ws(b: Uint8Array, i: number): number {
-  for (;;) {
-    const c = b[i];
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else return i;
   }
 }
 
@@ -244,6 +278,8 @@ export class RecordWriter {
   private readonly middle: Buffer;
   private out = Buffer.allocUnsafe(64 * 1024);
   private used = 0;
+  private minute = NaN;
+  private minuteBytes = Buffer.alloc(0);
 
   constructor(private readonly model: ModelFields, private readonly maxBytes: number) {
     this.middle = Buffer.from(',"modelName":' + JSON.stringify(model.modelName) + ',"modelVersion":' + JSON.stringify(model.modelVersion)
@@ -284,16 +320,37 @@ export class RecordWriter {
     this.out = next;
   }
 
+  /**
+   * `YYYY-MM-DDTHH:MM:` of the minute `minute` (ms since the epoch, a
+   * multiple of 60,000) as bytes: a record's timestamp is this and `ss.mmmZ`
+   * (the same text as `Date.prototype.toISOString`, without a Date per record).
+   */
+  private minutePrefix(minute: number): Buffer {
+    if (minute !== this.minute) {
+      this.minute = minute;
+      const iso = new Date(minute).toISOString();
+      this.minuteBytes = Buffer.from(iso.slice(0, iso.length - 7), 'latin1');
+    }
+    return this.minuteBytes;
+  }
+
   private record(id: string, startedAt: number, latencyMs: number, status: number, req: Buffer, reqCut: boolean, res: Buffer, resCut: boolean): void {
-    const head = '{"inferenceId":' + JSON.stringify(id) + ',"timestamp":"' + new Date(startedAt).toISOString() + '"';
     const reqKind = reqCut ? NOT_JSON : bodyKind(req);
     const resKind = resCut ? NOT_JSON : bodyKind(res);
+    const ms = Math.trunc(startedAt); // as the Date constructor does
+    // the id as JSON: printable ASCII without quote or backslash is written as it is (UUIDs, ids the proxy accepts)
+    const idJson = PLAIN_ID.test(id) ? undefined : JSON.stringify(id);
     const tail = (reqKind === NOT_JSON || resKind === NOT_JSON ? ',"encoding":"base64"' : '')
       + (reqKind === NOT_JSON ? ',"requestEncoding":"base64"' : '')
       + (resKind === NOT_JSON ? ',"responseEncoding":"base64"' : '')
       + ',"latencyMs":' + latencyMs + ',"status":' + status + ',"truncated":false}\n';
-    const size = Buffer.byteLength(head, 'utf8') + this.middle.length + bodyBytes(req, reqKind) + 12 + bodyBytes(res, resKind) + tail.length;
-    if (reqCut || resCut || size > this.maxBytes) {
+    const minute = ms - (((ms % 60000) + 60000) % 60000);
+    const prefix = Number.isFinite(ms) ? this.minutePrefix(minute) : undefined;
+    const idBytes = idJson === undefined ? id.length + 2 : Buffer.byteLength(idJson, 'utf8');
+    // {"inferenceId": id ,"timestamp":" prefix ss.mmmZ " middle req ,"response": res tail
+    const size = 15 + idBytes + 14 + (prefix ? prefix.length + 7 : 0) + 1 + this.middle.length + bodyBytes(req, reqKind) + 12
+      + bodyBytes(res, resKind) + tail.length;
+    if (reqCut || resCut || size > this.maxBytes || !prefix) {
       // cut bodies, or too large: both base64 and cut to share the budget (the slow path)
       const line = buildRecordFromBytes({
         inferenceId: id, timestamp: new Date(startedAt).toISOString(), ...this.model, latencyMs, status,
@@ -305,21 +362,46 @@ export class RecordWriter {
     this.room(size);
     const out = this.out;
     let o = this.used;
-    o += out.write(head, o, 'utf8');
+    o += HEAD_ID.copy(out, o);
+    if (idJson === undefined) {
+      out[o++] = Q;
+      o += out.write(id, o, 'latin1');
+      out[o++] = Q;
+    } else {
+      o += out.write(idJson, o, 'utf8');
+    }
+    o += HEAD_TIMESTAMP.copy(out, o);
+    o += prefix.copy(out, o);
+    const r = ms - minute;
+    const sec = Math.floor(r / 1000);
+    const milli = r - sec * 1000;
+    out[o] = 0x30 + Math.floor(sec / 10);
+    out[o + 1] = 0x30 + (sec % 10);
+    out[o + 2] = 0x2e; // .
+    out[o + 3] = 0x30 + Math.floor(milli / 100);
+    out[o + 4] = 0x30 + (Math.floor(milli / 10) % 10);
+    out[o + 5] = 0x30 + (milli % 10);
+    out[o + 6] = 0x5a; // Z
+    out[o + 7] = Q;
+    o += 8;
     o += this.middle.copy(out, o);
     o = writeBody(out, o, req, reqKind);
-    o += out.write(',"response":', o, 'latin1');
+    o += RESPONSE_KEY.copy(out, o);
     o = writeBody(out, o, res, resKind);
     o += out.write(tail, o, 'latin1');
     this.used = o;
   }
 }
 
+const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const HEAD_ID = Buffer.from('{"inferenceId":', 'latin1');
+const HEAD_TIMESTAMP = Buffer.from(',"timestamp":"', 'latin1');
+const RESPONSE_KEY = Buffer.from(',"response":', 'latin1');
+
 /** The kind of a complete body: an empty body is JSON `null`. */
 function bodyKind(body: Buffer): number {
   if (body.length === 0) return JSON_ONE_LINE;
-  if (!isUtf8(body)) return NOT_JSON;
-  return jsonKind(body);
+  return jsonKind(body); // checks UTF-8 too
 }
 
 function bodyBytes(body: Buffer, kind: number): number {

@@ -44,6 +44,15 @@ interface Segment {
   open: boolean;
 }
 
+/**
+ * Which file an in-memory record is stored in (journal segment or replayed
+ * spill file): a property of the record's Buffer, so it lives exactly as long
+ * as the record (a WeakMap did the same at the cost of an ephemeron per
+ * record for the garbage collector).
+ */
+const OWNER = Symbol('captureSegment');
+type Owned = Buffer & { [OWNER]?: Segment };
+
 export class SpillStore {
   /** Bytes on disk (journal and spill files) plus bytes waiting to be written. */
   private used = 0;
@@ -55,8 +64,6 @@ export class SpillStore {
   private seq = 0;
   private timer?: NodeJS.Timeout;
   private usable = false;
-  /** Which file each in-memory record is stored in (journal segment or replayed spill file). */
-  private readonly owner = new WeakMap<Buffer, Segment>();
   /** Spill files read back and not yet resolved (not to be read twice). */
   private readonly taken = new Set<string>();
   private journal?: { seg: Segment; fd: number };
@@ -150,7 +157,7 @@ export class SpillStore {
       seg.bytes += data.length;
       this.used += data.length;
       seg.pending += records.length;
-      for (const r of records) this.owner.set(r, seg);
+      for (const r of records) (r as Owned)[OWNER] = seg;
       this.journalWarned = false;
       if (seg.bytes >= SEGMENT_BYTES) this.rotate();
     } catch (err) {
@@ -179,9 +186,9 @@ export class SpillStore {
    */
   public resolve(records: Buffer[]): void {
     for (const r of records) {
-      const seg = this.owner.get(r);
+      const seg = (r as Owned)[OWNER];
       if (!seg) continue;
-      this.owner.delete(r);
+      (r as Owned)[OWNER] = undefined;
       if (--seg.pending <= 0 && !seg.open) this.release(seg);
     }
   }
@@ -255,7 +262,7 @@ export class SpillStore {
     }
     const seg: Segment = { file, name, pending: records.length, bytes: data.length, open: false };
     this.taken.add(name);
-    for (const r of records) this.owner.set(r, seg);
+    for (const r of records) (r as Owned)[OWNER] = seg;
     if (records.length === 0) this.release(seg);
     this.counters.replayed += records.length;
     return records;

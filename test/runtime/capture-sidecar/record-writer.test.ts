@@ -101,3 +101,37 @@ test('RecordWriter writes byte for byte the line buildRecordFromBytes builds, fo
     }
   }
 });
+
+test('RecordWriter writes the timestamp and inference id exactly as toISOString and JSON.stringify do (any instant, any id)', () => {
+  const model = { modelName: 'm', modelVersion: '1', variant: 'primary' };
+  const writer = new RecordWriter(model, 1024000);
+  const instants = [
+    0, 1, 59_999, 60_000, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), Date.UTC(1969, 11, 31, 23, 59, 59, 1), -1,
+    Date.UTC(10000, 0, 1, 0, 0, 7, 8), 1764930000123.75,
+  ];
+  for (let k = 0; k < 200; k++) instants.push(Math.floor(Date.UTC(2026, 0, 1) + Math.random() * 3e10));
+  const ids = ['4f0c3c1e-8a8e-4b8c-9d9e-0123456789ab', 'a"b', 'back\\slash', 'x', 'ünïcode', 'tab\there'];
+  for (const at of instants) {
+    for (const id of ids) {
+      const tap = new BodyTap(100);
+      tap.push(Buffer.from('{"a":1}'));
+      const frame = Buffer.alloc(frameBytes(id, tap, tap));
+      writeFrame(frame, 0, id, at, 1.5, 200, tap, tap);
+      const { records } = writer.build(frame, (i, err) => {
+        throw new Error(`${i}: ${String(err)}`);
+      });
+      const parsed = JSON.parse(records[0].toString('utf8'));
+      expect([at, parsed.timestamp, parsed.inferenceId]).toEqual([at, new Date(at).toISOString(), Buffer.from(id, 'latin1').toString('latin1')]);
+    }
+  }
+});
+
+test('jsonKind checks UTF-8 itself: multi-byte characters in strings are JSON, invalid or overlong sequences and non-ASCII outside strings are not', () => {
+  expect(jsonKind(Buffer.from('{"t":"Grüße 日本 😀"}', 'utf8'))).toBe(JSON_ONE_LINE);
+  expect(jsonKind(Buffer.from([0x22, 0xc3, 0x28, 0x22]))).toBe(NOT_JSON); // invalid continuation
+  expect(jsonKind(Buffer.from([0x22, 0xc0, 0xaf, 0x22]))).toBe(NOT_JSON); // overlong "/"
+  expect(jsonKind(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))).toBe(NOT_JSON); // UTF-16 surrogate
+  expect(jsonKind(Buffer.from([0x22, 0xe6, 0x97, 0x22]))).toBe(NOT_JSON); // truncated sequence
+  expect(jsonKind(Buffer.from('[1,\u00a02]', 'utf8'))).toBe(NOT_JSON); // no-break space is not JSON whitespace
+  expect(jsonKind(Buffer.from('\ufeff{}', 'utf8'))).toBe(NOT_JSON); // a BOM is not accepted (JSON.parse rejects it too)
+});
