@@ -78,7 +78,8 @@ export interface FactoryRetrainPolicy {
  * A segment of a factory model (see `ModelEndpointProps.segments`): routed to its own Deployment by ALB conditions,
  * monitored as `<model>-<segment>` (its own baseline `<outputPrefix>models/<model>-<segment>/baseline.json` and
  * alarms) and retrained as `<model>-<segment>` (its own dataset `<datasetPrefix><model>-<segment>/`, model package
- * group, champion and canary `<segment>-canary`). About 3 resources per segment in the model's shard.
+ * group, champion and canary `<segment>-canary`). About 3.3 resources and 30.5 KB of template per segment in the model's
+ * shard: a model weighs 1 slot of `modelsPerShard` plus 0.775 per segment (docs/model-factory.md).
  */
 export interface FactorySegmentSpec extends InferenceSegment {
   /**
