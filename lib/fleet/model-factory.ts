@@ -22,7 +22,7 @@ import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, EvaluationGate, MetricDefinition, TrainingImage, TrainingPipeline } from '../training/training-pipeline';
 import { assignLocalValue, isCrossStackReference } from './private/local-reference';
 import { AdoptedStackSynthesizer, defaultCommand, defaultConcurrency, GroupRunner, processRole, ProcessRole, skipSynthesis } from './private/process-groups';
-import { checkSegmentNames, wireSegments } from './private/segments';
+import { checkSegmentNames, MODEL_UNITS, SEGMENT_UNITS, shardLimitUnits, shardWeight, wireSegments } from './private/segments';
 import { assignShards } from './private/sharding';
 import { StackLimits, StackLimitsProps } from './stack-limits';
 
@@ -78,7 +78,8 @@ export interface FactoryRetrainPolicy {
  * A segment of a factory model (see `ModelEndpointProps.segments`): routed to its own Deployment by ALB conditions,
  * monitored as `<model>-<segment>` (its own baseline `<outputPrefix>models/<model>-<segment>/baseline.json` and
  * alarms) and retrained as `<model>-<segment>` (its own dataset `<datasetPrefix><model>-<segment>/`, model package
- * group, champion and canary `<segment>-canary`). About 3 resources per segment in the model's shard.
+ * group, champion and canary `<segment>-canary`). About 3.3 resources and 30.5 KB of template per segment in the model's
+ * shard: a model weighs 1 slot of `modelsPerShard` plus 0.775 per segment (docs/model-factory.md).
  */
 export interface FactorySegmentSpec extends InferenceSegment {
   /**
@@ -407,12 +408,18 @@ export class ModelFactory extends Construct {
     }
     this.role = processRole(this.node.path, processes !== undefined);
     this.shardGroup = (shard) => (processes ? Math.floor(shard / shardsPerProcess) : 0);
+    // A model weighs 1 slot of modelsPerShard plus ~0.78 per segment (its measured share of the template; segments.ts).
+    const weights = new Map(props.models.map((m) => [m.modelName, shardWeight(m)]));
+    const limit = Math.max(capacity * MODEL_UNITS, shardLimitUnits(
+      props.stackLimits?.maxTemplateBytes ?? StackLimits.DEFAULT_MAX_TEMPLATE_BYTES,
+      props.stackLimits?.maxResources ?? StackLimits.DEFAULT_MAX_RESOURCES));
     let plan: ReturnType<typeof assignShards>;
     try {
-      plan = assignShards(props.models.map((m) => m.modelName), capacity, props.shardAssignments ?? {});
+      plan = assignShards(props.models.map((m) => m.modelName), capacity * MODEL_UNITS, props.shardAssignments ?? {}, { weights, limit });
     } catch (e) {
       invalid(this, 'shardAssignments', props.shardAssignments, (e as Error).message);
     }
+    this.checkShardLimits(plan, limit);
     this.shardAssignments = Object.fromEntries(plan.assignments);
     const stage = Stage.of(platform);
     const parent: Construct = stage ?? platform.node.root;
@@ -491,6 +498,33 @@ export class ModelFactory extends Construct {
     const shard = this.shardAssignments[modelName];
     if (shard === undefined) invalid(this, 'modelName', modelName, 'is not a model of this factory');
     invalid(this, 'modelName', modelName, `is built by the process of group ${this.shardGroup(shard)} (synthesisProcesses), not by this one: check isModelBuiltHere first`);
+  }
+
+  /**
+   * A shard over what its template can hold: a recorded model gained segments (it never moves by itself), or a new
+   * model has so many segments that it outweighs an empty shard.
+   */
+  private checkShardLimits(plan: ReturnType<typeof assignShards>, limit: number): void {
+    const slots = (units: number) => (units / MODEL_UNITS).toFixed(2);
+    for (const over of plan.overLimit) {
+      const indexOf = (n: string) => this.props.models.findIndex((m) => m.modelName === n);
+      const segmented = over.models.filter((n) => (this.props.models[indexOf(n)].segments?.length ?? 0) > 0);
+      const heaviest = (segmented.length > 0 ? segmented : over.models)
+        .reduce((a, b) => (shardWeight(this.props.models[indexOf(b)]) > shardWeight(this.props.models[indexOf(a)]) ? b : a));
+      const spec = this.props.models[indexOf(heaviest)];
+      const k = spec.segments?.length ?? 0;
+      const recorded = this.props.shardAssignments?.[heaviest] !== undefined;
+      const others = segmented.filter((n) => n !== heaviest);
+      invalid(this, `models[${indexOf(heaviest)}].segments`, k,
+        `make model "${heaviest}" weigh ${slots(shardWeight(spec))} model slots (1 + ${SEGMENT_UNITS / MODEL_UNITS} per segment), and its shard ${over.shard} ` +
+        `${recorded ? '(where shardAssignments keeps it) ' : ''}now holds ${slots(over.load)}, over the ${slots(limit)} a shard's template holds within the ` +
+        `StackLimits guard${others.length > 0 ? ` (other models with segments there: ${others.join(', ')})` : ''}. ` +
+        (recorded
+          ? 'Add the segments to fewer models of that shard, or move the model in two deployments: remove it from models (its namespace, ' +
+            `alarms and records are deleted), then add it back with no shardAssignments entry (it is re-created in a shard with room; one ` +
+            'deployment would create the copy before deleting the original and fail on the names they share)'
+          : 'give the model fewer segments (split it into several models)'));
+    }
   }
 
   private isLocalShard(index: number): boolean {

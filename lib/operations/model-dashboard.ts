@@ -2,10 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { invalid } from '../core/validation';
+import type { ModelEndpoint } from '../inference/model-endpoint';
 import type { MonitoredModel } from '../monitoring/monitored-model';
-import { ModelDashboardSource } from './dashboard-source';
+import { IRetrainOutcomeSource, ModelDashboardSource } from './dashboard-source';
 import { AlarmStatusWidgets } from './private/alarm-widgets';
-import { countWidgets, dashboardNameOf, DASHBOARD_LIMITS, modelRows, sourceModelName } from './private/widgets';
+import { countWidgets, dashboardNameOf, DASHBOARD_LIMITS, modelRows, segmentRows, sourceModelName } from './private/widgets';
 
 /** Props of {@link ModelDashboard}. */
 export interface ModelDashboardProps extends ModelDashboardSource {
@@ -20,6 +21,28 @@ export interface ModelDashboardProps extends ModelDashboardSource {
    * @default 12
    */
   readonly perFeatureWidgets?: number;
+  /**
+   * Segments of the model (`ModelEndpointProps.segments`) with rows of their own: see {@link ModelDashboard.addSegment}.
+   * @default - none (the segments' traffic is still graphed with the variants)
+   */
+  readonly segments?: ModelDashboardSegment[];
+}
+
+/** A segment of the model on its dashboard ({@link ModelDashboard.addSegment}). */
+export interface ModelDashboardSegment {
+  /** The segment name (a `segments` name of the endpoint). */
+  readonly segment: string;
+  /**
+   * The segment's drift registration (`DriftMonitor.addModel({ modelName, segment })`): drifted features, quality and
+   * drift per feature of the segment (metrics with dimensions `ModelName` = the model and `Segment`), its alarms.
+   * @default - no drift widgets for the segment
+   */
+  readonly monitoredModel?: MonitoredModel;
+  /**
+   * Where the retraining outcomes of `<model>-<segment>` come from (the RetrainTrigger the segment is registered with).
+   * @default - no retraining widget for the segment
+   */
+  readonly retrainOutcomes?: IRetrainOutcomeSource;
 }
 
 /**
@@ -35,6 +58,10 @@ export class ModelDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The model name. */
   public readonly modelName: string;
+  private readonly endpoint?: ModelEndpoint;
+  private readonly segmentNames = new Set<string>();
+  private widgetCount: number;
+  private hasRetrainOutcomes: boolean;
 
   constructor(scope: Construct, id: string, props: ModelDashboardProps) {
     super(scope, id);
@@ -52,10 +79,55 @@ export class ModelDashboard extends Construct {
     if (countWidgets(rows) > DASHBOARD_LIMITS.widgetsPerDashboard) {
       invalid(this, 'perFeatureWidgets', perFeatureWidgets, `gives ${countWidgets(rows)} widgets, over CloudWatch's ${DASHBOARD_LIMITS.widgetsPerDashboard} per dashboard`);
     }
+    this.endpoint = props.endpoint;
+    this.widgetCount = countWidgets(rows);
+    this.hasRetrainOutcomes = props.retrainOutcomes !== undefined;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? dashboardNameOf(`${Stack.of(this).stackName}-${name}`),
       widgets: rows,
     });
+    (props.segments ?? []).forEach((s) => this.addSegment(s));
+  }
+
+  /**
+   * Adds rows for a segment of the model (`RetrainTrigger.addModelEndpoint(endpoint, { segment })` calls it on the
+   * endpoint's dashboard): requests, latency p50/p99, 5xx errors and replicas of the segment's variant and of its canary
+   * `<segment>-canary` when rendered (capture sidecar metrics `ModelName` + `Variant`), drifted features, quality and
+   * drift per feature of the segment (DriftMonitor metrics `ModelName` + `Segment`), retraining outcomes of
+   * `<model>-<segment>` per day, and the segment's drift and quality alarms. Up to 11 widgets, no resource.
+   */
+  public addSegment(segment: ModelDashboardSegment): void {
+    const name = segment.segment;
+    if (this.segmentNames.has(name)) invalid(this, 'segment', name, 'already has rows on this dashboard');
+    if (this.endpoint && !this.endpoint.segments.some((s) => s.name === name)) {
+      invalid(this, 'segment', name, `must be a segment of ${this.modelName} (${this.endpoint.segments.map((s) => s.name).join(', ') || 'it has none'})`);
+    }
+    const m = segment.monitoredModel;
+    if (m && (m.segment !== name || m.captureModelName !== this.modelName)) {
+      invalid(this, 'monitoredModel', m.modelName, `must be the drift registration of segment ${name} of ${this.modelName} (DriftMonitor.addModel({ modelName: '${this.modelName}', segment: '${name}' }))`);
+    }
+    const rows = segmentRows({
+      modelName: this.modelName, segment: name, endpoint: this.endpoint, monitoredModel: m, retrainOutcomes: segment.retrainOutcomes,
+    });
+    const count = countWidgets(rows);
+    if (this.widgetCount + count > DASHBOARD_LIMITS.widgetsPerDashboard) {
+      invalid(this, 'segment', name, `would take the dashboard to ${this.widgetCount + count} widgets, over CloudWatch's ${DASHBOARD_LIMITS.widgetsPerDashboard} per dashboard`);
+    }
+    this.segmentNames.add(name);
+    this.widgetCount += count;
+    for (const row of rows) this.dashboard.addWidgets(...row);
+  }
+
+  /**
+   * Adds the model's retraining outcomes per day when the dashboard was built without them (a segment registered with
+   * a RetrainTrigger before the model's default route). No-op when it has them.
+   */
+  public addRetrainOutcomes(source: IRetrainOutcomeSource): void {
+    if (this.hasRetrainOutcomes) return;
+    const rows = modelRows({ modelName: this.modelName, retrainOutcomes: source }, { perFeatureWidgets: 0, compact: false }).slice(1);
+    this.hasRetrainOutcomes = true;
+    this.widgetCount += countWidgets(rows);
+    for (const row of rows) this.dashboard.addWidgets(...row);
   }
 }
 

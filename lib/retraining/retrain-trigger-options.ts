@@ -380,7 +380,8 @@ export interface RetrainEndpointOptions extends RetrainPolicyOptions {
    * and canary on the segment's canary variant `<segment>-canary` (rendered by `ModelEndpoint.addSegmentCanary` when
    * missing) through the segment's own ALB forward action. Its drift alarm is the DriftMonitor's of the segment
    * (`addModel({ modelName, segment })`, alarm `<alarmPrefix>-<model>-<segment>-drift`), which the starter maps to this
-   * record. `primaryVariant` and `canaryVariant` do not apply; the model's dashboard already shows the segment.
+   * record. `primaryVariant` and `canaryVariant` do not apply. With `dashboard` (default), the segment gets rows on the
+   * model's dashboard (`ModelDashboard.addSegment`; the dashboard is created if the model has none yet).
    * @default - the model's default route (primaryVariant / canaryVariant)
    */
   readonly segment?: string;

@@ -382,9 +382,14 @@ export class RetrainTrigger extends Construct {
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });
     if (options.dashboard ?? true) {
-      const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${endpoint.modelName}`);
-      const monitoredModel = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
-      new ModelDashboard(endpoint, 'Dashboard', { endpoint, monitoredModel, retrainOutcomes: this });
+      const existing = endpoint.node.tryFindChild('Dashboard');
+      if (existing instanceof ModelDashboard) {
+        existing.addRetrainOutcomes(this); // built by a segment registered first
+      } else {
+        const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${endpoint.modelName}`);
+        const monitoredModel = options.monitoredModel ?? (fromMonitor instanceof MonitoredModel ? fromMonitor : undefined);
+        new ModelDashboard(endpoint, 'Dashboard', { endpoint, monitoredModel, retrainOutcomes: this });
+      }
     }
     // Pods of the two variants the loop patches load the champion when they start, so a redeploy
     // (which puts back the rendered annotations) keeps every promotion.
@@ -413,6 +418,15 @@ export class RetrainTrigger extends Construct {
       cluster: endpoint.cluster,
       dependsOn: [endpoint, ...(options.dependsOn ?? [])],
     });
+    if (options.dashboard ?? true) {
+      // The segment's rows go on the model's dashboard (one resource per model, however many segments).
+      const existing = endpoint.node.tryFindChild('Dashboard');
+      const fromMonitor = this.driftMonitor?.node.tryFindChild(`Model-${endpoint.modelName}`);
+      const dashboard = existing instanceof ModelDashboard ? existing : new ModelDashboard(endpoint, 'Dashboard', {
+        endpoint, monitoredModel: fromMonitor instanceof MonitoredModel ? fromMonitor : undefined,
+      });
+      dashboard.addSegment({ segment, monitoredModel: monitored, retrainOutcomes: this });
+    }
     // The segment's pods and its canary's load the segment's champion when they start (a redeploy keeps promotions).
     endpoint.readChampionFrom(this.championParameterName(name), [segment, endpoint.chart.segmentCanaryName(segment)]);
     return parameter;

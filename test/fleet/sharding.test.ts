@@ -75,4 +75,37 @@ describe('assignShards (sticky fill)', () => {
     expect(() => assignShards(['a'], 3, { a: -1 })).toThrow(/recorded shard of model "a"/);
     expect(() => assignShards(['a'], 3, { a: 1.5 })).toThrow(/recorded shard of model "a"/);
   });
+
+  describe('with weights (a model with segments weighs more)', () => {
+    const w = (entries: Record<string, number>) => new Map(Object.entries(entries));
+
+    test('new models go to the lowest shard with room for their weight (first fit)', () => {
+      const plan = assignShards(['a', 'heavy', 'b', 'c'], 10, {}, { weights: w({ a: 6, heavy: 5, b: 4, c: 1 }) });
+      // heavy (5) does not fit beside a (6): it opens shard 1; b (4) fills shard 0; c (1) goes to shard 1 (shard 0 is full).
+      expect(plan.shards).toEqual([['a', 'b'], ['heavy', 'c']]);
+      expect(plan.loads).toEqual([10, 6]);
+    });
+
+    test('a model heavier than a shard takes an empty shard of its own', () => {
+      const plan = assignShards(['a', 'huge', 'b'], 10, {}, { weights: w({ a: 2, huge: 14 }) });
+      expect(plan.shards).toEqual([['a', 'b'], ['huge']]);
+    });
+
+    test('a recorded model whose weight grew stays; a shard past the limit is reported with its models', () => {
+      const before = assignShards(['a', 'b', 'c'], 3);
+      const grown = assignShards(['a', 'b', 'c', 'd'], 3, record(before), { weights: w({ b: 2 }), limit: 4 });
+      expect(grown.assignments.get('b')).toBe(0);
+      expect(grown.loads).toEqual([4, 1]);
+      expect(grown.assignments.get('d')).toBe(1);
+      expect(grown.overLimit).toEqual([]);
+      const over = assignShards(['a', 'b', 'c'], 3, record(before), { weights: w({ b: 3 }), limit: 4 });
+      expect(over.assignments.get('b')).toBe(0);
+      expect(over.overLimit).toEqual([{ shard: 0, load: 5, models: ['a', 'b', 'c'] }]);
+    });
+
+    test('rejects a weight that is not a positive integer', () => {
+      expect(() => assignShards(['a'], 3, {}, { weights: w({ a: 0 }) })).toThrow(/weight of model "a" must be an integer >= 1/);
+      expect(() => assignShards(['a'], 3, {}, { weights: w({ a: 1.5 }) })).toThrow(/weight of model "a"/);
+    });
+  });
 });

@@ -169,6 +169,19 @@ describe('pre-scaling windows of segments', () => {
     for (const p of out.flatMap(podSpecs)) expect(restrictedViolations(p.where, p.spec)).toEqual([]);
   });
 
+  test('a segment window does not raise the segment\'s canary (docs/model-endpoint.md, "Windows of a segment"): it keeps its own bounds', () => {
+    const svc = new InferenceService(new App(), 'recsys', { ...base, segments, scheduledScaling: [{ name: 'bf-eu', timeZone: 'UTC', minReplicas: 6, segment: 'eu', ...bf }] });
+    svc.addSegmentCanary('eu', { minReplicas: 2, maxReplicas: 4 });
+    const out = svc.toJson();
+    const job = (name: string) => cronJobs(out).find((o) => o.metadata.name === name);
+    expect(patches(job('prescale-bf-eu-start'))).toEqual([['recsys-eu', { minReplicas: 6, maxReplicas: 8 }]]);
+    expect(patches(job('prescale-bf-eu-end'))).toEqual([['recsys-eu', { minReplicas: 1, maxReplicas: 8 }]]);
+    expect(out.find((o) => o.kind === 'Role' && o.metadata.name === 'recsys-prescaler').rules[0].resourceNames).toEqual(['recsys-eu']);
+    // The canary's autoscaler is rendered with the bounds given to addSegmentCanary, which no CronJob patches.
+    const hpa = out.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'recsys-eu-canary');
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+  });
+
   test('with only a segment window, the pre-scaler may patch that segment\'s autoscaler and nothing else', () => {
     const out = render({ segments, scheduledScaling: [{ name: 'bf-eu', timeZone: 'UTC', minReplicas: 6, segment: 'eu', ...bf }] });
     expect(out.find((o) => o.kind === 'Role' && o.metadata.name === 'recsys-prescaler').rules[0].resourceNames).toEqual(['recsys-eu']);

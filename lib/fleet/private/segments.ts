@@ -21,6 +21,41 @@ import { segmentCoordinates } from '../../retraining/private/endpoint-coordinate
 import { validateTrainingInput } from '../../training/private/training-input';
 import type { FactoryModelSpec, ModelFactory } from '../model-factory';
 
+/**
+ * What a model and a segment cost in a shard stack, measured on `examples/model-factory.ts` fleets
+ * (`fleetSpecs`: GPU and CPU models, a third with a quality alarm) with StackLimits.measure, in the
+ * shard dashboard's rows-per-model layout (its largest: a shard whose models have different segments):
+ * 10 and 20 models without segments, 10 and 20 models with 2 segments, 10 models with 4 segments.
+ * A model is ~39 KB and 5.3 resources (its manifest: two variants, sidecar, autoscaler, PDB, network policies,
+ * Ingress, RBAC; its drift configuration and alarms; its dashboard rows); a segment adds ~30.5 KB and 3.3
+ * resources (its Deployment, Service, autoscaler, PDB and canary in the manifest, its drift configuration
+ * holding its retraining record, its drift, quality and canary alarms); the shard itself ~11 KB and 5
+ * resources (SSM-typed parameters, pod role, dashboard). The figures below are rounded up.
+ */
+export const SHARD_COST = { bytes: 12_000, resources: 5 } as const;
+/** A model without segments in a shard (see SHARD_COST). */
+export const MODEL_COST = { bytes: 40_000, resources: 6 } as const;
+/** Each segment of a model (see SHARD_COST). */
+export const SEGMENT_COST = { bytes: 31_000, resources: 4 } as const;
+/** Weight of a model without segments in the sharding units: `modelsPerShard` is a number of these. */
+export const MODEL_UNITS = 1000;
+/** Weight a segment adds: its cost relative to a model's, by the costlier of bytes and resources (775). */
+export const SEGMENT_UNITS = Math.ceil(MODEL_UNITS * Math.max(SEGMENT_COST.bytes / MODEL_COST.bytes, SEGMENT_COST.resources / MODEL_COST.resources));
+
+/** The weight of a model in a shard: MODEL_UNITS plus SEGMENT_UNITS per segment. */
+export function shardWeight(spec: FactoryModelSpec): number {
+  return MODEL_UNITS + (spec.segments?.length ?? 0) * SEGMENT_UNITS;
+}
+
+/**
+ * The most weight a shard's template holds within the guard's limits (at least the fill capacity): a recorded
+ * model that gains segments stays in its shard up to this, and fails the factory's validation beyond it.
+ */
+export function shardLimitUnits(maxTemplateBytes: number, maxResources: number): number {
+  const models = Math.min((maxTemplateBytes - SHARD_COST.bytes) / MODEL_COST.bytes, (maxResources - SHARD_COST.resources) / MODEL_COST.resources);
+  return Math.max(0, Math.floor(models * MODEL_UNITS));
+}
+
 /** A segment's monitored and retrained name must not be another model's (`shop` segment `eu` against a model `shop-eu`). */
 export function checkSegmentNames(factory: Construct, models: readonly FactoryModelSpec[]): void {
   const names = new Set(models.map((m) => m.modelName));

@@ -8,9 +8,20 @@
  *     and SSM record would be destroyed and re-created, and the create fails
  *     first on the names they share).
  *  2. A model no longer in the fleet drops out; its slot becomes free.
- *  3. New models, in the order of the model list, take the free slot of the
- *     lowest-numbered shard with room (capacity minus the models it holds),
- *     opening a new shard after the last one when every shard is full.
+ *  3. New models, in the order of the model list, go to the lowest-numbered
+ *     shard with room for their weight (capacity minus the weights it holds),
+ *     opening a new shard after the last one when none has room. A model
+ *     heavier than a whole shard gets an empty shard of its own.
+ *
+ * Weights: a model weighs what its resources and template bytes cost
+ * (ModelFactory: a model without segments weighs MODEL_UNITS, each segment
+ * adds SEGMENT_UNITS; lib/fleet/private/segments.ts). Without weights every
+ * model weighs 1 and the capacity is a number of models.
+ *
+ * A recorded model whose weight grew (a model that gained a segment) still
+ * stays (rule 1); a shard the growth takes past `limit` (what a shard's
+ * template holds within the StackLimits guard) is reported in `overLimit`,
+ * for the caller to fail with the models and the fix.
  *
  * Why not hashing the name into a fixed number of buckets: it is stateless,
  * but the bucket count must be fixed up front (growing it re-hashes, i.e.
@@ -36,21 +47,39 @@ export interface ShardPlan {
   readonly removed: string[];
   /** Models per shard index. */
   readonly shards: string[][];
+  /** Weight each shard holds, by shard index. */
+  readonly loads: number[];
+  /** Shards whose weight is over `options.limit`, with their models (empty without a limit). */
+  readonly overLimit: Array<{ readonly shard: number; readonly load: number; readonly models: string[] }>;
+}
+
+/** Options of {@link assignShards}. */
+export interface AssignShardsOptions {
+  /** Weight of each model (a positive integer, in the capacity's unit); a model not listed weighs 1. */
+  readonly weights?: ReadonlyMap<string, number>;
+  /** The most a shard can hold at all (>= capacity): shards over it are reported in `overLimit`. */
+  readonly limit?: number;
 }
 
 /**
  * Assigns models to shards; see the module comment for the rule.
  *
  * @param models the fleet's model names, in list order (unique)
- * @param capacity models a shard can take (>= 1)
+ * @param capacity the weight new models fill a shard up to (>= 1; models, without weights)
  * @param previous the recorded assignment (model -> shard index)
+ * @param options model weights and the hard limit of a shard
  */
-export function assignShards(models: readonly string[], capacity: number, previous: Readonly<Record<string, number>> = {}): ShardPlan {
+export function assignShards(
+  models: readonly string[], capacity: number, previous: Readonly<Record<string, number>> = {}, options: AssignShardsOptions = {},
+): ShardPlan {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity must be an integer >= 1, got ${capacity}`);
+  const weightOf = (m: string) => options.weights?.get(m) ?? 1;
   const seen = new Set<string>();
   for (const m of models) {
     if (seen.has(m)) throw new Error(`model "${m}" appears twice in the model list`);
     seen.add(m);
+    const w = weightOf(m);
+    if (!Number.isInteger(w) || w < 1) throw new Error(`weight of model "${m}" must be an integer >= 1, got ${w}`);
   }
   for (const [m, s] of Object.entries(previous)) {
     if (!Number.isInteger(s) || s < 0) throw new Error(`recorded shard of model "${m}" must be an integer >= 0, got ${JSON.stringify(s)}`);
@@ -58,16 +87,16 @@ export function assignShards(models: readonly string[], capacity: number, previo
 
   const assignments = new Map<string, number>();
   const load: number[] = [];
-  const bump = (shard: number) => {
+  const bump = (shard: number, m: string) => {
     while (load.length <= shard) load.push(0);
-    load[shard]++;
+    load[shard] += weightOf(m);
   };
   // Rule 1: recorded models stay.
   for (const m of models) {
     const recorded = Object.prototype.hasOwnProperty.call(previous, m) ? previous[m] : undefined;
     if (recorded !== undefined) {
       assignments.set(m, recorded);
-      bump(recorded);
+      bump(recorded, m);
     }
   }
   // Rule 2: the rest of the record is gone.
@@ -75,14 +104,17 @@ export function assignShards(models: readonly string[], capacity: number, previo
   // Keep the index space of the record, so an emptied shard is not renumbered.
   for (const s of Object.values(previous)) while (load.length <= s) load.push(0);
 
-  // Rule 3: new models fill the lowest shard with room.
+  // Rule 3: new models go to the lowest shard with room for their weight (first fit).
   const added: string[] = [];
-  let cursor = 0;
+  let open = 0; // the lowest shard not yet full (loads only grow, so it only moves up)
   for (const m of models) {
     if (assignments.has(m)) continue;
-    while (cursor < load.length && load[cursor] >= capacity) cursor++;
-    assignments.set(m, cursor);
-    bump(cursor);
+    while (open < load.length && load[open] >= capacity) open++;
+    const w = weightOf(m);
+    let shard = open;
+    while (shard < load.length && load[shard] + w > capacity && !(load[shard] === 0 && w > capacity)) shard++;
+    assignments.set(m, shard);
+    bump(shard, m);
     added.push(m);
   }
 
@@ -92,5 +124,9 @@ export function assignShards(models: readonly string[], capacity: number, previo
   const shardCount = load.length;
   const shards: string[][] = Array.from({ length: shardCount }, () => []);
   for (const [m, s] of ordered) shards[s].push(m);
-  return { assignments: ordered, shardCount, added, removed, shards };
+  const loads = Array.from({ length: shardCount }, (_, i) => load[i] ?? 0);
+  const overLimit = options.limit === undefined ? [] : loads
+    .map((l, shard) => ({ shard, load: l, models: shards[shard] }))
+    .filter((x) => x.load > options.limit!);
+  return { assignments: ordered, shardCount, added, removed, shards, loads, overLimit };
 }

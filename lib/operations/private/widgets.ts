@@ -1,11 +1,12 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CONTAINER_INSIGHTS_NAMESPACE, POD_GPU_UTILIZATION } from '../../contracts/container-insights';
+import { segmentModelName } from '../../contracts/drift-monitor-config';
 import type { DriftThresholds } from '../../contracts/drift-thresholds';
 import type { ModelEndpoint } from '../../inference/model-endpoint';
 import { DriftFeatureType, DriftStatistic, QualityStatistic } from '../../monitoring/drift-monitor-props';
 import type { MonitoredModel } from '../../monitoring/monitored-model';
-import type { ModelDashboardSource } from '../dashboard-source';
+import type { IRetrainOutcomeSource, ModelDashboardSource } from '../dashboard-source';
 
 /**
  * CloudWatch dashboard limits the dashboards are built within (Amazon CloudWatch API Reference,
@@ -182,6 +183,78 @@ function compactRows(source: ModelDashboardSource, floorGroup?: MonitoredModel[]
   }
   const rows: cloudwatch.IWidget[][] = [];
   for (let i = 0; i < widgets.length; i += 4) rows.push(widgets.slice(i, i + 4));
+  return rows;
+}
+
+/** One segment of a model on its dashboard (see ModelDashboard.addSegment). */
+export interface SegmentRowsSource {
+  readonly modelName: string;
+  readonly segment: string;
+  readonly endpoint?: ModelEndpoint;
+  readonly monitoredModel?: MonitoredModel;
+  readonly retrainOutcomes?: IRetrainOutcomeSource;
+}
+
+/**
+ * The rows of one segment of a model: its serving (requests, latency p50/p99, 5xx errors and replicas of the segment's
+ * variant and, once rendered, its canary `<segment>-canary`: capture sidecar metrics `ModelName` + `Variant`, Container
+ * Insights `Service`), its drift and quality (the DriftMonitor's segment metrics, dimensions `ModelName` + `Segment`),
+ * the retraining outcomes of `<model>-<segment>` and its alarms. At most 11 widgets.
+ */
+export function segmentRows(source: SegmentRowsSource): cloudwatch.IWidget[][] {
+  const { modelName: model, segment, endpoint, monitoredModel: monitored, retrainOutcomes } = source;
+  const unit = segmentModelName(model, segment);
+  const title = `${model} / ${segment}`;
+  const rows: cloudwatch.IWidget[][] = [[new cloudwatch.TextWidget({
+    markdown: `### Segment \`${segment}\` of ${model}, monitored and retrained as \`${unit}\``,
+    width: 24,
+    height: 1,
+  })]];
+  if (endpoint) {
+    const variants = [segment, ...(endpoint.chart.hasSegmentCanary(segment) ? [endpoint.chart.segmentCanaryName(segment)] : [])];
+    const per = (f: (variant: string) => cloudwatch.IMetric[]) => variants.flatMap(f);
+    rows.push([
+      graph(`${title}: requests per minute`, per((variant) => [endpoint.metricRequests({ variant, label: variant })]), { stacked: true }),
+      graph(`${title}: latency p50 / p99 (ms)`, per((variant) => [
+        endpoint.metricLatency({ variant, statistic: 'p50', label: `${variant} p50` }),
+        endpoint.metricLatency({ variant, statistic: 'p99', label: `${variant} p99` }),
+      ])),
+      graph(`${title}: 5xx errors`, per((variant) => [endpoint.metricErrors({ variant, label: variant })])),
+      graph(`${title}: running replicas (Container Insights)`, per((variant) => [endpoint.metricReplicas({ variant, label: variant })])),
+    ]);
+  }
+  const second: cloudwatch.IWidget[] = [];
+  if (monitored) {
+    second.push(graph(`${title}: drifted features`, [monitored.metricDriftedFeatureCount({ label: 'drifted features (any variant)' })], {
+      annotations: [{ value: monitored.driftedFeaturesToAlarm, label: `drift alarm (${monitored.driftedFeaturesToAlarm})`, color: cloudwatch.Color.RED }],
+      right: [monitored.metricSampleCount({ label: 'samples in window' })],
+    }));
+    second.push(qualityWidget(title, monitored));
+  }
+  if (retrainOutcomes) {
+    second.push(graph(`${title}: retraining outcomes of ${unit} per day`, RETRAIN_OUTCOMES.map((o) => retrainOutcomes.metricOutcome(o, unit, { label: o, period: Duration.days(1) })), {
+      stacked: true, view: cloudwatch.GraphWidgetView.BAR,
+    }));
+  }
+  if (monitored) {
+    second.push(new cloudwatch.AlarmStatusWidget({
+      title: `${title}: alarms`,
+      alarms: [monitored.alarm, ...(monitored.qualityAlarm ? [monitored.qualityAlarm] : [])],
+      width: 6,
+      height: 6,
+    }));
+  }
+  if (second.length > 0) rows.push(second);
+  if (monitored) {
+    // Every feature of the segment, the four floored statistics in two graphs (Metrics Insights over the segment's schema).
+    const namespace = monitored.metricSampleCount().namespace;
+    const floors = monitored.driftFloors();
+    rows.push([FLOORED.slice(0, 2), FLOORED.slice(2)].map((stats) => graph(`${title}: ${stats.map((x) => x.statistic).join(', ')} per feature`, stats.map((x) => query(
+      `SELECT MAX(FeatureDrift) FROM SCHEMA("${namespace}", ModelName, Segment, Variant, Feature, Statistic) `
+      + `WHERE ModelName = ${literal(model)} AND Segment = ${literal(segment)} AND Statistic = ${literal(x.statistic)} GROUP BY Feature, Variant`,
+      x.statistic, monitored.metricSampleCount().period,
+    )), { annotations: floorAnnotations(stats.map((x): [string, number] => [x.statistic, floors[x.key]!])) })));
+  }
   return rows;
 }
 
