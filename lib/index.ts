@@ -9,4 +9,5 @@ export * from './retraining/retrain-trigger';
 export * from './training/training-pipeline';
 export * from './fleet/stack-limits';
 export * from './fleet/model-factory';
+export * from './fleet/model-factory-props';
 export * from './operations';

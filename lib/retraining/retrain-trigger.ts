@@ -1,6 +1,7 @@
-// About 600 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
-// rules, problem alarms, operations record) and its public model-registration API; its types, record rendering, roles, RBAC,
-// wiring checks and operations record already live in retrain-trigger-options.ts and private/.
+// About 670 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
+// rules, problem alarms, operations record) and its public model-registration API (models, endpoints, segments, and the
+// baseline-copy grants they share); its types, record rendering, roles, RBAC, wiring checks and operations record already
+// live in retrain-trigger-options.ts and private/. Next split: the baseline-copy grants (monitorBaselineOf and after) into private/.
 import * as crypto from 'node:crypto';
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

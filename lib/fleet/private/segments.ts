@@ -19,7 +19,8 @@ import type { ModelEndpoint } from '../../inference/model-endpoint';
 import { MonitoredModel } from '../../monitoring/monitored-model';
 import { segmentCoordinates } from '../../retraining/private/endpoint-coordinates';
 import { validateTrainingInput } from '../../training/private/training-input';
-import type { FactoryModelSpec, ModelFactory } from '../model-factory';
+import type { ModelFactory } from '../model-factory';
+import type { FactoryModelSpec } from '../model-factory-props';
 
 /**
  * What a model and a segment cost in a shard stack, measured on `examples/model-factory.ts` fleets
