@@ -1,7 +1,7 @@
-// About 670 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
-// rules, problem alarms, operations record) and its public model-registration API (models, endpoints, segments, and the
-// baseline-copy grants they share); its types, record rendering, roles, RBAC, wiring checks and operations record already
-// live in retrain-trigger-options.ts and private/. Next split: the baseline-copy grants (monitorBaselineOf and after) into private/.
+// About 620 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
+// rules, problem alarms, operations record) and its public model-registration API (models, endpoints, segments); its types,
+// record rendering, roles, RBAC, baseline-copy grants, wiring checks and operations record live in retrain-trigger-options.ts
+// and private/.
 import * as crypto from 'node:crypto';
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,7 +14,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -31,6 +30,7 @@ import { DriftMonitor, MonitoredModel } from '../monitoring/drift-monitor';
 import { ModelDashboard } from '../operations/model-dashboard';
 import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
+import { BaselineGrants } from './private/baseline-grants';
 import { ClusterReach, clusterReach } from './private/cluster-reach';
 import { allowEventBridgeDeadLetters } from './private/dead-letters';
 import { retrainDefinition } from './private/definition';
@@ -112,12 +112,7 @@ export class RetrainTrigger extends Construct {
   private readonly rbacNamespaces = new Set<string>();
   private readonly packageGroups = new Set<string>();
   private readonly alarmArns = new Set<string>();
-  private readonly baselineReads = new Set<string>();
-  private readonly baselineWrites = new Set<string>();
-  private readonly baselineDecryptKeys = new Set<string>();
-  private readonly baselineEncryptKeys = new Set<string>();
-  private readonly baselineSourcePrefixes = new Set<string>();
-  private readonly baselineStatements = new Set<string>();
+  private readonly baselineGrants: BaselineGrants;
   private readonly driftMonitor?: DriftMonitor;
   private readonly trainingPipeline?: TrainingPipeline;
   private readonly stateMachineRole: iam.Role;
@@ -242,8 +237,9 @@ export class RetrainTrigger extends Construct {
     this.canaryAlarmNamePrefix = props.canaryAlarmNamePrefix;
     if (props.canaryAlarmNamePrefix !== undefined) checkPattern(this, 'canaryAlarmNamePrefix', props.canaryAlarmNamePrefix, /^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, ".", "_" and "-"');
     this.modelPackageGroupPrefix = props.modelPackageGroupPrefix;
-    this.candidateBaselinePrefix = this.checkBaselinePrefix('candidateBaselinePrefix', props.candidateBaselinePrefix);
-    this.monitorBaselinePrefix = this.checkBaselinePrefix('monitorBaselinePrefix', props.monitorBaselinePrefix);
+    this.candidateBaselinePrefix = BaselineGrants.checkPrefix(this, 'candidateBaselinePrefix', props.candidateBaselinePrefix);
+    this.monitorBaselinePrefix = BaselineGrants.checkPrefix(this, 'monitorBaselinePrefix', props.monitorBaselinePrefix);
+    this.baselineGrants = new BaselineGrants(this.stateMachineRole, this.candidateBaselinePrefix, this.monitorBaselinePrefix);
     if (props.modelPackageGroupPrefix !== undefined) checkPattern(this, 'modelPackageGroupPrefix', props.modelPackageGroupPrefix, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*-?$/, 'must be the start of a SageMaker model package group name (letters, digits and -)');
     grantRetrainStateMachine(this.stateMachineRole, training, {
       configPath: this.configPath,
@@ -467,56 +463,8 @@ export class RetrainTrigger extends Construct {
     if (!isToken(source.prefix) && (source.prefix.startsWith('/') || source.prefix.includes('*') || (source.prefix !== '' && !source.prefix.endsWith('/')))) {
       invalid(this, 'baselineSource.prefix', source.prefix, 'must be an S3 key prefix ending in "/" without a leading "/" or wildcards');
     }
-    // Reads: the candidates' baselines, the monitor's baseline and its kept copy (<key>.previous, restored by the cleanup).
-    // Writes: the monitor's baseline and the kept copy. A prefix of the props that covers them is granted instead (a fleet).
-    const covering = (scope: BaselinePrefix | undefined, bucket: s3.IBucket, key: string) => (scope !== undefined && !isToken(key)
-      && scope.bucket.bucketName === bucket.bucketName && key.startsWith(scope.prefix) ? scope : undefined);
-    const candidates = covering(this.candidateBaselinePrefix, source.bucket, source.prefix) ?? source;
-    this.baselineReads.add(candidates.bucket.arnForObjects(`${candidates.prefix}*`));
-    this.baselineSourcePrefixes.add(candidates.prefix);
-    const monitor = covering(this.monitorBaselinePrefix, destination.bucket, destination.key);
-    for (const key of monitor ? [`${monitor.prefix}*`] : [destination.key, `${destination.key}.previous`]) {
-      this.baselineReads.add(destination.bucket.arnForObjects(key));
-      this.baselineWrites.add(destination.bucket.arnForObjects(key));
-    }
-    if (source.bucket.encryptionKey) this.baselineDecryptKeys.add(source.bucket.encryptionKey.keyArn);
-    if (destination.bucket.encryptionKey) {
-      this.baselineDecryptKeys.add(destination.bucket.encryptionKey.keyArn);
-      this.baselineEncryptKeys.add(destination.bucket.encryptionKey.keyArn);
-    }
-    this.addBaselineGrants();
+    this.baselineGrants.add(source, destination);
     return { bucket: destination.bucket.bucketName, key: destination.key };
-  }
-
-  /** A prefix prop that grants baselines of many models at once: literal, not empty, ending in "/", no wildcard. */
-  private checkBaselinePrefix(prop: string, value: BaselinePrefix | undefined): BaselinePrefix | undefined {
-    if (value === undefined) return undefined;
-    const prefix = value.prefix;
-    if (isToken(prefix) || prefix === '' || prefix.startsWith('/') || prefix.includes('*') || !prefix.endsWith('/')) {
-      invalid(this, `${prop}.prefix`, prefix, 'must be a literal, non-empty S3 key prefix ending in "/", without a leading "/" or wildcards (it is granted as <prefix>*)');
-    }
-    return value;
-  }
-
-  /** One statement per kind of baseline right, created on first use; its resources grow with each model (deduplicated). */
-  private addBaselineGrants(): void {
-    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } };
-    const statements: [string, string, Set<string>, boolean][] = [
-      ['ReadCandidateBaselines', 's3:GetObject', this.baselineReads, false],
-      ['WriteMonitorBaselines', 's3:PutObject', this.baselineWrites, false],
-      ['DecryptCandidateBaselines', 'kms:Decrypt', this.baselineDecryptKeys, true],
-      ['EncryptMonitorBaselines', 'kms:GenerateDataKey', this.baselineEncryptKeys, true],
-    ];
-    for (const [sid, action, resources, kms] of statements) {
-      if (resources.size === 0 || this.baselineStatements.has(sid)) continue;
-      this.baselineStatements.add(sid);
-      this.stateMachineRole.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid,
-        actions: [action],
-        resources: Lazy.list({ produce: () => [...resources] }),
-        ...(kms ? { conditions: viaS3 } : {}),
-      }));
-    }
   }
 
   /** The registered model names. */
@@ -652,7 +600,7 @@ export class RetrainTrigger extends Construct {
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
           if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
           if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms and DescribeAlarmHistory read their state and state changes during the bake (one ARN pattern instead of one ARN per model).';
-          if ([...this.baselineSourcePrefixes].some((prefix) => f.startsWith('Resource::') && f.endsWith(`/${prefix}*`))) {
+          if ([...this.baselineGrants.sourcePrefixes].some((prefix) => f.startsWith('Resource::') && f.endsWith(`/${prefix}*`))) {
             return 'The promotion copies the new champion\'s drift baseline from its training output (<prefix><job>/output/baseline.json, the job named per run): GetObject under the candidate prefix of a model, or of every model (candidateBaselinePrefix).';
           }
           if (this.monitorBaselinePrefix !== undefined && f.startsWith('Resource::') && f.endsWith(`/${this.monitorBaselinePrefix.prefix}*`)) {
