@@ -2,15 +2,10 @@
 // extends the endpoint's ModelDashboard (no dashboard per segment) with the segment's serving metrics (capture sidecar
 // `CdkMlops/Inference`, ModelName + Variant of the segment and its canary), its drift (DriftMonitor metrics with
 // dimensions ModelName + Segment, docs/drift-monitor.md) and the retraining outcomes of `<model>-<segment>`.
-import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
-import { exampleBuckets } from '../../examples/shared';
-import {
-  ApprovalPolicy, DriftMonitor, GpuCluster, MetricDirection, ModelDashboard, ModelEndpoint, RetrainTrigger, TrainingImage, TrainingPipeline,
-} from '../../lib';
+import { ModelDashboard, ModelEndpoint } from '../../lib';
 import { METRIC } from '../../lib/contracts/drift-monitor-config';
+import { shopWithSegments } from '../util/shop-segments';
 
 /** A dashboard body (`Fn::Join` of strings and tokens) as JSON, tokens as `${Ref:X}` / `${GetAtt:X.Y}`. */
 function tokenText(node: any): string {
@@ -34,45 +29,7 @@ function metricsOf(w: any): string[][] {
 const dim = (m: string[], name: string) => (m.indexOf(name) >= 0 ? m[m.indexOf(name) + 1] : undefined);
 
 function build(order: 'model-first' | 'segments-first') {
-  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true }, builtinCloudFormationValidation: false });
-  const stack = new Stack(app, 'Shop');
-  const { key, buckets } = exampleBuckets(stack, ['Artifacts', 'Datasets', 'Capture'], { accessLogsReason: 'log destination' });
-  const gpu = new GpuCluster(stack, 'Gpu', { gpuMinSize: 1, gpuMaxSize: 8 });
-  const endpoint = new ModelEndpoint(stack, 'Endpoint', {
-    cluster: gpu.cluster,
-    modelName: 'shop',
-    image: 'example/shop-server:2.0.1',
-    modelArtifact: { bucket: buckets.Artifacts, prefix: 'training/models/' },
-    resources: { gpuCount: 1 },
-    variants: [
-      { name: 'primary', modelVersion: 'v7', weight: 100 },
-      { name: 'canary', modelVersion: 'v7', weight: 0, minReplicas: 1, maxReplicas: 2 },
-    ],
-    segments: [
-      { name: 'eu', match: { header: 'X-Market', values: ['eu'] }, modelVersion: 'v7-eu' },
-      { name: 'us', match: { header: 'X-Market', values: ['us'] }, modelVersion: 'v7-us' },
-    ],
-  });
-  const monitor = new DriftMonitor(stack, 'Drift', { captureBucket: buckets.Capture, baselineBucket: buckets.Artifacts, baselinePrefix: 'baselines/' });
-  monitor.addModel({ modelName: 'shop', baselineKey: 'baselines/shop.json', variants: ['primary', 'canary'] });
-  for (const seg of ['eu', 'us']) monitor.addModel({ modelName: 'shop', segment: seg, baselineKey: `baselines/shop-${seg}.json`, variants: [seg, `${seg}-canary`] });
-  const pipeline = new TrainingPipeline(stack, 'Training', {
-    modelName: 'shop',
-    trainingImage: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'shop-training'), '2026.11.1'),
-    datasetBucket: buckets.Datasets,
-    datasetPrefix: 'datasets/',
-    outputBucket: buckets.Artifacts,
-    outputPrefix: 'training/',
-    outputEncryptionKey: key,
-    instanceType: 'ml.g5.2xlarge',
-    metricDefinitions: [{ name: 'validation:auc', regex: 'val_auc=([0-9.]+)' }],
-    evaluation: { metricName: 'validation:auc', direction: MetricDirection.MAXIMIZE, threshold: 0.85, minImprovement: 0.005 },
-    approval: ApprovalPolicy.MANUAL,
-  });
-  const trigger = new RetrainTrigger(stack, 'Retrain', { trainingPipeline: pipeline, driftMonitor: monitor });
-  const canaryErrors = (variant: string) => new cloudwatch.Alarm(stack, `CanaryErrors-${variant}`, {
-    alarmName: `shop-${variant}-errors`, metric: endpoint.metricErrors({ variant }), threshold: 5, evaluationPeriods: 3,
-  });
+  const { stack, endpoint, monitor, trigger, canaryErrors } = shopWithSegments({ stackId: 'Shop' });
   const model = () => trigger.addModelEndpoint(endpoint, { canaryAlarms: [canaryErrors('canary')], trainingInput: { modelName: 'shop' } });
   const segments = () => { for (const seg of ['eu', 'us']) trigger.addModelEndpoint(endpoint, { segment: seg, canaryAlarms: [canaryErrors(`${seg}-canary`)] }); };
   if (order === 'model-first') { model(); segments(); } else { segments(); model(); }
