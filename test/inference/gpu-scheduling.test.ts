@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { GpuCapacityType, GpuCluster, ModelEndpoint } from '../../lib';
 import { testApp } from '../util/synth';
-import { manifestObjects } from './k8s-checks';
+import { endpointObjects, manifestObjects } from './k8s-checks';
 
 // Schedulability of GPU pods, checked on the rendered objects with the scheduler's documented rules:
 // - nodeSelector: every key/value must be a label of the node
@@ -27,7 +27,7 @@ const json = Template.fromStack(stack).toJSON();
 const manifests = manifestObjects(json);
 const all = Object.values(manifests).flat();
 const nodePools = all.filter((o) => o.kind === 'NodePool');
-const gpuDeployments = manifests[stack.getLogicalId(llm.manifest.node.defaultChild as any)]
+const gpuDeployments = endpointObjects(json)(llm)
   .filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers.some((c: any) => c.resources?.limits?.['nvidia.com/gpu']));
 
 function tolerates(tolerations: any[], taint: any): boolean {

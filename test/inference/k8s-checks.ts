@@ -1,6 +1,7 @@
 // Helpers for the ModelEndpoint tests: schema validation with kubernetes-models
 // 4.5.x, a Pod Security Standards "restricted" checker, and rendering the
 // KubernetesManifest custom resources of a template back into objects.
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { CronJob } from 'kubernetes-models/batch/v1';
@@ -8,6 +9,7 @@ import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import type { ModelEndpoint } from '../../lib';
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'v1/Namespace': Namespace as any,
@@ -102,6 +104,12 @@ export function manifestObjects(template: any): Record<string, any[]> {
     }
   }
   return out;
+}
+
+/** A lookup of the Kubernetes objects each ModelEndpoint's manifest renders, in the synthesized template of its stack. */
+export function endpointObjects(template: any): (endpoint: ModelEndpoint) => any[] {
+  const manifests = manifestObjects(template);
+  return (endpoint) => manifests[Stack.of(endpoint).getLogicalId(endpoint.manifest.node.defaultChild as CfnResource)];
 }
 
 // The KEDA CRDs of the chart GpuCluster pins (kedacore/charts v2.20.2, keda/templates/crds/crd-scaledobjects.yaml

@@ -32,7 +32,7 @@ import { InferenceService } from '../../lib/inference/inference-service';
 import { ModelEndpoint } from '../../lib/inference/model-endpoint';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
-import { kedaViolations, manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
+import { endpointObjects, kedaViolations, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 const app = testApp();
 const stack = new Stack(app, 'Keda');
@@ -77,8 +77,7 @@ const plain = new ModelEndpoint(stack, 'Plain', {
 const nag = synthWithNag(app);
 const template = Template.fromStack(stack);
 const json = template.toJSON();
-const manifests = manifestObjects(json);
-const objects = (e: ModelEndpoint) => manifests[stack.getLogicalId(e.manifest.node.defaultChild as CfnResource)];
+const objects = endpointObjects(json);
 const find = (e: ModelEndpoint, kind: string, name: string) => {
   const o = objects(e).find((x) => x.kind === kind && x.metadata.name === name);
   if (!o) throw new Error(`${kind}/${name} not rendered`);
@@ -264,7 +263,7 @@ describe('no metric that nothing serves', () => {
   test('on a cluster without KEDA (not a GpuCluster) the default is a CPU HPA', () => {
     const { s, cluster, b } = others();
     const e = new ModelEndpoint(s, 'E', { cluster, modelName: 'm', image: 'x/y:1', modelArtifact: { bucket: b, prefix: 'm/' }, variants: [{ name: 'primary', modelVersion: '1', weight: 100 }] });
-    const objs = manifestObjects(Template.fromStack(s).toJSON())[s.getLogicalId(e.manifest.node.defaultChild as CfnResource)];
+    const objs = endpointObjects(Template.fromStack(s).toJSON())(e);
     expect(objs.filter((o) => o.kind === 'ScaledObject')).toEqual([]);
     expect(objs.find((o) => o.kind === 'HorizontalPodAutoscaler').spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } });
   });

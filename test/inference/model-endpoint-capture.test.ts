@@ -11,7 +11,7 @@ import { GpuCluster } from '../../lib/inference/gpu-cluster';
 import { ModelEndpoint } from '../../lib/inference/model-endpoint';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
-import { manifestObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
+import { endpointObjects, podSpecs, restrictedViolations, validateK8s } from './k8s-checks';
 
 const app = testApp();
 const stack = new Stack(app, 'Capture');
@@ -43,8 +43,7 @@ const plain = new ModelEndpoint(stack, 'Plain', {
 const nag = synthWithNag(app);
 const template = Template.fromStack(stack);
 const json = template.toJSON();
-const manifests = manifestObjects(json);
-const objects = (e: ModelEndpoint) => manifests[stack.getLogicalId(e.manifest.node.defaultChild as CfnResource)];
+const objects = endpointObjects(json);
 const deployment = (e: ModelEndpoint, name: string) => objects(e).find((o) => o.kind === 'Deployment' && o.metadata.name === name).spec.template.spec;
 const envOf = (c: any) => Object.fromEntries(c.env.map((x: any) => [x.name, x.value]));
 const statementsOf = (role: iam.Role) => Object.values(template.findResources('AWS::IAM::Policy', {
