@@ -51,10 +51,7 @@ test('uploads to S3 with the standard client (loopback endpoint, no real address
   const server = new Loopback(root);
   await server.start();
   const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: server.url,
-  });
+  Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', ...server.clientEnv() });
   try {
     const ok = await run(['--reference', csv, '--s3-uri', 's3://monitor-bucket/baselines/fraud/current.json']);
     expect(ok.code).toBe(0);

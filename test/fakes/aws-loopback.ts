@@ -58,6 +58,18 @@ export class Loopback extends LoopbackServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * The environment that points the real SDK v3 clients (S3, CloudWatch, SSM) at this server (after `start()`):
+   * static loopback credentials, and config/credentials files that do not exist, so nothing on the machine is read.
+   */
+  public clientEnv(): Record<string, string> {
+    return {
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'loopback', AWS_SECRET_ACCESS_KEY: 'loopback',
+      AWS_CONFIG_FILE: path.join(this.root, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, 'no-credentials'),
+      AWS_ENDPOINT_URL_S3: this.url, AWS_ENDPOINT_URL_CLOUDWATCH: this.url, AWS_ENDPOINT_URL_SSM: this.url,
+    };
+  }
+
   protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -120,11 +120,7 @@ describe('the handler reads only the segment\'s records (loopback S3, CloudWatch
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'segments-'));
     server = new Loopback(root);
     await server.start();
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'loopback', AWS_SECRET_ACCESS_KEY: 'loopback',
-      AWS_CONFIG_FILE: path.join(root, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-credentials'),
-      AWS_ENDPOINT_URL_S3: server.url, AWS_ENDPOINT_URL_CLOUDWATCH: server.url, AWS_ENDPOINT_URL_SSM: server.url,
-    });
+    Object.assign(process.env, server.clientEnv());
     const r = rng(7);
     // Three baselines: the default route's baskets around 100, the EU segment's around 60, the US segment's around 150.
     for (const [key, mean] of [['baselines/shop.json', 100], ['baselines/shop-eu.json', 60], ['baselines/shop-us.json', 150]] as const) {

@@ -69,9 +69,7 @@ beforeAll(async () => {
   server = new Loopback(root);
   await server.start();
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'loopback', AWS_SECRET_ACCESS_KEY: 'loopback',
-    AWS_CONFIG_FILE: path.join(root, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-credentials'),
-    AWS_ENDPOINT_URL_S3: server.url, AWS_ENDPOINT_URL_CLOUDWATCH: server.url, AWS_ENDPOINT_URL_SSM: server.url,
+    ...server.clientEnv(),
     CONFIG_PATH: '/cfg/', NAMESPACE, MONITOR_NAME: 'test', MODEL_CONCURRENCY: '2',
   });
 

@@ -2,7 +2,7 @@
  * Throughput of the DriftMonitor handler (runMonitor) through the real SDK clients against the
  * loopback server: N capture records x 25 features (20 numeric, 5 categorical) in one hour.
  * Not a test (no timing assertions). Run:
- *   npx esbuild test/drift-monitor/throughput.ts --bundle --platform=node --target=node20 --outfile=.bench/dm-throughput.js \
+ *   npx esbuild test/runtime/drift-monitor/throughput.ts --bundle --platform=node --target=node20 --outfile=.bench/dm-throughput.js \
  *     && node .bench/dm-throughput.js 100000
  */
 import * as fs from 'node:fs';
@@ -20,8 +20,7 @@ async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dmbench-'));
   const server = new Loopback(root);
   await server.start();
-  Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x',
-    AWS_ENDPOINT_URL_S3: server.url, AWS_ENDPOINT_URL_CLOUDWATCH: server.url, AWS_ENDPOINT_URL_SSM: server.url });
+  Object.assign(process.env, server.clientEnv());
   let seed = 1;
   const r = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
   const row = () => {
