@@ -484,10 +484,13 @@ export class World {
         return job;
       }
       case 'aws-sdk:sagemaker:listModelPackages': {
+        // SageMaker API Reference, ListModelPackages: MaxResults 1-100; SortBy defaults to CreationTime (versions are
+        // created in order) and SortOrder to Ascending, so the newest first needs SortOrder Descending.
+        const max = p.MaxResults ?? 100;
+        if (!Number.isInteger(max) || max < 1 || max > 100) throw simError('SageMaker.ValidationException', `MaxResults must be between 1 and 100: ${max}`);
         const list = this.packages
           .filter((m) => m.group === p.ModelPackageGroupName && (!p.ModelApprovalStatus || m.status === p.ModelApprovalStatus))
-          // Newest first (SortBy CreationTime: versions are created in order), unless SortOrder is Ascending.
-          .sort((a, b) => (p.SortOrder === 'Ascending' ? a.version - b.version : b.version - a.version)).slice(0, p.MaxResults ?? 100);
+          .sort((a, b) => (p.SortOrder === 'Descending' ? b.version - a.version : a.version - b.version)).slice(0, max);
         return {
           ModelPackageSummaryList: list.map((m) => ({
             ModelPackageArn: m.arn,

@@ -3,13 +3,14 @@
 // leaves the candidate Approved and raises InconsistentState; the NEXT execution of the model repairs it before it
 // trains: it rejects each newest Approved package of the champion's group that a promotion of this loop approved
 // and that is not the champion. The REAL definition of examples/closed-loop.ts runs under aws-local-stepfunctions
-// against the simulated SageMaker registry of bin/simulate/world.ts (ListModelPackages newest first,
+// against the simulated SageMaker registry of bin/simulate/world.ts (ListModelPackages with the documented defaults and filters,
 // ModelApprovalStatus filter: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListModelPackages.html;
 // DescribeModelPackage returns the ApprovalDescription UpdateModelPackage set:
 // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModelPackage.html).
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadClosedLoop, LoadedStack, runScenario } from '../../bin/simulate/run';
 import { parseScenario, Scenario } from '../../bin/simulate/scenario';
+import { ExecutionRecord, World } from '../../bin/simulate/world';
 
 let loaded: LoadedStack;
 beforeAll(() => {
@@ -108,5 +109,32 @@ describe('what the reconciliation may touch', () => {
     expect(() => parseScenario({ name: 'r', repeat: {} })).toThrow(/\$\.repeat\.afterSeconds: is required/);
     expect(() => parseScenario({ name: 'r', repeat: { afterSeconds: 10, faults: [{ state: 'X' }] } })).toThrow(/\$\.repeat\.faults\[0\]\.error: is required/);
     expect(parseScenario({ name: 'r', repeat: { afterSeconds: 10 } }).repeat?.afterSeconds).toBe(10);
+  });
+});
+
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListModelPackages.html: SortBy defaults to CreationTime,
+// SortOrder to Ascending, MaxResults is 1-100. The definitions ask for Descending explicitly; a simulator whose default
+// were newest-first would let a definition that forgot it pass.
+describe('simulated SageMaker: ListModelPackages as the API reference documents it', () => {
+  const world = new World({ scenario: { name: 'w' }, records: new Map(), configPrefix: '/x/', objectiveMetric: 'm', t0Epoch: 0 }, 't');
+  // A bare execution record: the calls are recorded on it.
+  const exec: ExecutionRecord = { name: 'e', arn: 'arn:e', stateMachine: 'retrain', input: {}, status: 'RUNNING', events: [], calls: [], startOffset: 0 };
+  const list = (p: object) => world.call(exec, 'List', 'aws-sdk:sagemaker:listModelPackages', p, {});
+  beforeAll(async () => {
+    for (const status of ['Approved', 'Rejected', 'Approved']) {
+      await world.call(exec, 'Register', 'aws-sdk:sagemaker:createModelPackage', { ModelPackageGroupName: 'g', ModelApprovalStatus: status }, {});
+    }
+  });
+  const versions = (out: any) => out.ModelPackageSummaryList.map((m: any) => m.ModelPackageVersion);
+
+  test('oldest first by default; Descending gives the newest first; the status filter applies', async () => {
+    expect(versions(await list({ ModelPackageGroupName: 'g' }))).toEqual([1, 2, 3]);
+    expect(versions(await list({ ModelPackageGroupName: 'g', SortOrder: 'Descending' }))).toEqual([3, 2, 1]);
+    expect(versions(await list({ ModelPackageGroupName: 'g', ModelApprovalStatus: 'Approved', SortOrder: 'Descending', MaxResults: 1 }))).toEqual([3]);
+  });
+
+  test('MaxResults outside 1-100 is a ValidationException', async () => {
+    await expect(list({ ModelPackageGroupName: 'g', MaxResults: 0 })).rejects.toThrow(/MaxResults must be between 1 and 100/);
+    await expect(list({ ModelPackageGroupName: 'g', MaxResults: 101 })).rejects.toThrow(/MaxResults/);
   });
 });
