@@ -10,11 +10,17 @@
  * latencies from autocannon's response events, so sub-millisecond), and the
  * sidecar's CPU time per request (its own process.cpuUsage(), read from its
  * admin port), with the stub's own CPU per request as the calibration of the
- * machine's speed (a shared machine slows every figure down). Prints one JSON line last.
+ * machine's speed (a shared machine slows every figure down). A fourth target,
+ * `relay`, is the floor of any proxy written on Node.js sockets: a byte relay
+ * (each client connection pinned to its own model connection, bytes forwarded
+ * as they arrive, nothing parsed, nothing captured), measured the same way in
+ * the same rounds; `cpuOverRelay*` is what the sidecar costs above it. Prints
+ * one JSON line last.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +93,38 @@ function runRecorder(): void {
   let connections = 0;
   server.on('connection', () => connections++);
   server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', port: (server.address() as AddressInfo).port })));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+/**
+ * Child mode: the relay, the cheapest proxy Node.js sockets allow (see the header). Its admin port answers the
+ * sidecar's `/metrics.json` fields the bench reads: CPU time and requests (one per chunk from a client; the bench's
+ * requests arrive in one chunk each, which the run's request total confirms).
+ */
+function runRelay(): void {
+  const upstream = new URL(process.env.UPSTREAM_URL!);
+  let requests = 0;
+  const server = net.createServer({ noDelay: true }, (client) => {
+    const model = net.connect({ port: Number(upstream.port), host: upstream.hostname, noDelay: true });
+    client.on('data', (d: Buffer) => {
+      requests++;
+      model.write(d);
+    });
+    model.on('data', (d: Buffer) => client.write(d));
+    client.on('close', () => model.destroy());
+    model.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    model.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const admin = http.createServer((_req, res) => {
+      const cpu = process.cpuUsage();
+      res.end(JSON.stringify({ cpuMicros: cpu.user + cpu.system, requests }));
+    });
+    admin.listen(0, '127.0.0.1', () => console.log(JSON.stringify({
+      msg: 'listening', port: (server.address() as AddressInfo).port, adminPort: (admin.address() as AddressInfo).port,
+    })));
+  });
   process.on('SIGTERM', () => process.exit(0));
 }
 
@@ -195,6 +233,11 @@ async function load(port: number, durationS: number, adminPort: number | undefin
   const after = adminPort ? await getJson(`http://127.0.0.1:${adminPort}/metrics.json`) : undefined;
   const threadsAfter = threadCpuMicros(pid);
   const served = before && after ? Math.max(1, after.requests - before.requests) : 1;
+  // the per-request figures divide by the target's own count: it must agree with the load generator's
+  // (up to the requests in flight when the run stopped)
+  if (before && after && Math.abs(served - result['2xx']) > 2 * CONNECTIONS) {
+    throw new Error(`the target on :${port} counted ${served} requests, the load generator ${result['2xx']}`);
+  }
   const sorted = Float64Array.from(latencies).sort();
   return {
     rps: result['2xx'] / result.duration,
@@ -248,17 +291,19 @@ async function main(): Promise<void> {
   });
   const s0 = await startChild([SIDECAR], sidecarEnv('0'));
   const s100 = await startChild([SIDECAR], sidecarEnv('100'));
+  const relay = await startChild([__filename, 'relay'], { UPSTREAM_URL: `http://127.0.0.1:${stub.port}` });
   const targets = {
     direct: { port: stub.port, adminPort: undefined as number | undefined, pid: undefined as number | undefined },
     sidecar0: { port: s0.port, adminPort: s0.adminPort, pid: s0.proc.pid },
     sidecar100: { port: s100.port, adminPort: s100.adminPort, pid: s100.proc.pid },
+    relay: { port: relay.port, adminPort: relay.adminPort, pid: relay.proc.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION_S} s per target, model delay ${MODEL_DELAY_MS} ms, ~${RESPONSE.length} B response, ~${REQUEST.length} B request`);
   for (const n of names) await load(targets[n].port, 2, targets[n].adminPort, stub.port, targets[n].pid); // warm-up
 
-  const results: Record<Name, RunResult[]> = { direct: [], sidecar0: [], sidecar100: [] };
+  const results: Record<Name, RunResult[]> = { direct: [], sidecar0: [], sidecar100: [], relay: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
@@ -276,6 +321,7 @@ async function main(): Promise<void> {
   s100.proc.kill('SIGTERM');
   await exited;
   s0.proc.kill('SIGTERM');
+  relay.proc.kill('SIGTERM');
   stub.proc.kill('SIGTERM');
   const { records: recordsDelivered } = await getJson(`${recorderEndpoint}/__records`);
   recorder.proc.kill('SIGTERM');
@@ -303,6 +349,12 @@ async function main(): Promise<void> {
     stubCpuMicrosPerRequest: round(median(results.direct.map((x) => x.stubCpuMicrosPerRequest)), 1),
     cpuPerStubRequest: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
     cpuPerStubRequest0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! / results.direct[i].stubCpuMicrosPerRequest)), 2),
+    // the floor: the byte relay in the same rounds, and the sidecar's CPU above it (per round, then the median)
+    relayCpuMicrosPerRequest: round(median(results.relay.map((x) => x.cpuMicrosPerRequest!)), 1),
+    relayThroughputRatio: round(ratio('relay')),
+    relayAddedP99Ms: round(added('relay')),
+    cpuOverRelay: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
+    cpuOverRelay0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
     // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, and all other threads
     // (shipping worker, V8 and libuv background threads)
     ...threadSplit('', results.sidecar100),
@@ -325,6 +377,8 @@ if (process.argv[2] === 'stub') {
   runStub();
 } else if (process.argv[2] === 'recorder') {
   runRecorder();
+} else if (process.argv[2] === 'relay') {
+  runRelay();
 } else {
   main().catch((err) => {
     console.error(err);
