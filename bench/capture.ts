@@ -167,14 +167,16 @@ async function getJson(url: string): Promise<any> {
 }
 
 /**
- * CPU time (µs) of the sidecar's main thread (the proxy) and of all its other
- * threads (the shipping worker, V8's and libuv's background threads), from
- * /proc/<pid>/task/<tid>/stat (utime + stime); undefined where /proc is absent.
+ * CPU time (µs) of the sidecar's main thread (the proxy), of its shipping worker
+ * (the one thread with a positive nice value, SHIPPER_NICE) and of all its other
+ * threads (V8's and libuv's background threads), from /proc/<pid>/task/<tid>/stat
+ * (utime + stime, fields 14-15; nice, field 19; proc(5)); undefined where /proc is absent.
  */
-function threadCpuMicros(pid: number | undefined): { main: number; others: number } | undefined {
+function threadCpuMicros(pid: number | undefined): { main: number; worker: number; others: number } | undefined {
   if (pid === undefined || !fs.existsSync(`/proc/${pid}/task`)) return undefined;
   const tick = 1e6 / 100; // USER_HZ
   let main = 0;
+  let worker = 0;
   let others = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
@@ -186,9 +188,10 @@ function threadCpuMicros(pid: number | undefined): { main: number; others: numbe
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const micros = (Number(fields[11]) + Number(fields[12])) * tick;
     if (Number(tid) === pid) main += micros;
+    else if (Number(fields[16]) > 0) worker += micros;
     else others += micros;
   }
-  return { main, others };
+  return { main, worker, others };
 }
 
 interface RunResult {
@@ -200,8 +203,9 @@ interface RunResult {
   stubCpuPercent: number;
   /** The stub model's own CPU per request: a Node.js HTTP server doing almost nothing, the calibration of the machine's speed. */
   stubCpuMicrosPerRequest: number;
-  /** The sidecar's main thread (proxy) and other threads (shipping worker, V8/libuv background threads), per request. */
+  /** The sidecar's main thread (proxy), its shipping worker and its other threads (V8/libuv background threads), per request. */
   mainThreadMicrosPerRequest?: number;
+  workerThreadMicrosPerRequest?: number;
   otherThreadsMicrosPerRequest?: number;
 }
 
@@ -248,6 +252,7 @@ async function load(port: number, durationS: number, adminPort: number | undefin
     stubCpuPercent: (100 * (stubAfter.cpuMicros - stubBefore.cpuMicros)) / 1e6 / wallS,
     stubCpuMicrosPerRequest: (stubAfter.cpuMicros - stubBefore.cpuMicros) / Math.max(1, result['2xx']),
     mainThreadMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.main - threadsBefore.main) / served : undefined,
+    workerThreadMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.worker - threadsBefore.worker) / served : undefined,
     otherThreadsMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.others - threadsBefore.others) / served : undefined,
   };
 }
@@ -262,6 +267,7 @@ function threadSplit(suffix: string, runs: RunResult[]): Record<string, number> 
   if (runs.some((x) => x.mainThreadMicrosPerRequest === undefined)) return {};
   return {
     [`mainThreadMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.mainThreadMicrosPerRequest!)), 1),
+    [`workerThreadMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.workerThreadMicrosPerRequest!)), 1),
     [`otherThreadsMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.otherThreadsMicrosPerRequest!)), 1),
   };
 }
@@ -355,8 +361,9 @@ async function main(): Promise<void> {
     relayAddedP99Ms: round(added('relay')),
     cpuOverRelay: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
     cpuOverRelay0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
-    // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, and all other threads
-    // (shipping worker, V8 and libuv background threads)
+    // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, the shipping worker (found by its nice
+    // value: with SHIPPER_NICE=0, or a BENCH_SIDECAR bundle from before it, it is counted with the other threads), and
+    // all other threads (V8 and libuv background threads)
     ...threadSplit('', results.sidecar100),
     ...threadSplit('0', results.sidecar0),
     captured: final.captured,

@@ -63,6 +63,8 @@ export function parseHead(data: Buffer, end: number): Head {
   const text = data.toString('latin1', 0, end);
   const parts = text.split('\r\n');
   const first = parts[0];
+  // a bare CR or LF (or another control character) in the start line would end it where the model may not: refused
+  if (!FIELD_VALUE.test(first)) throw new HttpError('400 Bad Request', 'control characters in the start line');
   const n = parts.length - 1;
   const lines = new Array<string>(n);
   const names = new Array<string>(n);

@@ -107,7 +107,7 @@ export class CaptureProxy {
     this.sweeper.unref();
   }
 
-  /** The Host header for a request without one. */
+  /** The Host header for an HTTP/1.0 request without one (HTTP/1.1 requires one, RFC 9112 3.2). */
   public get hostHeader(): string {
     return this.upstreamHostHeader;
   }
@@ -382,14 +382,19 @@ class Exchange implements BodySink {
     this.reqDecoder = new BodyDecoder(framing, head.contentLength);
     this.chunkedUp = framing === Framing.Chunked;
     let incomingId: string | undefined;
-    let hasHost = false;
+    let hosts = 0;
     let expectContinue = false;
     for (let i = 0; i < head.names.length; i++) {
       const n = head.names[i];
       if (n === INFERENCE_ID) incomingId ??= head.values[i];
-      else if (n === 'host') hasHost = true;
+      else if (n === 'host') hosts++;
       else if (n === 'expect' && head.values[i].toLowerCase() === '100-continue') expectContinue = true;
     }
+    // RFC 9112 3.2: 400 for an HTTP/1.1 request without Host and for any request with more than one
+    if (hosts > 1 || (hosts === 0 && !this.http10)) throw new HttpError('400 Bad Request', hosts > 1 ? 'more than one Host' : 'no Host');
+    // RFC 9112 6.1: the framing of an HTTP/1.0 message with Transfer-Encoding is faulty (a smuggling vector)
+    if (this.http10 && head.transferEncoding !== undefined) throw new HttpError('400 Bad Request', 'Transfer-Encoding in an HTTP/1.0 request');
+    const hasHost = hosts === 1;
     this.id = incomingId !== undefined && VALID_ID.test(incomingId) ? incomingId : randomUUID();
     const target = line.target;
     const q = target.indexOf('?');
