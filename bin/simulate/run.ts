@@ -204,8 +204,10 @@ export interface ScenarioResult {
   readonly timeline: string[];
 }
 
-/** Runs one scenario against a loaded stack. */
-export async function runScenario(loaded: LoadedStack, scenario: Scenario): Promise<ScenarioResult> {
+/** Runs one scenario against a loaded stack; `prepare` may seed the simulated world first (tests: other models' metrics). */
+export async function runScenario(
+  loaded: LoadedStack, scenario: Scenario, prepare?: (world: World, t0Epoch: number) => void,
+): Promise<ScenarioResult> {
   const model = scenario.model ?? defaultModelOf(loaded);
   const record = loaded.records.get(model);
   if (!record) throw new Error(`scenario ${scenario.name}: no retraining record for model "${model}" (known: ${[...loaded.records.keys()].join(', ')})`);
@@ -236,6 +238,7 @@ export async function runScenario(loaded: LoadedStack, scenario: Scenario): Prom
     ? seedHistory(world, record, model, packageGroup, loaded.configPrefix, scenario.rollback.versions ?? 8, scenario.rollback.withoutBaseline)
     : undefined;
   const readsAnnotation = modelAnnotationRead(loaded.k8sObjects, record);
+  prepare?.(world, t0Epoch);
 
   // ---- the drift engine on generated capture data ----
   const drift = detectDrift({

@@ -56,15 +56,23 @@ export interface Scenario {
     /** GETs until the primary Deployment is rolled out (default 1; 0 = never). */
     readonly primaryPollsUntilReady?: number;
   };
+  /**
+   * The canary's signal: its first canary alarm, or for a model judged by canary metrics (a ModelFactory model) the
+   * first canary metric, the capture sidecar's `Errors` of its canary variant, unless `alarmName` names an alarm.
+   */
   readonly canary?: {
-    /** The canary alarm is in ALARM from this bake check on (1-based; default never). */
+    /**
+     * The canary alarm is in ALARM from this bake check on; for a canary metric, the canary answers 12 errors a
+     * minute in the 3 minutes before that check (1-based; default never).
+     */
     readonly alarmAtCheck?: number;
     /**
      * The canary alarm goes to ALARM and back to OK between the previous bake check (or the bake's start) and this
-     * one (1-based; default never): the check finds it OK, its history since the bake started does not.
+     * one: the check finds it OK, its history since the bake started does not; for a canary metric, one minute of
+     * 12 errors between the two checks (1-based; default never).
      */
     readonly flapBeforeCheck?: number;
-    /** Which canary alarm (default the first). */
+    /** Which canary alarm (default the first; for a model with canary metrics, default the first metric). */
     readonly alarmName?: string;
   };
   readonly faults?: Fault[];
@@ -137,7 +145,7 @@ export const BUILT_IN_SCENARIOS: Scenario[] = [
   },
   {
     name: 'canary-alarm-rollback',
-    description: 'The canary error-rate alarm fires during the bake: traffic back to primary, canary restored, package Rejected.',
+    description: 'The canary answers errors during the bake (its error-rate alarm fires, or its error metric crosses the threshold): traffic back to primary, canary restored, package Rejected.',
     canary: { alarmAtCheck: 2 },
     expect: { outcome: 'rolled-back' },
   },

@@ -61,6 +61,12 @@ export interface RetrainRecord {
   readonly rolloutMaxPolls: number;
   readonly canaryWeight: number;
   readonly canaryAlarmNames: string[];
+  /**
+   * The GetMetricData queries judging the canary's metrics at every bake check (absent: no metric is judged, the
+   * definition skips the check). Built by {@link canaryMetricQueries}: one `MetricDataQuery` per metric
+   * (`ReturnData` false) and ONE returned series, id {@link CANARY_METRIC_RESULT_ID}, 1 where a period breaches.
+   */
+  readonly canaryMetricQueries?: CanaryMetricDataQuery[];
   /** Input of the training state machine (merged with the retrain context); `modelName` is always set. */
   readonly trainingInput: { readonly modelName: string; readonly [key: string]: unknown };
   /** The DriftMonitor baseline a promotion replaces (absent: none). */
@@ -69,6 +75,73 @@ export interface RetrainRecord {
   readonly initialChampion: RetrainChampionRecord;
   /** The Kubernetes coordinates. Kept under `eks` (the field name the state machine reads). */
   readonly eks: RetrainClusterRecord;
+}
+
+/** A dimension of a canary metric (the CloudWatch API's `Dimension`). */
+export interface CanaryMetricDimension {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+/**
+ * One `MetricDataQuery` of GetMetricData (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html),
+ * with the API's field names: the record holds them as the state machine passes them.
+ */
+export interface CanaryMetricDataQuery {
+  readonly Id: string;
+  readonly MetricStat?: {
+    readonly Metric: { readonly Namespace: string; readonly MetricName: string; readonly Dimensions: CanaryMetricDimension[] };
+    readonly Period: number;
+    readonly Stat: string;
+  };
+  readonly Expression?: string;
+  readonly Label?: string;
+  readonly ReturnData: boolean;
+}
+
+/** A canary metric and its threshold, as {@link canaryMetricQueries} takes them (values may be CDK tokens). */
+export interface CanaryMetricSpec {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: CanaryMetricDimension[];
+  /** GetMetricData `Stat` (e.g. `Sum`). */
+  readonly stat: string;
+  /** Seconds, a multiple of 60. */
+  readonly period: number;
+  /** A period whose statistic is at or above this breaches. */
+  readonly threshold: number;
+}
+
+/** Id of the one series the canary metric queries return: 1 for a breaching period, 0 otherwise, none without data. */
+export const CANARY_METRIC_RESULT_ID = 'breach';
+/**
+ * The most periods a bake may span when canary metrics are judged: the returned series then holds at most this
+ * many datapoints (a timestamp and a value each, about 30 bytes of JSON), far under the 256 KiB a Task result may hold.
+ */
+export const CANARY_METRIC_MAX_PERIODS = 1440;
+/** GetMetricData `MaxDatapoints` of the check: the bound above plus the partial periods at both ends of the window. */
+export const CANARY_METRIC_MAX_DATAPOINTS = CANARY_METRIC_MAX_PERIODS + 60;
+
+/**
+ * The GetMetricData queries of a model's canary metrics: `m<i>` reads metric i (not returned); the returned series
+ * `breach` is `IF(m0 >= <threshold>, 1, 0)` for one metric, and for several the `MAX` of one such `IF` per metric
+ * (`b<i>`, not returned). A period without datapoints gives no value (missing data never breaches).
+ */
+export function canaryMetricQueries(metrics: readonly CanaryMetricSpec[]): CanaryMetricDataQuery[] {
+  const reads: CanaryMetricDataQuery[] = metrics.map((m, i) => ({
+    Id: `m${i}`,
+    MetricStat: { Metric: { Namespace: m.namespace, MetricName: m.metricName, Dimensions: m.dimensions }, Period: m.period, Stat: m.stat },
+    ReturnData: false,
+  }));
+  const test = (i: number) => `IF(m${i} >= ${metrics[i].threshold}, 1, 0)`;
+  if (metrics.length === 1) return [...reads, { Id: CANARY_METRIC_RESULT_ID, Expression: test(0), Label: 'canary metric over threshold', ReturnData: true }];
+  const tests: CanaryMetricDataQuery[] = metrics.map((_, i) => ({ Id: `b${i}`, Expression: test(i), ReturnData: false }));
+  return [...reads, ...tests, {
+    Id: CANARY_METRIC_RESULT_ID,
+    Expression: `MAX([${tests.map((t) => t.Id).join(', ')}])`,
+    Label: 'canary metric over threshold',
+    ReturnData: true,
+  }];
 }
 
 /** Where the retraining state machine keeps the record in its execution state. */

@@ -21,6 +21,7 @@ import { RetrainTrigger } from '../retraining/retrain-trigger';
 import { validateTrainingInput } from '../training/private/training-input';
 import { ApprovalPolicy, TrainingPipeline } from '../training/training-pipeline';
 import { FactoryModelSpec, ModelFactoryProps } from './model-factory-props';
+import { canaryErrors } from './private/canary-errors';
 import { assignLocalValue, isCrossStackReference } from './private/local-reference';
 import { AdoptedStackSynthesizer, defaultCommand, defaultConcurrency, GroupRunner, processRole, ProcessRole, skipSynthesis } from './private/process-groups';
 import { checkSegmentNames, MODEL_UNITS, SEGMENT_UNITS, shardLimitUnits, shardWeight, wireSegments } from './private/segments';
@@ -70,8 +71,8 @@ export class ModelFactory extends Construct {
   public readonly trigger: RetrainTrigger;
   /**
    * A fleet-wide signal: fires when the canary variant of any model answers errors. Not watched by the
-   * bakes: each model's canary is judged by its own `<alarmPrefix>-<model>-canary-errors` alarm (and its
-   * quality alarm when it has labels).
+   * bakes: each model's canary is judged by its own canary's `Errors` metric (GetMetricData during the bake,
+   * no alarm resource per model) and its quality alarm when it has labels.
    */
   public readonly canaryErrorsAlarm: cloudwatch.Alarm;
 
@@ -145,10 +146,10 @@ export class ModelFactory extends Construct {
       monitorBaselinePrefix: { bucket: props.artifactBucket, prefix: `${outputPrefix}models/` },
     });
     // A fleet-wide view (Metrics Insights over every canary), for dashboards and paging; the bakes
-    // watch each model's own canary alarm (addModelToShard).
+    // judge each model's own canary metric (addModelToShard).
     this.canaryErrorsAlarm = new cloudwatch.Alarm(this, 'CanaryErrors', {
       alarmName: `${this.monitor.alarmPrefix}-fleet-canary-errors`,
-      alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); watched while a canary bakes.',
+      alarmDescription: 'cdk-mlops ModelFactory: 5xx answers of the canary variant of any model of the fleet (capture sidecar metrics); each bake judges its own model\'s canary only.',
       metric: new cloudwatch.MathExpression({
         expression: `SELECT SUM(Errors) FROM SCHEMA("${CaptureStream.METRICS_NAMESPACE}", ModelName, Variant) WHERE Variant = 'canary'`,
         period: Duration.minutes(1),
@@ -334,28 +335,11 @@ export class ModelFactory extends Construct {
     // Retraining: the trigger renders the model's record (stored below in the model's one SSM
     // parameter) and its RBAC objects (rendered into the model's own chart): no resource of its own.
     const prefix = this.monitor.alarmPrefix;
-    // The model's OWN canary signal: 5xx answers of its canary variant only, so one model's failing canary
-    // never rolls back another's. Its name carries the alarm prefix (covered by the trigger's one
-    // DescribeAlarms grant) and no retrain suffix (it starts no retrain).
-    const canaryErrorsName = `${prefix}-${name}-canary-errors`;
-    new cloudwatch.Alarm(scope, 'CanaryErrors', {
-      alarmName: canaryErrorsName,
-      alarmDescription: `cdk-mlops ModelFactory: 5xx answers of the canary variant of ${name} (capture sidecar metrics); watched while its canary bakes.`,
-      metric: new cloudwatch.Metric({
-        namespace: CaptureStream.METRICS_NAMESPACE,
-        metricName: 'Errors',
-        dimensionsMap: { ModelName: name, Variant: 'canary' },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
-      threshold: 5,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    // By its literal name: covered by the trigger's prefix grant, no reference from the platform stack to the shard.
-    const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(scope, 'CanaryErrorsRef', canaryErrorsName)];
+    // The model's OWN canary signal, judged without an alarm resource: the bake reads the 5xx answers of its canary
+    // variant only (GetMetricData on its ModelName/Variant dimensions, precomputed in its record), so one model's
+    // failing canary never rolls back another's. Its quality alarm, when it has labels, is watched as an alarm.
+    const canaryMetrics = [canaryErrors(name, 'canary')];
+    const canaryAlarms: cloudwatch.IAlarm[] = [];
     if (spec.quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(scope, 'QualityAlarmRef', `${prefix}-${name}-quality`));
     const r = spec.retrain ?? {};
     const trainingInput = {
@@ -373,6 +357,7 @@ export class ModelFactory extends Construct {
       // The platform's cluster: its name, endpoint and CA resolve in the shard to the shard's SSM-typed parameters.
       cluster: this.props.cluster,
       canaryAlarms,
+      canaryMetrics,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
       trainingInput,
       canaryWeight: r.canaryWeight,

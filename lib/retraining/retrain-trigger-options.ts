@@ -246,10 +246,35 @@ export interface BaselinePrefix {
   readonly prefix: string;
 }
 
+/**
+ * A metric of the canary judged while it bakes, without an alarm of its own (see `canaryMetrics`): the canary
+ * fails when one period's statistic, since the bake started, is at or above `threshold`.
+ */
+export interface RetrainCanaryMetric {
+  /**
+   * The metric of the canary only (its dimensions name the canary variant), with its statistic (e.g. `Sum`) and
+   * period (a multiple of 60 seconds: standard-resolution data; the bake may span at most 1,440 periods).
+   */
+  readonly metric: cloudwatch.Metric;
+  /** The canary fails when one period's statistic is at or above this value. */
+  readonly threshold: number;
+}
+
 /** How a model is retrained and canaried (shared by {@link RetrainModelOptions} and {@link RetrainEndpointOptions}). */
 export interface RetrainPolicyOptions {
-  /** Alarms watched while the canary bakes (error rate, latency, quality); 1-100. */
+  /**
+   * Alarms watched while the canary bakes (error rate, latency, quality): their current state and their state
+   * changes since the bake started; 1-100, or 0-100 with `canaryMetrics`.
+   */
   readonly canaryAlarms: cloudwatch.IAlarm[];
+  /**
+   * Metrics of the canary judged at every bake check by their datapoints since the bake started (one
+   * CloudWatch GetMetricData call per check, no alarm resource): any period at or above its threshold fails the
+   * canary, a period without data never does. 1-10 metrics; their period must be a multiple of 60 seconds.
+   * Grants the state machine `cloudwatch:GetMetricData`, which has no resource-level permissions (Resource `*`).
+   * @default - none: the canary is judged by `canaryAlarms` only
+   */
+  readonly canaryMetrics?: RetrainCanaryMetric[];
   /**
    * Model package of the model served before any retrain (the first champion).
    * @default 'none'

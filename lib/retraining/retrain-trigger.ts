@@ -112,6 +112,8 @@ export class RetrainTrigger extends Construct {
   private readonly rbacNamespaces = new Set<string>();
   private readonly packageGroups = new Set<string>();
   private readonly alarmArns = new Set<string>();
+  /** Whether a registered model's canary is judged by metrics (the state machine then reads them with GetMetricData). */
+  private canaryMetricsGranted = false;
   private readonly baselineGrants: BaselineGrants;
   private readonly driftMonitor?: DriftMonitor;
   private readonly trainingPipeline?: TrainingPipeline;
@@ -355,11 +357,27 @@ export class RetrainTrigger extends Construct {
       const covered = this.canaryAlarmNamePrefix !== undefined && literal !== undefined && literal.startsWith(this.canaryAlarmNamePrefix);
       if (!covered) this.alarmArns.add(alarm.alarmArn);
     }
+    if (record.canaryMetricQueries !== undefined && !this.canaryMetricsGranted) this.grantCanaryMetrics();
     const prefixed = this.modelPackageGroupPrefix !== undefined && !isToken(packageGroup) && packageGroup.startsWith(this.modelPackageGroupPrefix);
     if (!prefixed) this.packageGroups.add(packageGroup);
     this.reachCluster(options.cluster);
     const kubernetesObjects = renderRbacObjects(options, this.clusterGroup(options.cluster));
     return { record, parameterName: `${this.configPath}${name}`, kubernetesObjects };
+  }
+
+  /**
+   * The bake checks of models with `canaryMetrics` read them with GetMetricData, which has no resource-level
+   * permissions (Service Authorization Reference, Amazon CloudWatch: GetMetricData lists no resource type): one
+   * statement on `*`, added once whatever the number of such models. Its AwsSolutions-IAM5 acknowledgement is the
+   * `Resource::*` reason of acknowledgeNag, which names GetMetricData only when this grant exists.
+   */
+  private grantCanaryMetrics(): void {
+    this.canaryMetricsGranted = true;
+    this.stateMachineRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadCanaryMetrics',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+    }));
   }
 
   /**
@@ -596,7 +614,10 @@ export class RetrainTrigger extends Construct {
       validate: () => {
         const configArn = `parameter${this.configPath}*`;
         acknowledgeWildcards(this.stateMachineRole, (f) => {
-          if (f === 'Resource::*') return 'cloudwatch:PutMetricData (conditioned on the cloudwatch:namespace of the outcome metric) and sagemaker:ListModelPackages (the newest Approved package of a model\'s group, reconciled with the champion) have no resource-level permissions; the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.';
+          if (f === 'Resource::*') {
+            return 'cloudwatch:PutMetricData (conditioned on the cloudwatch:namespace of the outcome metric) and sagemaker:ListModelPackages (the newest Approved package of a model\'s group, reconciled with the champion) have no resource-level permissions; the X-Ray and log-delivery actions CDK adds for tracing and logging have none either.'
+              + (this.canaryMetricsGranted ? ' Nor has cloudwatch:GetMetricData (statement ReadCanaryMetrics): the bake checks read the canary metrics of the models registered with canaryMetrics, each model\'s own dimensions from its record.' : '');
+          }
           if (/:model-package\/[A-Za-z0-9-]+\/\*$/.test(f)) return 'Candidate model package versions are created by each training run, so UpdateModelPackage is scoped to the versions of the registered models\' package groups.';
           if (this.modelPackageGroupPrefix !== undefined && f.endsWith(`:model-package/${this.modelPackageGroupPrefix}*/*`)) return 'Every model package group of the fleet starts with this prefix (one group per model): UpdateModelPackage approves or rejects the candidates of those groups only.';
           if (this.canaryAlarmNamePrefix !== undefined && f.endsWith(`:alarm:${this.canaryAlarmNamePrefix}*`)) return 'The canary alarms of every registered model are named with this prefix; DescribeAlarms and DescribeAlarmHistory read their state and state changes during the bake (one ARN pattern instead of one ARN per model).';

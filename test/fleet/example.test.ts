@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { modelFactory } from '../../examples/model-factory';
+import { CaptureStream } from '../../lib';
 import { testApp } from '../util/synth';
 
 // The 50-model example as bin/examples.ts builds it: cdk-nag (AwsSolutions) as a policy-validation plugin.
@@ -42,27 +43,52 @@ test('the shared TrainingPipeline registers candidates PendingManualApproval: th
 });
 
 // Issue 11: each model's canary is judged only by its own signals, and the default (private) cluster is reachable.
-test('fleet isolation: every model\'s record watches only its own canary alarms (never the fleet alarm, never another model\'s)', () => {
+test('fleet isolation: every model\'s record judges only its own canary metric and alarms (never the fleet\'s, never another model\'s)', () => {
+  // Issue 16: no canary-errors alarm per model; the bake reads the model's own canary Errors (GetMetricData, the
+  // record's canaryMetricQueries), so one model's failing canary still never rolls back another's (issue 11).
   let checked = 0;
+  const seen = new Set<string>();
   for (const name of ['ModelFactory-models-0', 'ModelFactory-models-1', 'ModelFactory-models-2']) {
     const t = assembly!.getStackByName(name).template;
+    expect(Object.values<any>(t.Resources).filter((a) => a.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(a.Properties.AlarmName).includes('canary-errors'))).toEqual([]);
     for (const r of Object.values<any>(t.Resources).filter((x) => x.Type === 'AWS::SSM::Parameter')) {
-      const text = JSON.stringify(r.Properties.Value);
-      const m = /\\"canaryAlarmNames\\":\[([^\]]*)\]/.exec(text);
-      if (!m) continue;
-      const model = /\\"modelName\\":\\"([a-z0-9-]+)\\"/.exec(text.slice(text.indexOf('schemaVersion')))![1];
-      const names = m[1].split(',').map((s) => s.replace(/\\"/g, ''));
-      expect(names.length).toBeGreaterThan(0);
-      for (const n of names) expect(n).toMatch(new RegExp(`-${model}-(canary-errors|quality)$`));
-      expect(names.some((n) => n.endsWith(`-${model}-canary-errors`))).toBe(true);
-      // The alarm exists, in the model's shard, on the model's canary variant only.
-      const alarm = Object.values<any>(t.Resources).find((a) => a.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(a.Properties.AlarmName).includes(`-${model}-canary-errors`));
-      expect(alarm.Properties.Dimensions).toEqual(expect.arrayContaining([{ Name: 'ModelName', Value: model }, { Name: 'Variant', Value: 'canary' }]));
+      const record = parameterJson(r.Properties.Value);
+      if (record?.canaryAlarmNames === undefined) continue;
+      const model: string = record.modelName;
+      seen.add(model);
+      // Alarms: the model's own quality alarm only (when it has labels).
+      for (const n of record.canaryAlarmNames) expect(n).toMatch(new RegExp(`-${model}-quality$`));
+      // Metrics: exactly one read, the capture sidecar's Errors of THIS model's canary variant, Sum per minute.
+      const reads = record.canaryMetricQueries.filter((q: any) => q.MetricStat);
+      expect(reads).toEqual([{
+        Id: 'm0',
+        MetricStat: {
+          Metric: { Namespace: CaptureStream.METRICS_NAMESPACE, MetricName: 'Errors', Dimensions: [{ Name: 'ModelName', Value: model }, { Name: 'Variant', Value: 'canary' }] },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      }]);
+      expect(record.canaryMetricQueries.filter((q: any) => q.ReturnData)).toEqual([expect.objectContaining({ Id: 'breach', Expression: 'IF(m0 >= 5, 1, 0)' })]);
+      // No other model's name anywhere in what the bake reads.
+      const values = [...JSON.stringify(record.canaryMetricQueries).matchAll(/"Value":"([^"]*)"/g)].map((m) => m[1]);
+      expect(values).toEqual([model, 'canary']);
       checked++;
     }
   }
   expect(checked).toBe(50);
+  expect(seen.size).toBe(50);
 });
+
+/** The JSON of an SSM parameter's Value (a string, or an Fn::Join of literal parts and tokens, stubbed). */
+function parameterJson(value: any): any {
+  const text = typeof value === 'string' ? value : (value?.['Fn::Join']?.[1] ?? []).map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 test('the fleet keeps the GpuCluster default (private endpoint): its Kubernetes calls go through the in-VPC caller', () => {
   const platform = assembly!.getStackByName('ModelFactory').template;

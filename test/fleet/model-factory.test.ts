@@ -83,8 +83,9 @@ describe('ModelFactory with 1,000 models', () => {
     expect(count('AWS::EKS::PodIdentityAssociation')).toBe(1000);
     expect(count('AWS::SSM::Parameter')).toBe(1000);
     const withLabels = fleetSpecs(1000).filter((m) => m.quality).length;
-    // Per model: the drift alarm, its own canary-errors alarm (issue 11: fleet isolation) and the quality alarm with labels.
-    expect(count('AWS::CloudWatch::Alarm')).toBe(2000 + withLabels);
+    // Per model: the drift alarm and the quality alarm with labels. Its canary is judged by its own Errors metric
+    // (issue 16: GetMetricData during the bake, no canary-errors alarm per model; issue 11's isolation kept).
+    expect(count('AWS::CloudWatch::Alarm')).toBe(1000 + withLabels);
     // Nothing per model in the platform stack: no model package group, no trace of the last model.
     const platformTemplate = stacks.find((x) => x.stackName === 'Fleet')!.template;
     expect(Object.values<any>(platformTemplate.Resources).filter((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup')).toEqual([]);

@@ -86,7 +86,8 @@ describe('the definition reads each canary alarm\'s StateUpdate history since th
     });
     expect(h.Catch[0].ErrorEquals).toEqual(['States.ALL']);
     expect(S.CanaryHealthy.Default).toBe('InitAlarmHistoryCheck');
-    expect(S.AlarmHistoryClean.Choices[1]).toEqual({ Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CountBake' });
+    // After the last alarm's history: the canary metrics of the model, if its record has any (bake-metrics.test.ts).
+    expect(S.AlarmHistoryClean.Choices[1]).toEqual({ Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CanaryMetricsToCheck' });
   });
 
   test('the ResultSelector, run by the interpreter on history pages: a transition into or out of ALARM, or a full page, is an alarm', async () => {

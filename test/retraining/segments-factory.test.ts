@@ -8,7 +8,7 @@ import { mergeStacks } from '../../bin/simulate/assembly';
 import { Template as CfnTemplate } from '../../bin/simulate/cfn';
 import { extract, LoadedStack, runScenario } from '../../bin/simulate/run';
 import { fleetSpecs, ModelFactoryStack } from '../../examples/model-factory';
-import { FactoryModelSpec } from '../../lib';
+import { CaptureStream, FactoryModelSpec } from '../../lib';
 import { podSpecs, restrictedViolations, validateK8s } from '../inference/k8s-checks';
 import { synthWithNag } from '../util/nag';
 
@@ -48,12 +48,19 @@ describe('a factory model with segments', () => {
     expect(eu.baseline.key).toBe(`training/models/${name}-eu/baseline.json`);
     expect(eu.trainingInput).toMatchObject({ modelName: `${name}-eu`, instanceType: shop.training!.instanceType });
     expect(eu.eks).toMatchObject({ primaryDeployment: `${name}-eu`, canaryDeployment: `${name}-eu-canary` });
-    expect(eu.canaryAlarmNames).toEqual([expect.stringMatching(new RegExp(`-${name}-eu-canary-errors$`))]);
+    // The segment canary's own 5xx metric, judged by the bake (no canary-errors alarm): ModelName + its canary variant.
+    const quality = eu.canaryAlarmNames;
+    expect(quality.every((n: string) => n.endsWith(`-${name}-eu-quality`))).toBe(true);
+    const metrics = eu.canaryMetricQueries.filter((q: any) => q.MetricStat).map((q: any) => q.MetricStat);
+    expect(metrics).toEqual([{
+      Metric: { Namespace: CaptureStream.METRICS_NAMESPACE, MetricName: 'Errors', Dimensions: [{ Name: 'ModelName', Value: name }, { Name: 'Variant', Value: 'eu-canary' }] },
+      Period: 60,
+      Stat: 'Sum',
+    }]);
     const alarms = Object.values(shard.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const drift = alarms.find((a) => String(a.AlarmName).endsWith(`-${name}-eu-drift`));
     expect(drift.Dimensions).toEqual([{ Name: 'ModelName', Value: name }, { Name: 'Segment', Value: 'eu' }]);
-    const canary = alarms.find((a) => String(a.AlarmName).endsWith(`-${name}-eu-canary-errors`));
-    expect(canary.Dimensions).toEqual([{ Name: 'ModelName', Value: name }, { Name: 'Variant', Value: 'eu-canary' }]);
+    expect(alarms.filter((a) => String(a.AlarmName).includes('canary-errors'))).toEqual([]);
   });
 
   test('the shard\'s pod role lets only this model\'s pods read its segments\' candidates and champions', () => {

@@ -1,8 +1,7 @@
 // The per-segment wiring of a ModelFactory model (issue 12, item 5): each segment of a spec is monitored and retrained
 // as its own model `<model>-<segment>`, like `RetrainTrigger.addModelEndpoint(endpoint, { segment })` does, but with the
 // factory's footprint: the retraining record rides in the segment's drift configuration parameter (one SSM parameter),
-// the RBAC objects in the model's chart, and the canary signal is the segment canary's own 5xx alarm.
-import { Duration } from 'aws-cdk-lib';
+// the RBAC objects in the model's chart, and the canary signal is the segment canary's own 5xx metric (judged by the bake).
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,13 +13,13 @@ import { segmentModelName } from '../../contracts/drift-monitor-config';
 import { segmentCanaryVariant } from '../../contracts/endpoint-wiring';
 import { acknowledgeWildcards } from '../../core/nag';
 import { invalid } from '../../core/validation';
-import { CaptureStream } from '../../inference/capture-stream';
 import type { ModelEndpoint } from '../../inference/model-endpoint';
 import { MonitoredModel } from '../../monitoring/monitored-model';
 import { segmentCoordinates } from '../../retraining/private/endpoint-coordinates';
 import { validateTrainingInput } from '../../training/private/training-input';
 import type { ModelFactory } from '../model-factory';
 import type { FactoryModelSpec } from '../model-factory-props';
+import { canaryErrors } from './canary-errors';
 
 /**
  * What a model and a segment cost in a shard stack, measured on `examples/model-factory.ts` fleets
@@ -95,26 +94,9 @@ export function wireSegments(factory: ModelFactory, scope: Construct, c: Segment
     const unit = segmentModelName(name, seg.name);
     const canary = segmentCanaryVariant(seg.name);
     const segScope = new Construct(scope, `Segment-${seg.name}`);
-    // The segment canary's OWN 5xx signal, named under the alarm prefix (the trigger's one DescribeAlarms grant) with no retrain suffix.
-    const canaryErrorsName = `${alarmPrefix}-${unit}-canary-errors`;
-    new cloudwatch.Alarm(segScope, 'CanaryErrors', {
-      alarmName: canaryErrorsName,
-      alarmDescription: `cdk-mlops ModelFactory: 5xx answers of the canary of segment ${seg.name} of ${name} (capture sidecar metrics); watched while its canary bakes.`,
-      metric: new cloudwatch.Metric({
-        namespace: CaptureStream.METRICS_NAMESPACE,
-        metricName: 'Errors',
-        dimensionsMap: { ModelName: name, Variant: canary },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
-      threshold: 5,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // The segment canary's OWN 5xx signal, judged by the bake from its metric (no alarm resource); its quality alarm as an alarm.
     const quality = seg.quality ?? spec.quality;
-    const canaryAlarms: cloudwatch.IAlarm[] = [cloudwatch.Alarm.fromAlarmName(segScope, 'CanaryErrorsRef', canaryErrorsName)];
+    const canaryAlarms: cloudwatch.IAlarm[] = [];
     if (quality) canaryAlarms.push(cloudwatch.Alarm.fromAlarmName(segScope, 'QualityAlarmRef', `${alarmPrefix}-${unit}-quality`));
     const training = seg.training ?? spec.training;
     const trainingInput = {
@@ -129,6 +111,7 @@ export function wireSegments(factory: ModelFactory, scope: Construct, c: Segment
       ...segmentCoordinates(factory, endpoint, seg.name),
       cluster: c.cluster,
       canaryAlarms,
+      canaryMetrics: [canaryErrors(name, canary)],
       modelPackageGroupName: `${c.packageGroupPrefix}${unit}`,
       trainingInput,
       canaryWeight: r.canaryWeight,

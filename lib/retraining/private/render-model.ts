@@ -2,7 +2,10 @@
 // RetrainRecord (the contract the state machine reads) and the namespaced Role + RoleBinding out.
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { RETRAIN_RECORD_VERSION, IngressWeightsPatch, RetrainMonitorBaselineRecord, RetrainRecord } from '../../contracts/retrain-record';
+import {
+  CANARY_METRIC_MAX_PERIODS, canaryMetricQueries, CanaryMetricDataQuery, RETRAIN_RECORD_VERSION,
+  IngressWeightsPatch, RetrainMonitorBaselineRecord, RetrainRecord,
+} from '../../contracts/retrain-record';
 import { checkDnsLabel, checkInt, checkOneOf, checkPattern, invalid, isToken } from '../../core/validation';
 import { RetrainBudgetPeriod, RetrainModelOptions, RetrainRbacObject } from '../retrain-trigger-options';
 
@@ -36,8 +39,15 @@ export function renderRetrainRecord(
   }
   checkPattern(scope, 'ingressActionName', options.ingressActionName, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (the ALB action name)');
   checkInt(scope, 'servicePort', options.servicePort, 1, 65535);
-  if (options.canaryAlarms.length < 1 || options.canaryAlarms.length > 100) {
-    invalid(scope, 'canaryAlarms', options.canaryAlarms.length, 'must hold between 1 and 100 alarms (DescribeAlarms with no names would return every alarm)');
+  const canaryMetrics = options.canaryMetrics ?? [];
+  if (options.canaryMetrics !== undefined && (canaryMetrics.length < 1 || canaryMetrics.length > 10)) {
+    invalid(scope, 'canaryMetrics', canaryMetrics.length, 'must hold between 1 and 10 metrics, or be left out');
+  }
+  const minAlarms = canaryMetrics.length > 0 ? 0 : 1;
+  if (options.canaryAlarms.length < minAlarms || options.canaryAlarms.length > 100) {
+    invalid(scope, 'canaryAlarms', options.canaryAlarms.length, canaryMetrics.length > 0
+      ? 'must hold at most 100 alarms'
+      : 'must hold between 1 and 100 alarms, or give canaryMetrics (a canary must be judged by something)');
   }
   checkPattern(scope, 'initialModelArtifactUri', options.initialModelArtifactUri, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'must be an s3://bucket/key URI');
   checkPattern(scope, 'initialModelVersion', options.initialModelVersion, /^[A-Za-z0-9._:+-]{1,128}$/, 'must be 1-128 letters, digits and . _ : + -');
@@ -88,6 +98,7 @@ export function renderRetrainRecord(
   }
   const trainingInput = { modelName: name, ...(options.trainingInput ?? {}) } as RetrainRecord['trainingInput'];
   const monitorBaseline = monitorBaselineOf(trainingInput.modelName);
+  const metricQueries = renderCanaryMetrics(scope, canaryMetrics, bakeSeconds);
   const record: RetrainRecord = {
     schemaVersion: RETRAIN_RECORD_VERSION,
     modelName: name,
@@ -102,6 +113,7 @@ export function renderRetrainRecord(
     rolloutMaxPolls: rolloutPolls,
     canaryWeight,
     canaryAlarmNames: options.canaryAlarms.map((a) => a.alarmName),
+    ...(metricQueries ? { canaryMetricQueries: metricQueries } : {}),
     trainingInput,
     ...(monitorBaseline ? { monitorBaseline } : {}),
     initialChampion: {
@@ -122,6 +134,31 @@ export function renderRetrainRecord(
     },
   };
   return { record, packageGroup };
+}
+
+/**
+ * The GetMetricData queries of the canary metrics (undefined without any): each metric's statistic per period
+ * (a multiple of 60 seconds, at most 1,440 periods per bake) against its threshold.
+ */
+function renderCanaryMetrics(scope: Construct, metrics: RetrainModelOptions['canaryMetrics'] & object, bakeSeconds: number): CanaryMetricDataQuery[] | undefined {
+  if (metrics.length === 0) return undefined;
+  return canaryMetricQueries(metrics.map((m, i) => {
+    const prop = `canaryMetrics[${i}]`;
+    const metric = m.metric;
+    const period = metric.period.toSeconds();
+    // GetMetricData: a period of standard-resolution data is a multiple of 60 seconds (API_MetricStat.html).
+    if (period < 60 || period % 60 !== 0) invalid(scope, `${prop}.metric.period`, `${period} seconds`, 'must be a multiple of 60 seconds');
+    if (bakeSeconds / period > CANARY_METRIC_MAX_PERIODS) {
+      invalid(scope, `${prop}.metric.period`, `${period} seconds`, `must cover the bake (${bakeSeconds} seconds) in at most ${CANARY_METRIC_MAX_PERIODS} periods, so one GetMetricData result holds the whole bake`);
+    }
+    if (!Number.isFinite(m.threshold)) invalid(scope, `${prop}.threshold`, m.threshold, 'must be a finite number');
+    if (metric.account !== undefined || metric.region !== undefined) {
+      invalid(scope, `${prop}.metric`, metric.toString(), 'must be a metric of the state machine\'s own account and region (no account or region)');
+    }
+    const dimensions = Object.entries(metric.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value: String(Value) }));
+    if (dimensions.length === 0) invalid(scope, `${prop}.metric.dimensions`, '{}', 'must name the canary (e.g. its model and variant): a metric without dimensions is not the canary\'s own');
+    return { namespace: metric.namespace, metricName: metric.metricName, dimensions, stat: metric.statistic, period, threshold: m.threshold };
+  }));
 }
 
 /**

@@ -1,5 +1,5 @@
 // The canary: the candidate on the canary variant, traffic shifted, alarms checked while it bakes.
-import { recordPath } from '../../../contracts/retrain-record';
+import { CANARY_METRIC_MAX_DATAPOINTS, CANARY_METRIC_RESULT_ID, recordPath } from '../../../contracts/retrain-record';
 import { DefinitionContext, retry, CLOUDWATCH_TRANSIENT } from './context';
 
 /**
@@ -41,7 +41,13 @@ export function addCanaryStates(c: DefinitionContext): void {
   });
   // The bake's start (the window every history check reads from): when traffic has just shifted to the canary.
   S.InitBake = { Type: 'Pass', Parameters: { 'n': 0, 'startedAt.$': '$$.State.EnteredTime' }, ResultPath: '$.bake', Next: 'Bake' };
-  S.Bake = { Type: 'Wait', SecondsPath: recordPath('bakeIntervalSeconds'), Next: 'CheckCanaryAlarms' };
+  S.Bake = { Type: 'Wait', SecondsPath: recordPath('bakeIntervalSeconds'), Next: 'CanaryAlarmsToCheck' };
+  // A model judged by canary metrics only has no canary alarm: DescribeAlarms without names would return every alarm.
+  S.CanaryAlarmsToCheck = {
+    Type: 'Choice',
+    Choices: [{ Variable: `${recordPath('canaryAlarmNames')}[0]`, IsPresent: true, Next: 'CheckCanaryAlarms' }],
+    Default: 'CanaryMetricsToCheck',
+  };
   c.task('CheckCanaryAlarms', {
     Comment: 'Error rate, latency and quality alarms of the canary; only those in ALARM now come back.',
     Resource: c.arn('aws-sdk:cloudwatch:describeAlarms'),
@@ -61,6 +67,7 @@ export function addCanaryStates(c: DefinitionContext): void {
   addAlarmHistoryStates(c);
   S.CanaryAlarmInHistory = { Type: 'Pass', Result: 'canary alarm (in ALARM since the bake started)', ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
   S.CanaryAlarm = { Type: 'Pass', Result: 'canary alarm', ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
+  addCanaryMetricStates(c);
   S.CountBake = { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.bake.n, 1)', 'startedAt.$': '$.bake.startedAt' }, ResultPath: '$.bake', Next: 'BakeDone' };
   S.BakeDone = {
     Type: 'Choice',
@@ -119,7 +126,7 @@ function addAlarmHistoryStates(c: DefinitionContext): void {
       ],
       Next: 'CanaryAlarmInHistory',
     }, {
-      Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CountBake',
+      Variable: '$.alarmHistory.i', NumericGreaterThanEqualsPath: '$.alarmHistory.last', Next: 'CanaryMetricsToCheck',
     }],
     Default: 'NextAlarmHistory',
   };
@@ -129,4 +136,60 @@ function addAlarmHistoryStates(c: DefinitionContext): void {
     ResultPath: '$.alarmHistory',
     Next: 'CheckCanaryAlarmHistory',
   };
+}
+
+/** The rollback reason when a canary metric breached during the bake. */
+export const CANARY_METRIC_REASON = 'canary metric over threshold since the bake started';
+/** The rollback reason when GetMetricData could not read the canary metrics completely. */
+export const CANARY_METRIC_UNREADABLE_REASON = 'canary metric could not be read completely since the bake started';
+
+/**
+ * After the alarm checks of every bake check, the model's canary METRICS (record field `canaryMetricQueries`; a model
+ * without it skips this, and makes no call): one GetMetricData over [bake start, now]
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html). CloudWatch rounds the
+ * start down to the whole minute (periods of 60 s and more), the end is exclusive, and a period with no datapoint has
+ * no value, so missing data never breaches. The queries return ONE series (`breach`: 1 where a period reached its
+ * threshold, 0 elsewhere), at most CANARY_METRIC_MAX_PERIODS + 60 datapoints (the bake is validated to span at most
+ * CANARY_METRIC_MAX_PERIODS periods): one page, well under the 256 KiB of a Task result. The ResultSelector keeps two
+ * values: whether the series holds a 1 (States.ArrayContains on a definite path: Step Functions' filter
+ * expressions do not match scalars) and its StatusCode; anything but `Complete` (PartialData, InternalError,
+ * Forbidden) fails the canary too: an unread window is not a clean one.
+ */
+function addCanaryMetricStates(c: DefinitionContext): void {
+  const S = c.S;
+  S.CanaryMetricsToCheck = {
+    Type: 'Choice',
+    Choices: [{ Variable: recordPath('canaryMetricQueries'), IsPresent: true, Next: 'CheckCanaryMetrics' }],
+    Default: 'CountBake',
+  };
+  c.task('CheckCanaryMetrics', {
+    Comment: 'The canary\'s own metrics since the bake started, each period against its threshold (precomputed queries in the per-model record).',
+    Resource: c.arn('aws-sdk:cloudwatch:getMetricData'),
+    Parameters: {
+      'MetricDataQueries.$': recordPath('canaryMetricQueries'),
+      'StartTime.$': '$.bake.startedAt',
+      'EndTime.$': '$$.State.EnteredTime',
+      'ScanBy': 'TimestampDescending',
+      'MaxDatapoints': CANARY_METRIC_MAX_DATAPOINTS,
+    },
+    ResultSelector: {
+      'breach.$': 'States.ArrayContains($.MetricDataResults[0].Values, 1)',
+      'status.$': '$.MetricDataResults[0].StatusCode',
+      'id.$': '$.MetricDataResults[0].Id',
+    },
+    ResultPath: '$.metricCheck',
+    Retry: [retry(CLOUDWATCH_TRANSIENT)],
+    Catch: [c.catchAll()],
+    Next: 'CanaryMetricsHealthy',
+  });
+  S.CanaryMetricsHealthy = {
+    Type: 'Choice',
+    Choices: [
+      { Variable: '$.metricCheck.breach', BooleanEquals: true, Next: 'CanaryMetricOverThreshold' },
+      { Not: { And: [{ Variable: '$.metricCheck.status', StringEquals: 'Complete' }, { Variable: '$.metricCheck.id', StringEquals: CANARY_METRIC_RESULT_ID }] }, Next: 'CanaryMetricUnreadable' },
+    ],
+    Default: 'CountBake',
+  };
+  S.CanaryMetricOverThreshold = { Type: 'Pass', Result: CANARY_METRIC_REASON, ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
+  S.CanaryMetricUnreadable = { Type: 'Pass', Result: CANARY_METRIC_UNREADABLE_REASON, ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
 }
