@@ -1,4 +1,4 @@
-// About 620 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
+// About 640 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
 // rules, problem alarms, operations record) and its public model-registration API (models, endpoints, segments); its types,
 // record rendering, roles, RBAC, baseline-copy grants, wiring checks and operations record live in retrain-trigger-options.ts
 // and private/.
@@ -39,7 +39,7 @@ import { MANUAL_DETAIL_TYPE, MANUAL_SOURCE, retrainEventPattern } from './privat
 import { createKubeCaller, KubeCaller } from './private/kube-caller';
 import { renderOperationsRecord } from './private/operations-record';
 import { renderRbacObjects, renderRetrainRecord } from './private/render-model';
-import { grantRetrainStateMachine } from './private/roles';
+import { grantRetrainStateMachine, watchCanaryAlarms } from './private/roles';
 import { INCONSISTENT_STATE_METRIC, LOCK_RELEASE_FAILURES_METRIC, NOTIFICATION_FAILURES_METRIC } from './private/steps/finalize';
 import { checkEndpointAgainstPipeline } from './private/wiring-checks';
 import {
@@ -114,6 +114,8 @@ export class RetrainTrigger extends Construct {
   private readonly alarmArns = new Set<string>();
   /** Whether a registered model's canary is judged by metrics (the state machine then reads them with GetMetricData). */
   private canaryMetricsGranted = false;
+  /** Whether the WatchCanaryAlarms statement exists (added with the prefix, or at the first alarm outside it). */
+  private alarmsWatched = false;
   private readonly baselineGrants: BaselineGrants;
   private readonly driftMonitor?: DriftMonitor;
   private readonly trainingPipeline?: TrainingPipeline;
@@ -356,6 +358,10 @@ export class RetrainTrigger extends Construct {
       const literal = !Token.isUnresolved(alarm.alarmName) ? alarm.alarmName : undefined;
       const covered = this.canaryAlarmNamePrefix !== undefined && literal !== undefined && literal.startsWith(this.canaryAlarmNamePrefix);
       if (!covered) this.alarmArns.add(alarm.alarmArn);
+    }
+    if (this.canaryAlarmNamePrefix === undefined && this.alarmArns.size > 0 && !this.alarmsWatched) {
+      this.alarmsWatched = true;
+      watchCanaryAlarms(this.stateMachineRole, { canaryAlarmNamePrefix: undefined, alarmArns: this.alarmArns });
     }
     if (record.canaryMetricQueries !== undefined && !this.canaryMetricsGranted) this.grantCanaryMetrics();
     const prefixed = this.modelPackageGroupPrefix !== undefined && !isToken(packageGroup) && packageGroup.startsWith(this.modelPackageGroupPrefix);

@@ -192,6 +192,30 @@ describe('IAM and cdk-nag: GetMetricData on * only when a model uses canary metr
     expect(policy(20)).toBe(policy(2));
     expect(policy(2)).toContain('cloudwatch:GetMetricData');
   });
+
+  test('without an alarm name prefix, models judged by metrics only get no WatchCanaryAlarms statement (IAM refuses one without resources); the first alarm adds it', () => {
+    /** The state machine role's statements of a trigger without canaryAlarmNamePrefix and these models (name, judged by metrics). */
+    const statements = (models: [string, boolean][]) => {
+      const app = testApp();
+      const stack = new Stack(app, 'NoPrefix');
+      const training = sfn.StateMachine.fromStateMachineName(stack, 'Training', 'fleet-training');
+      const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', {
+        clusterName: 'gpu', clusterEndpoint: 'https://example.eks.amazonaws.com', clusterCertificateAuthorityData: 'Q0E=',
+      });
+      const trigger = new RetrainTrigger(stack, 'Retrain', { trainingStateMachine: training, alarmPrefix: 'np-mlops', modelPackageGroupPrefix: 'mlops-' });
+      for (const [name, metrics] of models) trigger.renderModel(modelOptions(stack, cluster, name, metrics));
+      return Object.entries<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+        .filter(([id]) => id.includes('StateMachineRole')).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    };
+    const metricsOnly = statements([['a', true], ['b', true]]);
+    expect(metricsOnly.map((st) => st.Sid)).not.toContain('WatchCanaryAlarms');
+    expect(metricsOnly.map((st) => st.Sid)).toContain('ReadCanaryMetrics');
+    for (const st of metricsOnly) expect([st.Resource].flat().length).toBeGreaterThan(0);
+
+    const watch = statements([['a', true], ['b', true], ['c', false]]).filter((st) => st.Sid === 'WatchCanaryAlarms');
+    expect(watch).toHaveLength(1);
+    expect(JSON.stringify(watch[0].Resource)).toContain('alarm:fleet-mlops-c-canary-errors');
+  });
 });
 
 /** A RetrainTrigger with `models` renderModel'd models, judged by their canary Errors metric (or by an alarm each). */

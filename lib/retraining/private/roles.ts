@@ -50,17 +50,8 @@ const stack = Stack.of(role);
     actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
     resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
   }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    sid: 'WatchCanaryAlarms',
-    // The state of the canary alarms, and their state changes since the bake started (one alarm per call).
-    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
-    resources: Lazy.list({
-      produce: () => [
-        ...(o.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${o.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
-        ...o.alarmArns,
-      ],
-    }),
-  }));
+  // with a prefix now; otherwise when the first model with a canary alarm registers (watchCanaryAlarms)
+  if (o.canaryAlarmNamePrefix !== undefined) watchCanaryAlarms(role, o);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     sid: 'OutcomeMetric',
     actions: ['cloudwatch:PutMetricData'],
@@ -80,6 +71,25 @@ const stack = Stack.of(role);
     resources: Lazy.list({
       produce: () => [...(o.modelPackageGroupPrefix !== undefined ? [`${o.modelPackageGroupPrefix}*`] : []), ...o.packageGroups]
         .map((g) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${g}/*` })),
+    }),
+  }));
+}
+
+/**
+ * The state of the canary alarms, and their state changes since the bake started (one alarm per call): the alarm
+ * name prefix and every alarm outside it. Added only once there is an alarm to watch: a trigger whose models are all
+ * judged by canary metrics has none, and a statement without resources is a malformed policy for IAM.
+ */
+export function watchCanaryAlarms(role: iam.Role, o: Pick<RetrainGrantTargets, 'canaryAlarmNamePrefix' | 'alarmArns'>): void {
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'WatchCanaryAlarms',
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+    resources: Lazy.list({
+      produce: () => [
+        ...(o.canaryAlarmNamePrefix !== undefined ? [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${o.canaryAlarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : []),
+        ...o.alarmArns,
+      ],
     }),
   }));
 }
