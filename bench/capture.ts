@@ -34,6 +34,37 @@ const MODEL_DELAY_MS = 5;
 // BENCH_SIDECAR: another bundle of the sidecar (e.g. an older commit's, for a before/after under the same machine load)
 const SIDECAR = process.env.BENCH_SIDECAR ?? path.join(__dirname, '..', 'assets', 'capture-sidecar', 'index.js');
 
+/**
+ * BENCH_CPU_LIMIT_MILLICORES: run each sidecar under a CPU limit, as a container's `resources.limits.cpu` does (the
+ * CFS bandwidth controller: `cpu.cfs_quota_us` per `cpu.cfs_period_us` with cgroup v1, `cpu.max` with v2; see the
+ * Kubernetes page "Resource Management for Pods and Containers"). Each sidecar gets its own cgroup, like its own pod.
+ * Needs a writable cgroup file system (root on Linux); the run fails otherwise.
+ */
+const CPU_LIMIT_MILLICORES = process.env.BENCH_CPU_LIMIT_MILLICORES ? Number(process.env.BENCH_CPU_LIMIT_MILLICORES) : undefined;
+
+/** Moves process `pid` (all its threads) into a new cgroup limited to `millicores`; returns a function removing it. */
+function limitCpu(pid: number, millicores: number, name: string): () => void {
+  const period = 100_000;
+  const quota = Math.round((millicores / 1000) * period);
+  const v1 = '/sys/fs/cgroup/cpu';
+  const dir = fs.existsSync(`${v1}/cpu.cfs_quota_us`) ? `${v1}/${name}` : `/sys/fs/cgroup/${name}`;
+  fs.mkdirSync(dir);
+  if (dir.startsWith(v1)) {
+    fs.writeFileSync(`${dir}/cpu.cfs_period_us`, String(period));
+    fs.writeFileSync(`${dir}/cpu.cfs_quota_us`, String(quota));
+  } else {
+    fs.writeFileSync(`${dir}/cpu.max`, `${quota} ${period}`);
+  }
+  fs.writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  return () => {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // still has a process (it is being killed): left for the next boot
+    }
+  };
+}
+
 const RESPONSE = (() => {
   const base = { prediction: 0.8731, label: 'fraud', model: 'fraud-scoring', version: '7', scores: [] as number[] };
   while (JSON.stringify(base).length < 1000) base.scores.push(Math.round(Math.sin(base.scores.length) * 1e4) / 1e4);
@@ -167,16 +198,14 @@ async function getJson(url: string): Promise<any> {
 }
 
 /**
- * CPU time (µs) of the sidecar's main thread (the proxy), of its shipping worker
- * (the one thread with a positive nice value, SHIPPER_NICE) and of all its other
- * threads (V8's and libuv's background threads), from /proc/<pid>/task/<tid>/stat
- * (utime + stime, fields 14-15; nice, field 19; proc(5)); undefined where /proc is absent.
+ * CPU time (µs) of the sidecar's main thread (the proxy) and of all its other
+ * threads (the shipping worker, V8's and libuv's background threads), from
+ * /proc/<pid>/task/<tid>/stat (utime + stime, fields 14-15; proc(5)); undefined where /proc is absent.
  */
-function threadCpuMicros(pid: number | undefined): { main: number; worker: number; others: number } | undefined {
+function threadCpuMicros(pid: number | undefined): { main: number; others: number } | undefined {
   if (pid === undefined || !fs.existsSync(`/proc/${pid}/task`)) return undefined;
   const tick = 1e6 / 100; // USER_HZ
   let main = 0;
-  let worker = 0;
   let others = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     let stat: string;
@@ -188,10 +217,9 @@ function threadCpuMicros(pid: number | undefined): { main: number; worker: numbe
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const micros = (Number(fields[11]) + Number(fields[12])) * tick;
     if (Number(tid) === pid) main += micros;
-    else if (Number(fields[16]) > 0) worker += micros;
     else others += micros;
   }
-  return { main, worker, others };
+  return { main, others };
 }
 
 interface RunResult {
@@ -203,9 +231,8 @@ interface RunResult {
   stubCpuPercent: number;
   /** The stub model's own CPU per request: a Node.js HTTP server doing almost nothing, the calibration of the machine's speed. */
   stubCpuMicrosPerRequest: number;
-  /** The sidecar's main thread (proxy), its shipping worker and its other threads (V8/libuv background threads), per request. */
+  /** The sidecar's main thread (proxy) and other threads (shipping worker, V8/libuv background threads), per request. */
   mainThreadMicrosPerRequest?: number;
-  workerThreadMicrosPerRequest?: number;
   otherThreadsMicrosPerRequest?: number;
 }
 
@@ -252,7 +279,6 @@ async function load(port: number, durationS: number, adminPort: number | undefin
     stubCpuPercent: (100 * (stubAfter.cpuMicros - stubBefore.cpuMicros)) / 1e6 / wallS,
     stubCpuMicrosPerRequest: (stubAfter.cpuMicros - stubBefore.cpuMicros) / Math.max(1, result['2xx']),
     mainThreadMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.main - threadsBefore.main) / served : undefined,
-    workerThreadMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.worker - threadsBefore.worker) / served : undefined,
     otherThreadsMicrosPerRequest: threadsBefore && threadsAfter ? (threadsAfter.others - threadsBefore.others) / served : undefined,
   };
 }
@@ -267,7 +293,6 @@ function threadSplit(suffix: string, runs: RunResult[]): Record<string, number> 
   if (runs.some((x) => x.mainThreadMicrosPerRequest === undefined)) return {};
   return {
     [`mainThreadMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.mainThreadMicrosPerRequest!)), 1),
-    [`workerThreadMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.workerThreadMicrosPerRequest!)), 1),
     [`otherThreadsMicrosPerRequest${suffix}`]: round(median(runs.map((x) => x.otherThreadsMicrosPerRequest!)), 1),
   };
 }
@@ -297,6 +322,7 @@ async function main(): Promise<void> {
   });
   const s0 = await startChild([SIDECAR], sidecarEnv('0'));
   const s100 = await startChild([SIDECAR], sidecarEnv('100'));
+  const unlimit = CPU_LIMIT_MILLICORES === undefined ? [] : [s0, s100].map((c, i) => limitCpu(c.proc.pid!, CPU_LIMIT_MILLICORES, `cdk-mlops-bench-${process.pid}-${i}`));
   const relay = await startChild([__filename, 'relay'], { UPSTREAM_URL: `http://127.0.0.1:${stub.port}` });
   const targets = {
     direct: { port: stub.port, adminPort: undefined as number | undefined, pid: undefined as number | undefined },
@@ -330,6 +356,8 @@ async function main(): Promise<void> {
   relay.proc.kill('SIGTERM');
   stub.proc.kill('SIGTERM');
   const { records: recordsDelivered } = await getJson(`${recorderEndpoint}/__records`);
+  await new Promise((r) => setTimeout(r, 200)); // the sidecars' exits
+  unlimit.forEach((f) => f());
   recorder.proc.kill('SIGTERM');
 
   const ratio = (n: Name) => median(results[n].map((x, i) => x.rps / results.direct[i].rps));
@@ -361,14 +389,14 @@ async function main(): Promise<void> {
     relayAddedP99Ms: round(added('relay')),
     cpuOverRelay: round(median(results.sidecar100.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
     cpuOverRelay0: round(median(results.sidecar0.map((x, i) => x.cpuMicrosPerRequest! - results.relay[i].cpuMicrosPerRequest!)), 1),
-    // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, the shipping worker (found by its nice
-    // value: with SHIPPER_NICE=0, or a BENCH_SIDECAR bundle from before it, it is counted with the other threads), and
-    // all other threads (V8 and libuv background threads)
+    // where the sidecar CPU goes (Linux /proc, 1/100 s ticks): the proxy thread, and all other threads
+    // (shipping worker, V8 and libuv background threads)
     ...threadSplit('', results.sidecar100),
     ...threadSplit('0', results.sidecar0),
     captured: final.captured,
     recordsDelivered,
     connections: CONNECTIONS,
+    ...(CPU_LIMIT_MILLICORES !== undefined ? { sidecarCpuLimitMillicores: CPU_LIMIT_MILLICORES } : {}),
     rounds: ROUNDS,
     durationS: DURATION_S,
     node: process.version,

@@ -28,8 +28,9 @@ export class SimMetrics {
    * - ScanBy TimestampDescending (the default: newest first) or TimestampAscending; at most MaxDatapoints (default
    *   100,800) datapoints per call, the rest behind NextToken with StatusCode PartialData, otherwise Complete.
    * Expressions: the metric-math forms the library writes (lib/contracts/retrain-record.ts canaryMetricQueries),
-   * `IF(<id> <comparison> <number>, <number>, <number>)` (no value where <id> has none) and `MAX([<id>, ...])` (per
-   * timestamp, the largest value among the series having one); any other expression is refused as not simulated.
+   * `IF(<id> <comparison> <number>, <number>, <number>)` (no value where <id> has none), `MAX([<id>, ...])` (per
+   * timestamp, the largest value among the series having one) and `RUNNING_SUM(<id>)` (the sum of the values up to
+   * each timestamp); any other expression is refused as not simulated.
    * Errors carry the API's code ValidationError.
    */
   public getMetricData(p: any, nowMs: number): any {
@@ -144,6 +145,12 @@ function evaluateExpression(
       for (const [ms, v] of seriesOf(id)) out.set(ms, Math.max(out.get(ms) ?? -Infinity, v));
     }
     return out;
+  }
+  const running = /^RUNNING_SUM\(\s*([a-z][A-Za-z0-9_]*)\s*\)$/.exec(expression.trim());
+  if (running) {
+    // the sum of the values up to each timestamp, at the timestamps that have a value
+    let total = 0;
+    return new Map([...seriesOf(running[1]).entries()].sort((a, b) => a[0] - b[0]).map(([ms, v]) => [ms, (total += v)]));
   }
   throw invalidParam(`expression not simulated: ${expression}`);
 }

@@ -112,7 +112,10 @@ export interface CanaryMetricSpec {
   readonly threshold: number;
 }
 
-/** Id of the one series the canary metric queries return: 1 for a breaching period, 0 otherwise, none without data. */
+/**
+ * Id of the one series the canary metric queries return: the running count of breaching periods since the start of
+ * the window (its newest value is the count over the whole window), no value before the first period with data.
+ */
 export const CANARY_METRIC_RESULT_ID = 'breach';
 /**
  * The most periods a bake may span when canary metrics are judged: the returned series then holds at most this
@@ -123,9 +126,12 @@ export const CANARY_METRIC_MAX_PERIODS = 1440;
 export const CANARY_METRIC_MAX_DATAPOINTS = CANARY_METRIC_MAX_PERIODS + 60;
 
 /**
- * The GetMetricData queries of a model's canary metrics: `m<i>` reads metric i (not returned); the returned series
- * `breach` is `IF(m0 >= <threshold>, 1, 0)` for one metric, and for several the `MAX` of one such `IF` per metric
- * (`b<i>`, not returned). A period without datapoints gives no value (missing data never breaches).
+ * The GetMetricData queries of a model's canary metrics, none returned but the last: `m<i>` reads metric i, `b<i>` is
+ * `IF(m<i> >= <threshold>, 1, 0)` (1 for a breaching period; a period without datapoints has no value, so missing
+ * data never breaches), `any` is the `MAX` of the `b<i>` per period when there are several metrics, and the returned
+ * series `breach` is the `RUNNING_SUM` of that (CloudWatch metric math functions). With ScanBy TimestampDescending
+ * its first value is the number of breaching periods in the window: the state machine compares one number with
+ * NumericGreaterThan, never looks for a value by equality (a Double from the SDK, 1.0, against an integer literal).
  */
 export function canaryMetricQueries(metrics: readonly CanaryMetricSpec[]): CanaryMetricDataQuery[] {
   const reads: CanaryMetricDataQuery[] = metrics.map((m, i) => ({
@@ -133,13 +139,12 @@ export function canaryMetricQueries(metrics: readonly CanaryMetricSpec[]): Canar
     MetricStat: { Metric: { Namespace: m.namespace, MetricName: m.metricName, Dimensions: m.dimensions }, Period: m.period, Stat: m.stat },
     ReturnData: false,
   }));
-  const test = (i: number) => `IF(m${i} >= ${metrics[i].threshold}, 1, 0)`;
-  if (metrics.length === 1) return [...reads, { Id: CANARY_METRIC_RESULT_ID, Expression: test(0), Label: 'canary metric over threshold', ReturnData: true }];
-  const tests: CanaryMetricDataQuery[] = metrics.map((_, i) => ({ Id: `b${i}`, Expression: test(i), ReturnData: false }));
-  return [...reads, ...tests, {
+  const tests: CanaryMetricDataQuery[] = metrics.map((m, i) => ({ Id: `b${i}`, Expression: `IF(m${i} >= ${m.threshold}, 1, 0)`, ReturnData: false }));
+  const any: CanaryMetricDataQuery[] = metrics.length > 1 ? [{ Id: 'any', Expression: `MAX([${tests.map((t) => t.Id).join(', ')}])`, ReturnData: false }] : [];
+  return [...reads, ...tests, ...any, {
     Id: CANARY_METRIC_RESULT_ID,
-    Expression: `MAX([${tests.map((t) => t.Id).join(', ')}])`,
-    Label: 'canary metric over threshold',
+    Expression: `RUNNING_SUM(${metrics.length > 1 ? 'any' : 'b0'})`,
+    Label: 'canary periods over threshold since the bake started',
     ReturnData: true,
   }];
 }

@@ -114,13 +114,20 @@ describe('a model without canary metrics executes as before: alarms only, no Get
 
 describe('the ResultSelector and Choice, run by the interpreter on GetMetricData results', () => {
   const S = () => factory.retrain.definition.States;
+  /** The definition's three Choices after CheckCanaryMetrics, their exits renamed, run on `result` through the ResultSelector. */
   const judge = async (result: any): Promise<string> => {
-    const choice = S().CanaryMetricsHealthy;
+    const exits: Record<string, string> = { CanaryMetricOverThreshold: 'Over', CanaryMetricUnreadable: 'Unreadable', CountBake: 'Clean' };
+    const renamed = (name: string) => {
+      const st = S()[name];
+      return { ...st, Choices: st.Choices.map((ch: any) => ({ ...ch, Next: exits[ch.Next] ?? ch.Next })), Default: exits[st.Default] ?? st.Default };
+    };
     const machine = new StateMachine({
       StartAt: 'Select',
       States: {
-        Select: { Type: 'Pass', Parameters: S().CheckCanaryMetrics.ResultSelector, ResultPath: '$.metricCheck', Next: 'Judge' },
-        Judge: { ...choice, Choices: [{ ...choice.Choices[0], Next: 'Over' }, { ...choice.Choices[1], Next: 'Unreadable' }], Default: 'Clean' },
+        Select: { Type: 'Pass', Parameters: S().CheckCanaryMetrics.ResultSelector, ResultPath: '$.metricCheck', Next: 'CanaryMetricsHealthy' },
+        CanaryMetricsHealthy: renamed('CanaryMetricsHealthy'),
+        CanaryMetricCount: renamed('CanaryMetricCount'),
+        CanaryMetricsComplete: renamed('CanaryMetricsComplete'),
         Over: { Type: 'Pass', Result: 'over', End: true },
         Unreadable: { Type: 'Pass', Result: 'unreadable', End: true },
         Clean: { Type: 'Pass', Result: 'clean', End: true },
@@ -128,18 +135,22 @@ describe('the ResultSelector and Choice, run by the interpreter on GetMetricData
     } as any);
     return (await machine.run(result).result) as string;
   };
+  /** A GetMetricData answer: the running counts newest first (ScanBy TimestampDescending). */
   const series = (values: number[], status = 'Complete') => ({
-    MetricDataResults: [{ Id: CANARY_METRIC_RESULT_ID, Label: 'x', Timestamps: values.map((_, i) => new Date((T0 + i * 60) * 1000).toISOString()), Values: values, StatusCode: status }],
+    MetricDataResults: [{ Id: CANARY_METRIC_RESULT_ID, Label: 'x', Timestamps: values.map((_, i) => new Date((T0 - i * 60) * 1000).toISOString()), Values: values, StatusCode: status }],
     Messages: [],
   });
 
-  test('a 1 anywhere is over; 0s or no values are clean; an incomplete read fails the canary too', async () => {
+  test('a running count above 0 is over (compared as a number: 1.0 from the SDK is 1); 0 or no values are clean; an incomplete read fails the canary too', async () => {
     expect(await judge(series([]))).toBe('clean');
     expect(await judge(series([0, 0, 0]))).toBe('clean');
-    expect(await judge(series([0, 1, 0]))).toBe('over');
-    expect(await judge(series([1]))).toBe('over');
+    expect(await judge(series([1, 1, 0]))).toBe('over');
+    expect(await judge(series([1.0]))).toBe('over');
+    expect(await judge(series([0.5]))).toBe('over');
     expect(await judge(series([0], 'PartialData'))).toBe('unreadable');
     expect(await judge(series([], 'InternalError'))).toBe('unreadable');
+    // no value to compare: the count is never read from an empty series
+    expect(S().CanaryMetricsHealthy.Choices[0]).toEqual({ Variable: '$.metricCheck.counts[0]', IsPresent: true, Next: 'CanaryMetricCount' });
   });
 
   test('the Task: GetMetricData over [bake start, now], the record\'s queries, one page, Retry and Catch like its neighbours', () => {
@@ -323,16 +334,18 @@ describe('simulated CloudWatch: GetMetricData as the API reference documents it'
     }
   });
 
-  test('ReturnData false hides a query; the library\'s IF/MAX expressions; other dimensions are another metric', () => {
+  test('ReturnData false hides a query; the library\'s IF/MAX/RUNNING_SUM expressions; other dimensions are another metric', () => {
     const queries = canaryMetricQueries([{ namespace: 'NS', metricName: 'Errors', dimensions: dims, stat: 'Sum', period: 60, threshold: 5 }]);
     const out = read({}, queries);
     expect(out.MetricDataResults.map((x: any) => x.Id)).toEqual([CANARY_METRIC_RESULT_ID]);
-    expect(out.MetricDataResults[0].Values).toEqual([0, 1]); // minute 3: 2 errors; minute 1: 7 (b's 100 is not a's)
+    // minute 1: 7 errors (breach), minute 3: 2 (b's 100 is not a's): running counts 1 then 1, newest first
+    expect(out.MetricDataResults[0].Values).toEqual([1, 1]);
     const two = canaryMetricQueries([
       { namespace: 'NS', metricName: 'Errors', dimensions: dims, stat: 'Sum', period: 60, threshold: 50 },
       { namespace: 'NS', metricName: 'Errors', dimensions: errorsOf('b', 'canary'), stat: 'Sum', period: 60, threshold: 50 },
     ]);
-    expect(read({ ScanBy: 'TimestampAscending' }, two).MetricDataResults[0].Values).toEqual([0, 1, 0]);
+    // minutes 1, 2, 3: only b's 100 at minute 2 reaches 50
+    expect(read({ ScanBy: 'TimestampAscending' }, two).MetricDataResults[0].Values).toEqual([0, 1, 1]);
     expect(() => read({}, [{ Id: 'e1', Expression: 'SUM(METRICS())' }])).toThrow(/not simulated/);
     expect(() => read({}, [{ Id: 'M0', Expression: 'IF(m0 >= 1, 1, 0)' }])).toThrow(/lowercase letter/);
   });

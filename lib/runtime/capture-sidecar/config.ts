@@ -49,12 +49,6 @@ export interface SidecarConfig {
   readonly inFlightSampleMs: number;
   /** How often the in-flight statistic set is published (ms). */
   readonly inFlightPublishIntervalMs: number;
-  /**
-   * Nice value of the shipping worker thread (0-19; 0 leaves it as it is). Above the proxy's, so that on a busy node
-   * the scheduler runs the thread that answers requests first and the shipping catches up (its queue and journal are
-   * there for that): the batches' bursts of CPU (base64, SigV4 over up to 4 MiB) no longer delay responses.
-   */
-  readonly shipperNice: number;
 }
 
 /** The default sampling percentage (also the CDK default; justified in docs/capture.md). */
@@ -134,6 +128,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SidecarConfig 
     cloudwatchEndpoint: env.CLOUDWATCH_ENDPOINT && env.CLOUDWATCH_ENDPOINT.trim() !== '' ? env.CLOUDWATCH_ENDPOINT.trim() : undefined,
     inFlightSampleMs: int('IN_FLIGHT_SAMPLE_MS', IN_FLIGHT_SAMPLE_MS, 10, 60_000),
     inFlightPublishIntervalMs: int('IN_FLIGHT_PUBLISH_INTERVAL_MS', IN_FLIGHT_PUBLISH_SECONDS * 1000, 100, 300_000),
-    shipperNice: int('SHIPPER_NICE', 10, 0, 19),
   };
 }

@@ -7,9 +7,7 @@
  * Runtime code: bundled by `npm run bundle` to assets/capture-sidecar/index.js,
  * never exported from lib/index.ts.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { InferenceMetrics } from './cloudwatch';
 import { ConfigError, loadConfig, SidecarConfig } from './config';
@@ -63,10 +61,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const counters = new Counters();
-  // libuv starts its thread pool at the first request for it, and a new thread inherits the nice value of the thread
-  // that creates it (sched(7)): one request from here, before the worker lowers its own priority (SHIPPER_NICE), keeps
-  // the pool (DNS lookups, file system) at the proxy's priority.
-  await fs.promises.access(os.tmpdir()).catch(() => undefined);
   // shipping (Firehose, retries, spill) runs in a worker thread, off the proxy's event loop
   const shipper = cfg.streamName !== '' ? new ShipperClient(__filename, counters) : undefined;
   const sink: RecordSink = shipper ?? { capture: () => undefined };

@@ -12,8 +12,6 @@
  *   | { type: 'stats', id } | { type: 'shutdown', graceMs }
  * Worker -> main thread: { type: 'stats', id, counters, gauges } | { type: 'stopped', counters, gauges }
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, Worker } from 'node:worker_threads';
 import { loadConfig, SidecarConfig } from './config';
 import { FirehoseSender } from './firehose';
@@ -36,7 +34,6 @@ export interface ShipperStats {
 export function runShipperWorker(): void {
   const port = parentPort!;
   const cfg = loadConfig();
-  if (cfg.shipperNice > 0) lowerThreadPriority(cfg.shipperNice);
   const counters = new Counters();
   const spill = new SpillStore(cfg.spillDir, cfg.spillMaxBytes, Math.max(1, Math.floor(cfg.queueMaxRecords / 2)), counters);
   const shipper = new Shipper(cfg, new FirehoseSender(cfg), spill, counters);
@@ -66,24 +63,6 @@ export function runShipperWorker(): void {
       }
     });
   });
-}
-
-/**
- * Gives the calling thread the nice value `nice`. On Linux the nice value is a per-thread attribute (sched(7),
- * "The nice value"; setpriority(2), BUGS: PRIO_PROCESS with a thread ID acts on that thread only), and
- * `/proc/thread-self` names the calling thread (proc(5)); `os.setPriority` is setpriority(PRIO_PROCESS, id).
- * Raising one's own nice value needs no capability, so it works under Pod Security "restricted". Anywhere else
- * (no /proc, another OS) the thread keeps its priority and a warning says so: the capture does not depend on it.
- */
-export function lowerThreadPriority(nice: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) throw new Error('/proc/thread-self does not name a thread');
-    setPriority(tid, nice);
-    log('info', 'shipping worker runs below the proxy', { nice: getPriority(tid) });
-  } catch (err) {
-    log('warn', 'could not lower the shipping worker\'s priority; it competes with the proxy for CPU', { error: errorText(err) });
-  }
 }
 
 /**

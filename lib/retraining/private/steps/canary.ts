@@ -148,12 +148,13 @@ export const CANARY_METRIC_UNREADABLE_REASON = 'canary metric could not be read 
  * without it skips this, and makes no call): one GetMetricData over [bake start, now]
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html). CloudWatch rounds the
  * start down to the whole minute (periods of 60 s and more), the end is exclusive, and a period with no datapoint has
- * no value, so missing data never breaches. The queries return ONE series (`breach`: 1 where a period reached its
- * threshold, 0 elsewhere), at most CANARY_METRIC_MAX_PERIODS + 60 datapoints (the bake is validated to span at most
- * CANARY_METRIC_MAX_PERIODS periods): one page, well under the 256 KiB of a Task result. The ResultSelector keeps two
- * values: whether the series holds a 1 (States.ArrayContains on a definite path: Step Functions' filter
- * expressions do not match scalars) and its StatusCode; anything but `Complete` (PartialData, InternalError,
- * Forbidden) fails the canary too: an unread window is not a clean one.
+ * no value, so missing data never breaches. The queries return ONE series (`breach`: the running count of periods
+ * that reached their threshold), newest first, so its first value is the count over the whole window: one number,
+ * compared with NumericGreaterThan (the SDK returns Doubles; no equality with an integer literal is needed). At most
+ * CANARY_METRIC_MAX_PERIODS + 60 datapoints (the bake is validated to span at most CANARY_METRIC_MAX_PERIODS
+ * periods): one page, well under the 256 KiB of a Task result. Anything but a `Complete` read (PartialData,
+ * InternalError, Forbidden) fails the canary too: an unread window is not a clean one. Each comparison is its own
+ * Choice behind an IsPresent one: an empty series (no data) has no first value to compare.
  */
 function addCanaryMetricStates(c: DefinitionContext): void {
   const S = c.S;
@@ -163,7 +164,7 @@ function addCanaryMetricStates(c: DefinitionContext): void {
     Default: 'CountBake',
   };
   c.task('CheckCanaryMetrics', {
-    Comment: 'The canary\'s own metrics since the bake started, each period against its threshold (precomputed queries in the per-model record).',
+    Comment: 'The canary\'s own metrics since the bake started: how many periods reached their threshold (precomputed queries in the per-model record).',
     Resource: c.arn('aws-sdk:cloudwatch:getMetricData'),
     Parameters: {
       'MetricDataQueries.$': recordPath('canaryMetricQueries'),
@@ -173,7 +174,7 @@ function addCanaryMetricStates(c: DefinitionContext): void {
       'MaxDatapoints': CANARY_METRIC_MAX_DATAPOINTS,
     },
     ResultSelector: {
-      'breach.$': 'States.ArrayContains($.MetricDataResults[0].Values, 1)',
+      'counts.$': '$.MetricDataResults[0].Values',
       'status.$': '$.MetricDataResults[0].StatusCode',
       'id.$': '$.MetricDataResults[0].Id',
     },
@@ -184,10 +185,20 @@ function addCanaryMetricStates(c: DefinitionContext): void {
   });
   S.CanaryMetricsHealthy = {
     Type: 'Choice',
-    Choices: [
-      { Variable: '$.metricCheck.breach', BooleanEquals: true, Next: 'CanaryMetricOverThreshold' },
-      { Not: { And: [{ Variable: '$.metricCheck.status', StringEquals: 'Complete' }, { Variable: '$.metricCheck.id', StringEquals: CANARY_METRIC_RESULT_ID }] }, Next: 'CanaryMetricUnreadable' },
-    ],
+    Choices: [{ Variable: '$.metricCheck.counts[0]', IsPresent: true, Next: 'CanaryMetricCount' }],
+    Default: 'CanaryMetricsComplete',
+  };
+  S.CanaryMetricCount = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.metricCheck.counts[0]', NumericGreaterThan: 0, Next: 'CanaryMetricOverThreshold' }],
+    Default: 'CanaryMetricsComplete',
+  };
+  S.CanaryMetricsComplete = {
+    Type: 'Choice',
+    Choices: [{
+      Not: { And: [{ Variable: '$.metricCheck.status', StringEquals: 'Complete' }, { Variable: '$.metricCheck.id', StringEquals: CANARY_METRIC_RESULT_ID }] },
+      Next: 'CanaryMetricUnreadable',
+    }],
     Default: 'CountBake',
   };
   S.CanaryMetricOverThreshold = { Type: 'Pass', Result: CANARY_METRIC_REASON, ResultPath: '$.rollbackReason', Next: 'RestoreTrafficOnRollback' };
