@@ -69,7 +69,9 @@ test('fleet isolation: every model\'s record judges only its own canary metric a
         },
         ReturnData: false,
       }]);
-      expect(record.canaryMetricQueries.filter((q: any) => q.ReturnData)).toEqual([expect.objectContaining({ Id: 'breach', Expression: 'IF(m0 >= 5, 1, 0)' })]);
+      // its threshold (5 errors a minute) on that read, and the running count of breaching minutes returned
+      expect(record.canaryMetricQueries.filter((q: any) => q.Expression).map((q: any) => [q.Id, q.Expression, q.ReturnData]))
+        .toEqual([['b0', 'IF(m0 >= 5, 1, 0)', false], ['breach', 'RUNNING_SUM(b0)', true]]);
       // No other model's name anywhere in what the bake reads.
       const values = [...JSON.stringify(record.canaryMetricQueries).matchAll(/"Value":"([^"]*)"/g)].map((m) => m[1]);
       expect(values).toEqual([model, 'canary']);
