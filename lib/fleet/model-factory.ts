@@ -24,7 +24,7 @@ import { FactoryModelSpec, ModelFactoryProps } from './model-factory-props';
 import { canaryErrors } from './private/canary-errors';
 import { assignLocalValue, isCrossStackReference } from './private/local-reference';
 import { AdoptedStackSynthesizer, defaultCommand, defaultConcurrency, GroupRunner, processRole, ProcessRole, skipSynthesis } from './private/process-groups';
-import { checkSegmentNames, MODEL_UNITS, SEGMENT_UNITS, shardLimitUnits, shardWeight, wireSegments } from './private/segments';
+import { checkSegmentNames, MODEL_UNITS, retrainPolicy, SEGMENT_UNITS, shardLimitUnits, shardWeight, wireSegments } from './private/segments';
 import { assignShards } from './private/sharding';
 import { StackLimits } from './stack-limits';
 
@@ -360,11 +360,7 @@ export class ModelFactory extends Construct {
       canaryMetrics,
       modelPackageGroupName: `${MODEL_PACKAGE_GROUP_PREFIX}${name}`,
       trainingInput,
-      canaryWeight: r.canaryWeight,
-      bakeTime: r.bakeTime,
-      cooldown: r.cooldown,
-      maxRetrainsPerPeriod: r.maxRetrainsPerPeriod,
-      requireApproval: r.requireApproval,
+      ...retrainPolicy(r),
       monitorBaseline: { bucket: this.props.artifactBucket, key: baselineKey },
     });
     retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain${i}`, o));

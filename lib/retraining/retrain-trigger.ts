@@ -1,4 +1,4 @@
-// About 640 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
+// About 650 lines on purpose: the construct wires the loop's ~30 resources (key, table, topic, logs, state machine, starter,
 // rules, problem alarms, operations record) and its public model-registration API (models, endpoints, segments); its types,
 // record rendering, roles, RBAC, baseline-copy grants, wiring checks and operations record live in retrain-trigger-options.ts
 // and private/.

@@ -18,7 +18,7 @@ import { MonitoredModel } from '../../monitoring/monitored-model';
 import { segmentCoordinates } from '../../retraining/private/endpoint-coordinates';
 import { validateTrainingInput } from '../../training/private/training-input';
 import type { ModelFactory } from '../model-factory';
-import type { FactoryModelSpec } from '../model-factory-props';
+import type { FactoryModelSpec, FactoryRetrainPolicy } from '../model-factory-props';
 import { canaryErrors } from './canary-errors';
 
 /**
@@ -114,11 +114,7 @@ export function wireSegments(factory: ModelFactory, scope: Construct, c: Segment
       canaryMetrics: [canaryErrors(name, canary)],
       modelPackageGroupName: `${c.packageGroupPrefix}${unit}`,
       trainingInput,
-      canaryWeight: r.canaryWeight,
-      bakeTime: r.bakeTime,
-      cooldown: r.cooldown,
-      maxRetrainsPerPeriod: r.maxRetrainsPerPeriod,
-      requireApproval: r.requireApproval,
+      ...retrainPolicy(r),
     });
     retrain.kubernetesObjects.forEach((o, i) => new ApiObject(endpoint.chart, `Retrain-${seg.name}-${i}`, o));
     endpoint.readChampionFrom(factory.trigger.championParameterName(unit), [seg.name, canary], { grantRead: false });
@@ -158,4 +154,10 @@ export function wireSegments(factory: ModelFactory, scope: Construct, c: Segment
     },
   });
   return monitored;
+}
+
+/** The RetrainTrigger policy options of a factory model or segment: the five fields of its `retrain` (explicitly, nothing else). */
+export function retrainPolicy(r: FactoryRetrainPolicy) {
+  const { canaryWeight, bakeTime, cooldown, maxRetrainsPerPeriod, requireApproval } = r;
+  return { canaryWeight, bakeTime, cooldown, maxRetrainsPerPeriod, requireApproval };
 }

@@ -4,7 +4,7 @@
  * sides (a LIFO pool of upstream sockets), bodies streamed (only the first
  * `maxRecordBytes` of a sampled body are kept), status, reason phrase and
  * headers passed through unchanged except hop-by-hop ones, upstream errors
- * answered 502/504. (Over 500 lines: the three connection classes, CaptureProxy, Upstream and
+ * answered 502/504. (About 710 lines on purpose: the connection classes, CaptureProxy, Upstream and
  * ClientConn, share one Exchange per request; http1.ts already holds the message syntax.)
  *
  * Why not `node:http`: a `--cpu-prof` profile under the bench load (see
