@@ -102,6 +102,17 @@ function seed(fake: FakeAwsApi, features = ['rollback']): void {
   pkg(5, 'PendingManualApproval', undefined, at(-25));
 }
 
+
+/** The real retrain starter, as the rule's target receives `delivered`: its results and the executions it started. */
+async function runStarter(delivered: any): Promise<{ results: Awaited<ReturnType<typeof handleEvent>>; started: any[] }> {
+  const started: any[] = [];
+  const results = await handleEvent(delivered, { stateMachineArn: SM, alarmPrefix: 'acme-ml', alarmSuffixes: ['-drift', '-quality'], manualSource: 'cdk-mlops.retrain' }, {
+    startExecution: async (req) => { started.push(req); return { executionArn: `${SM}:${req.name}` }; },
+    listModels: async () => [],
+    log: () => {},
+  });
+  return { results, started };
+}
 describe('operator commands against the loopback AWS APIs', () => {
   let fake: FakeAwsApi;
   let out: string[];
@@ -292,12 +303,7 @@ describe('operator commands against the loopback AWS APIs', () => {
       expect(e).toMatchObject({ Source: 'cdk-mlops.retrain', DetailType: 'Retrain Requested', EventBusName: 'default' });
       expect(JSON.parse(e.Detail)).toEqual({ modelName: 'fraud', requestId: 'ticket-42', reason: 'new fraud pattern', requestedBy: 'alice' });
       // The real starter, as the rule's target receives the event.
-      const started: any[] = [];
-      const results = await handleEvent(fake.delivered(e), { stateMachineArn: SM, alarmPrefix: 'acme-ml', alarmSuffixes: ['-drift', '-quality'], manualSource: 'cdk-mlops.retrain' }, {
-        startExecution: async (req) => { started.push(req); return { executionArn: `${SM}:${req.name}` }; },
-        listModels: async () => [],
-        log: () => {},
-      });
+      const { results, started } = await runStarter(fake.delivered(e));
       expect(results[0].status).toBe('started');
       expect(out[0]).toContain(`execution ${started[0].name}`);
       expect(JSON.parse(started[0].input)).toMatchObject({ modelName: 'fraud', trigger: { source: 'manual', requestId: 'ticket-42', reason: 'new fraud pattern' } });
@@ -331,12 +337,7 @@ describe('operator commands against the loopback AWS APIs', () => {
       expect(await cli('rollback', 'fraud', '--reason', 'v3 misroutes refunds', '--request-id', 'chg-7')).toBe(EXIT.OK);
       const e = fake.events[0];
       expect(e).toMatchObject({ Source: 'cdk-mlops.retrain', DetailType: 'Retrain Requested', EventBusName: 'default' });
-      const started: any[] = [];
-      const results = await handleEvent(fake.delivered(e), { stateMachineArn: SM, alarmPrefix: 'acme-ml', alarmSuffixes: ['-drift', '-quality'], manualSource: 'cdk-mlops.retrain' }, {
-        startExecution: async (req) => { started.push(req); return { executionArn: `${SM}:${req.name}` }; },
-        listModels: async () => [],
-        log: () => {},
-      });
+      const { results, started } = await runStarter(fake.delivered(e));
       expect(results[0].status).toBe('started');
       expect(out[0]).toContain(`execution ${started[0].name}`);
       expect(JSON.parse(started[0].input).trigger).toEqual({

@@ -9,15 +9,8 @@ import {
 import { METRIC } from '../../lib/contracts/drift-monitor-config';
 import { synthWithNag } from '../util/nag';
 import { testApp } from '../util/synth';
+import { tokenText } from '../util/token-text';
 
-/** A dashboard body (`Fn::Join` of strings and tokens) as JSON, tokens as `${Ref:X}` / `${GetAtt:X.Y}` (like testing/template-serializer.js). */
-function tokenText(node: any): string {
-  if (typeof node === 'string') return node;
-  if (node?.Ref !== undefined) return `\${Ref:${node.Ref}}`;
-  if (node?.['Fn::GetAtt']) return `\${GetAtt:${[].concat(node['Fn::GetAtt']).join('.')}}`;
-  if (node?.['Fn::Join']) return node['Fn::Join'][1].map(tokenText).join(node['Fn::Join'][0]);
-  return `\${${JSON.stringify(node).replace(/"/g, "'")}}`;
-}
 function bodies(template: Template): Record<string, { name: string; widgets: any[] }> {
   const out: Record<string, { name: string; widgets: any[] }> = {};
   for (const [id, r] of Object.entries<any>(template.findResources('AWS::CloudWatch::Dashboard'))) {

@@ -6,15 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ModelDashboard, ModelEndpoint } from '../../lib';
 import { METRIC } from '../../lib/contracts/drift-monitor-config';
 import { shopWithSegments } from '../util/shop-segments';
+import { tokenText } from '../util/token-text';
 
-/** A dashboard body (`Fn::Join` of strings and tokens) as JSON, tokens as `${Ref:X}` / `${GetAtt:X.Y}`. */
-function tokenText(node: any): string {
-  if (typeof node === 'string') return node;
-  if (node?.Ref !== undefined) return `\${Ref:${node.Ref}}`;
-  if (node?.['Fn::GetAtt']) return `\${GetAtt:${[].concat(node['Fn::GetAtt']).join('.')}}`;
-  if (node?.['Fn::Join']) return node['Fn::Join'][1].map(tokenText).join(node['Fn::Join'][0]);
-  return `\${${JSON.stringify(node).replace(/"/g, "'")}}`;
-}
 /** Every metric array of a widget as [namespace, name, ...dimension pairs] (CloudWatch's "." repeats resolved). */
 function metricsOf(w: any): string[][] {
   const out: string[][] = [];
